@@ -1,0 +1,48 @@
+package dev.beacon.core.hub;
+
+import dev.beacon.protocol.pusher.ChannelName;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A channel with at least one subscriber on this node. Created by the first subscription and
+ * dropped with the last; the subscriber lists are split by lane so that each is touched only by
+ * its own thread.
+ */
+public final class Channel {
+
+  private final String appId;
+  private final ChannelName name;
+  final LocalSubscribers[] lanes;
+  final PresenceRoster roster;
+  /** Changed only inside the channel map's compute for this name. */
+  volatile int subscriptionCount;
+  final AtomicBoolean countEventPending = new AtomicBoolean();
+
+  Channel(String appId, ChannelName name, int laneCount) {
+    this.appId = appId;
+    this.name = name;
+    this.lanes = new LocalSubscribers[laneCount];
+    for (int i = 0; i < laneCount; i++) {
+      lanes[i] = new LocalSubscribers();
+    }
+    this.roster = name.isPresence() ? new PresenceRoster() : null;
+  }
+
+  public String appId() {
+    return appId;
+  }
+
+  public ChannelName name() {
+    return name;
+  }
+
+  /** Connections subscribed on this node. */
+  public int subscriptionCount() {
+    return subscriptionCount;
+  }
+
+  /** Distinct presence users; 0 for other channels. */
+  public int userCount() {
+    return roster == null ? 0 : roster.userCount();
+  }
+}

@@ -1,0 +1,303 @@
+package dev.beacon.core.hub;
+
+import dev.beacon.core.app.App;
+import dev.beacon.core.metrics.BeaconMetrics;
+import dev.beacon.core.time.Clock;
+import dev.beacon.protocol.pusher.ChannelName;
+import dev.beacon.protocol.pusher.PresenceData;
+import dev.beacon.protocol.pusher.PusherCodec;
+import dev.beacon.protocol.pusher.ServerMessage;
+import dev.beacon.protocol.pusher.ServerMessage.Member;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Channels, their subscribers and presence members, and fan-out.
+ *
+ * <p>A publication is encoded once by the caller; the hub hands the same bytes to each lane that
+ * has subscribers, and each lane writes them to its own connections. Subscribe and unsubscribe
+ * run on the subscriber's lane. Presence changes are versioned per channel so that a new member's
+ * snapshot and the member events that follow it never overlap or leave a gap.
+ */
+public final class ChannelHub {
+
+  private static final long NO_VERSION_FILTER = Long.MAX_VALUE;
+  private static final long COUNT_EVENT_DELAY_MILLIS = 500;
+
+  private final Lanes lanes;
+  private final Clock clock;
+  private final BeaconMetrics metrics;
+  private final ClusterBus bus;
+  private final long cacheTtlMillis;
+  private final int maxCachedChannels;
+  private final ConcurrentHashMap<String, AppChannels> apps = new ConcurrentHashMap<>();
+
+  public ChannelHub(Lanes lanes, Clock clock, BeaconMetrics metrics, ClusterBus bus,
+      long cacheTtlMillis, int maxCachedChannels) {
+    this.lanes = lanes;
+    this.clock = clock;
+    this.metrics = metrics;
+    this.bus = bus;
+    this.cacheTtlMillis = cacheTtlMillis;
+    this.maxCachedChannels = maxCachedChannels;
+  }
+
+  public Lanes lanes() {
+    return lanes;
+  }
+
+  /** The result of a subscription: presence channels also give the member snapshot. */
+  public record Joined(Subscription subscription, Optional<List<Member>> members) {}
+
+  /**
+   * Subscribes on the subscriber's lane (and must be called there).
+   *
+   * @throws ChannelFullException if a presence channel has no room for a new user
+   */
+  public Joined subscribe(
+      App app, ChannelName name, Subscriber subscriber, Optional<PresenceData> presence) {
+    AppChannels ac = appChannels(app.id());
+    Channel ch = ac.channels.compute(name.value(), (k, v) -> {
+      Channel c = v == null ? new Channel(app.id(), name, lanes.size()) : v;
+      c.subscriptionCount++;
+      return c;
+    });
+    String userId = ch.roster == null ? null : presence.map(PresenceData::userId).orElseThrow(
+        () -> new IllegalArgumentException("presence subscription without channel data"));
+    Subscription sub = new Subscription(ch, subscriber, userId);
+    // visible to other lanes' presence broadcasts before the join takes its version
+    sub.joinedVersion = NO_VERSION_FILTER;
+    LocalSubscribers local = ch.lanes[subscriber.lane().index()];
+    local.add(sub);
+    Optional<List<Member>> members = Optional.empty();
+    if (ch.roster != null) {
+      PresenceData p = presence.get();
+      PresenceRoster.Join join = ch.roster.join(p.userId(), p.userInfoJson(), app.maxPresenceMembers());
+      if (!join.added()) {
+        local.remove(sub);
+        release(ac, ch);
+        throw new ChannelFullException(name.value(), app.maxPresenceMembers());
+      }
+      sub.joinedVersion = join.version();
+      members = Optional.of(join.members());
+      if (join.first()) {
+        byte[] frame = PusherCodec.encode(new ServerMessage.MemberAdded(name.value(), join.self()));
+        broadcast(ch, frame, null, null, join.version(), true);
+      }
+    } else {
+      sub.joinedVersion = 0;
+    }
+    countChanged(app, ch, subscriber.lane());
+    return new Joined(sub, members);
+  }
+
+  /** Ends a subscription, on the subscriber's lane. */
+  public void unsubscribe(App app, Subscription sub) {
+    Channel ch = sub.channel();
+    Lane lane = sub.subscriber().lane();
+    ch.lanes[lane.index()].remove(sub);
+    if (ch.roster != null && sub.userId().isPresent()) {
+      PresenceRoster.Leave leave = ch.roster.leave(sub.userId().get());
+      if (leave.last()) {
+        byte[] frame = PusherCodec.encode(
+            new ServerMessage.MemberRemoved(ch.name().value(), sub.userId().get()));
+        broadcast(ch, frame, null, null, leave.version(), true);
+      }
+    }
+    release(appChannels(app.id()), ch);
+    countChanged(app, ch, lane);
+  }
+
+  private void release(AppChannels ac, Channel ch) {
+    ac.channels.compute(ch.name().value(), (k, v) -> {
+      if (v != ch) {
+        return v;
+      }
+      v.subscriptionCount--;
+      return v.subscriptionCount <= 0 ? null : v;
+    });
+  }
+
+  /**
+   * Publishes an encoded event to every subscriber of a channel but the excluded one, on this node
+   * and, through the cluster bus, on the others. A cache channel keeps the frame for replay.
+   *
+   * @throws OverloadedException if a lane with subscribers has a full queue; nothing is sent
+   */
+  public void publish(App app, ChannelName name, byte[] frame, Subscriber exclude,
+      String excludeSocketId) {
+    AppChannels ac = appChannels(app.id());
+    if (name.cache()) {
+      cache(ac, name.value(), frame);
+    }
+    deliverLocal(ac, name.value(), frame, exclude, excludeSocketId);
+    bus.published(app.id(), name.value(), frame, excludeSocketId);
+  }
+
+  /** Delivers a frame published on another node to this node's subscribers. */
+  public void deliverFromCluster(String appId, String channel, byte[] frame, String excludeSocketId) {
+    AppChannels ac = appChannels(appId);
+    if (ChannelName.tryParse(channel).map(ChannelName::cache).orElse(false)) {
+      cache(ac, channel, frame);
+    }
+    deliverLocal(ac, channel, frame, null, excludeSocketId);
+  }
+
+  private void deliverLocal(AppChannels ac, String channel, byte[] frame, Subscriber exclude,
+      String excludeSocketId) {
+    Channel ch = ac.channels.get(channel);
+    if (ch != null) {
+      broadcast(ch, frame, exclude, excludeSocketId, NO_VERSION_FILTER, false);
+    }
+  }
+
+  private void broadcast(Channel ch, byte[] frame, Subscriber exclude, String excludeSocketId,
+      long version, boolean control) {
+    int n = lanes.size();
+    if (!control) {
+      for (int i = 0; i < n; i++) {
+        if (ch.lanes[i].size() > 0 && lanes.get(i).isFull()) {
+          metrics.overloaded(ch.appId());
+          throw new OverloadedException("server is overloaded: " + lanes.get(i) + " has "
+              + lanes.get(i).pending() + " queued tasks");
+        }
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      LocalSubscribers local = ch.lanes[i];
+      if (local.size() == 0) {
+        continue;
+      }
+      Runnable delivery = () -> {
+        int delivered = local.deliver(frame, exclude, excludeSocketId, version);
+        if (delivered > 0) {
+          metrics.messagesOut(ch.appId(), delivered);
+        }
+      };
+      if (control) {
+        lanes.get(i).submitControl(delivery);
+      } else {
+        lanes.get(i).submit(delivery);
+      }
+    }
+  }
+
+  /** Sends {@code pusher_internal:subscription_count}, at most twice a second per channel. */
+  private void countChanged(App app, Channel ch, Lane lane) {
+    if (!app.subscriptionCountEvents() || ch.roster != null) {
+      return;
+    }
+    if (ch.countEventPending.compareAndSet(false, true)) {
+      lane.timers().schedule(clock.millis() + COUNT_EVENT_DELAY_MILLIS, () -> {
+        ch.countEventPending.set(false);
+        int count = ch.subscriptionCount;
+        if (count > 0) {
+          byte[] frame = PusherCodec.encode(
+              new ServerMessage.SubscriptionCount(ch.name().value(), count));
+          broadcast(ch, frame, null, null, NO_VERSION_FILTER, true);
+        }
+      });
+    }
+  }
+
+  // ------------------------------------------------------------------ cache channels
+
+  private void cache(AppChannels ac, String channel, byte[] frame) {
+    long now = clock.millis();
+    if (ac.cache.size() >= maxCachedChannels && !ac.cache.containsKey(channel)) {
+      ac.cache.values().removeIf(c -> c.expiresAt <= now);
+      if (ac.cache.size() >= maxCachedChannels) {
+        return; // full of live entries: the newest channel goes uncached rather than grow
+      }
+    }
+    ac.cache.put(channel, new Cached(frame, now + cacheTtlMillis));
+  }
+
+  /** The last event published to a cache channel, if it has not expired. */
+  public Optional<byte[]> cached(App app, String channel) {
+    AppChannels ac = appChannels(app.id());
+    Cached c = ac.cache.get(channel);
+    if (c == null) {
+      return Optional.empty();
+    }
+    if (c.expiresAt <= clock.millis()) {
+      ac.cache.remove(channel, c);
+      return Optional.empty();
+    }
+    return Optional.of(c.frame);
+  }
+
+  // ------------------------------------------------------------------ queries
+
+  /** A channel's occupancy; vacant channels are reported as such. */
+  public ChannelStats stats(App app, String channel) {
+    Channel ch = appChannels(app.id()).channels.get(channel);
+    if (ch == null) {
+      return ChannelStats.VACANT;
+    }
+    int count = ch.subscriptionCount;
+    return new ChannelStats(count > 0, count, ch.userCount());
+  }
+
+  /** Occupied channels whose name starts with {@code prefix}, sorted by name. */
+  public Map<String, ChannelStats> occupied(App app, String prefix) {
+    List<Channel> matching = new ArrayList<>();
+    for (Channel ch : appChannels(app.id()).channels.values()) {
+      if (ch.name().value().startsWith(prefix) && ch.subscriptionCount > 0) {
+        matching.add(ch);
+      }
+    }
+    matching.sort((a, b) -> a.name().value().compareTo(b.name().value()));
+    Map<String, ChannelStats> out = new LinkedHashMap<>();
+    for (Channel ch : matching) {
+      out.put(ch.name().value(), new ChannelStats(true, ch.subscriptionCount, ch.userCount()));
+    }
+    return out;
+  }
+
+  /** The user ids present in a presence channel. */
+  public List<String> users(App app, String channel) {
+    Channel ch = appChannels(app.id()).channels.get(channel);
+    return ch == null || ch.roster == null ? List.of() : ch.roster.userIds();
+  }
+
+  /** The members of a presence channel, in joining order. */
+  public List<Member> members(App app, String channel) {
+    Channel ch = appChannels(app.id()).channels.get(channel);
+    return ch == null || ch.roster == null ? List.of() : ch.roster.members();
+  }
+
+  /** Occupied channels of an app on this node. */
+  public int channelCount(String appId) {
+    AppChannels ac = apps.get(appId);
+    return ac == null ? 0 : ac.channels.size();
+  }
+
+  /** Subscriptions of an app on this node. */
+  public long subscriptionCount(String appId) {
+    AppChannels ac = apps.get(appId);
+    if (ac == null) {
+      return 0;
+    }
+    long total = 0;
+    for (Channel ch : ac.channels.values()) {
+      total += ch.subscriptionCount;
+    }
+    return total;
+  }
+
+  private AppChannels appChannels(String appId) {
+    return apps.computeIfAbsent(appId, id -> new AppChannels());
+  }
+
+  private static final class AppChannels {
+    final ConcurrentHashMap<String, Channel> channels = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<String, Cached> cache = new ConcurrentHashMap<>();
+  }
+
+  private record Cached(byte[] frame, long expiresAt) {}
+}

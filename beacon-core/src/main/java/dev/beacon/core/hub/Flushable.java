@@ -1,0 +1,8 @@
+package dev.beacon.core.hub;
+
+/** A connection with writes not yet flushed to its socket. */
+@FunctionalInterface
+public interface Flushable {
+
+  void flush();
+}

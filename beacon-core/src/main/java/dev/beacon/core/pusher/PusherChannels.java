@@ -1,0 +1,170 @@
+package dev.beacon.core.pusher;
+
+import dev.beacon.core.app.App;
+import dev.beacon.core.app.Apps;
+import dev.beacon.core.hub.Attached;
+import dev.beacon.core.hub.ChannelHub;
+import dev.beacon.core.hub.Lane;
+import dev.beacon.core.metrics.BeaconMetrics;
+import dev.beacon.protocol.pusher.ChannelName;
+import dev.beacon.protocol.pusher.PusherError;
+import dev.beacon.protocol.pusher.ServerMessage;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The Pusher Channels service of one server: admits connections, opens their sessions, and acts
+ * on all of an app's connections (terminate a user, shut down).
+ */
+public final class PusherChannels {
+
+  private final Apps apps;
+  private final ChannelHub hub;
+  private final PusherSettings settings;
+  private final BeaconMetrics metrics;
+  private final SignedInUsers users = new SignedInUsers();
+  private final ConcurrentHashMap<String, AtomicInteger> connections = new ConcurrentHashMap<>();
+
+  public PusherChannels(Apps apps, ChannelHub hub, PusherSettings settings, BeaconMetrics metrics) {
+    this.apps = apps;
+    this.hub = hub;
+    this.settings = settings;
+    this.metrics = metrics;
+  }
+
+  /** Why a connection was refused: a Pusher close code and its reason. */
+  public record Refusal(PusherError error, String reason) {}
+
+  /** The outcome of a connection attempt: an app, or a refusal. */
+  public sealed interface Admission {
+    record Admitted(App app, int protocol) implements Admission {}
+
+    record Refused(Refusal refusal) implements Admission {}
+  }
+
+  /**
+   * Decides whether a WebSocket to {@code /app/{key}?protocol=...} may open, and if so reserves
+   * its place in the app's connection quota (returned by {@link PusherSession#onClosed()}).
+   *
+   * @param protocolParam the {@code protocol} query parameter, or null when absent
+   */
+  public Admission admit(String key, String protocolParam) {
+    App app = apps.byKey(key).orElse(null);
+    if (app == null) {
+      return refuse(PusherError.APP_NOT_FOUND, "Application with key '" + key + "' does not exist");
+    }
+    if (!app.enabled()) {
+      return refuse(PusherError.APP_DISABLED, "Application is disabled");
+    }
+    if (protocolParam == null || protocolParam.isEmpty()) {
+      return refuse(PusherError.NO_PROTOCOL_VERSION, "No protocol version supplied (use ?protocol=7)");
+    }
+    int protocol;
+    try {
+      protocol = Integer.parseInt(protocolParam);
+    } catch (NumberFormatException e) {
+      return refuse(PusherError.INVALID_VERSION, "Invalid protocol version '" + protocolParam + "'");
+    }
+    if (protocol < 5 || protocol > 7) {
+      return refuse(PusherError.UNSUPPORTED_PROTOCOL,
+          "Unsupported protocol version " + protocol + " (supported: 5 to 7)");
+    }
+    AtomicInteger count = connections.computeIfAbsent(app.id(), id -> new AtomicInteger());
+    int now = count.incrementAndGet();
+    if (app.maxConnections() > 0 && now > app.maxConnections()) {
+      count.decrementAndGet();
+      return refuse(PusherError.OVER_CONNECTION_QUOTA,
+          "Application is over its connection quota of " + app.maxConnections());
+    }
+    return new Admission.Admitted(app, protocol);
+  }
+
+  private Admission refuse(PusherError error, String reason) {
+    return new Admission.Refused(new Refusal(error, reason));
+  }
+
+  /**
+   * Opens the session of an admitted connection on its lane (and must be called there): sends
+   * {@code pusher:connection_established}.
+   */
+  public PusherSession open(Admission.Admitted admitted, Lane lane, PusherTransport transport) {
+    PusherSession session = new PusherSession(
+        this, admitted.app(), lane, transport, newSocketId(), admitted.protocol());
+    metrics.connectionOpened(admitted.app().id());
+    session.open();
+    return session;
+  }
+
+  void closed(PusherSession session) {
+    AtomicInteger count = connections.get(session.appId());
+    if (count != null) {
+      count.decrementAndGet();
+    }
+    metrics.connectionClosed(session.appId());
+  }
+
+  /** Closes every connection of {@code userId} in the app, signed in or present, with 4009. */
+  public void terminateUser(App app, String userId) {
+    hub.lanes().onEach(lane -> {
+      for (Attached c : lane.attached()) {
+        if (c.appId().equals(app.id()) && c.actsAs(userId)) {
+          c.close(PusherError.UNAUTHORIZED.code(), "Connection terminated by the app's server");
+        }
+      }
+      lane.flushDirty();
+    });
+  }
+
+  /** Asks every client to reconnect (4200), for a graceful shutdown. */
+  public void closeAll(String reason) {
+    hub.lanes().onEach(lane -> {
+      for (Attached c : lane.attached()) {
+        c.close(PusherError.RECONNECT.code(), reason);
+      }
+      lane.flushDirty();
+    });
+  }
+
+  /** Open connections of an app on this node. */
+  public int connectionCount(String appId) {
+    AtomicInteger count = connections.get(appId);
+    return count == null ? 0 : count.get();
+  }
+
+  List<ServerMessage.Member> presenceSnapshot(App app, ChannelName name) {
+    return hub.members(app, name.value());
+  }
+
+  public Apps apps() {
+    return apps;
+  }
+
+  public ChannelHub hub() {
+    return hub;
+  }
+
+  public PusherSettings settings() {
+    return settings;
+  }
+
+  BeaconMetrics metrics() {
+    return metrics;
+  }
+
+  SignedInUsers users() {
+    return users;
+  }
+
+  /** Whether the user has a signed-in connection on this node. */
+  public boolean isSignedIn(App app, String userId) {
+    return users.isOnline(app.id(), userId);
+  }
+
+  /** A socket id of the form {@code \d+\.\d+}, unguessable and unique across nodes. */
+  static String newSocketId() {
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    return r.nextLong(1, 10_000_000_000L) + "." + r.nextLong(1, 10_000_000_000L);
+  }
+}

@@ -1,0 +1,478 @@
+package dev.beacon.core.pusher;
+
+import dev.beacon.core.app.App;
+import dev.beacon.core.hub.Attached;
+import dev.beacon.core.hub.ChannelFullException;
+import dev.beacon.core.hub.ChannelHub;
+import dev.beacon.core.hub.Flushable;
+import dev.beacon.core.hub.Lane;
+import dev.beacon.core.hub.OverloadedException;
+import dev.beacon.core.hub.Subscriber;
+import dev.beacon.core.hub.Subscription;
+import dev.beacon.core.metrics.BeaconMetrics;
+import dev.beacon.core.time.Clock;
+import dev.beacon.core.time.TimerWheel;
+import dev.beacon.protocol.auth.PusherSignatures;
+import dev.beacon.protocol.pusher.ChannelName;
+import dev.beacon.protocol.pusher.ChannelType;
+import dev.beacon.protocol.pusher.ClientMessage;
+import dev.beacon.protocol.pusher.PresenceData;
+import dev.beacon.protocol.pusher.PusherCodec;
+import dev.beacon.protocol.pusher.PusherError;
+import dev.beacon.protocol.pusher.PusherProtocolException;
+import dev.beacon.protocol.pusher.ServerMessage;
+import dev.beacon.protocol.pusher.UserData;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One Pusher WebSocket connection: its subscriptions, signed-in user, rate limit and liveness.
+ *
+ * <p>Confined to its lane's thread: inbound frames, deliveries and timers all run there, so the
+ * session needs no locks. Frames it writes are flushed once at the end of each inbound message
+ * or lane batch.
+ */
+public final class PusherSession implements Subscriber, Attached, Flushable {
+
+  private final PusherChannels service;
+  private final App app;
+  private final Lane lane;
+  private final PusherTransport transport;
+  private final String socketId;
+  private final int protocol;
+  private final ChannelHub hub;
+  private final Clock clock;
+  private final BeaconMetrics metrics;
+  private final Map<String, Subscription> subscriptions = new HashMap<>();
+  private final TokenBucket clientEventBudget;
+  private final long activityTimeoutMillis;
+  private final long pongTimeoutMillis;
+
+  private UserData user;
+  private long lastReceived;
+  private long pingSentAt = -1;
+  private boolean dirty;
+  private boolean closing;
+  private boolean closed;
+  private TimerWheel.Timeout activityTimer;
+  private TimerWheel.Timeout signinTimer;
+
+  PusherSession(PusherChannels service, App app, Lane lane, PusherTransport transport,
+      String socketId, int protocol) {
+    this.service = service;
+    this.app = app;
+    this.lane = lane;
+    this.transport = transport;
+    this.socketId = socketId;
+    this.protocol = protocol;
+    this.hub = service.hub();
+    this.clock = lane.clock();
+    this.metrics = service.metrics();
+    PusherSettings settings = service.settings();
+    this.activityTimeoutMillis = settings.activityTimeoutSeconds() * 1000L;
+    this.pongTimeoutMillis = settings.pongTimeoutSeconds() * 1000L;
+    this.lastReceived = clock.millis();
+    this.clientEventBudget = new TokenBucket(app.clientEventsPerSecond(), lastReceived);
+  }
+
+  /** Sends {@code connection_established} and starts the timers. */
+  void open() {
+    lane.attach(this);
+    send(new ServerMessage.ConnectionEstablished(socketId, service.settings().activityTimeoutSeconds()));
+    activityTimer = lane.timers().schedule(lastReceived + activityTimeoutMillis, this::checkActivity);
+    if (app.userAuthenticationRequired()) {
+      signinTimer = lane.timers().schedule(
+          lastReceived + app.signinTimeoutSeconds() * 1000L, this::checkSignedIn);
+    }
+    lane.flushDirty();
+  }
+
+  // ------------------------------------------------------------------ inbound
+
+  /** Handles one text frame from the client. */
+  public void onText(String text) {
+    if (closing) {
+      return;
+    }
+    received();
+    metrics.messageIn(app.id());
+    try {
+      handle(PusherCodec.decode(text));
+    } catch (PusherProtocolException e) {
+      sendError(e.code(), e.getMessage());
+    }
+    lane.flushDirty();
+  }
+
+  /** Any sign of life below the Pusher protocol: a WebSocket ping or pong frame. */
+  public void onActivity() {
+    received();
+  }
+
+  /** A binary frame: not part of the protocol. */
+  public void onBinary() {
+    received();
+    sendError(Optional.empty(), "Binary frames are not supported; send JSON text frames");
+    lane.flushDirty();
+  }
+
+  private void received() {
+    lastReceived = clock.millis();
+    pingSentAt = -1;
+  }
+
+  private void handle(ClientMessage message) {
+    if (message instanceof ClientMessage.Ping) {
+      send(new ServerMessage.Pong());
+    } else if (message instanceof ClientMessage.Pong) {
+      // liveness already recorded
+    } else if (message instanceof ClientMessage.Subscribe m) {
+      subscribe(m);
+    } else if (message instanceof ClientMessage.Unsubscribe m) {
+      unsubscribe(m.channel());
+    } else if (message instanceof ClientMessage.Signin m) {
+      signin(m);
+    } else if (message instanceof ClientMessage.ClientEvent m) {
+      clientEvent(m);
+    } else if (message instanceof ClientMessage.Unknown m) {
+      sendError(Optional.empty(), "Unsupported event '" + abbreviate(m.event())
+          + "': client events must be prefixed 'client-'");
+    } else {
+      throw new IllegalStateException("unhandled message " + message);
+    }
+  }
+
+  // ------------------------------------------------------------------ subscriptions
+
+  private void subscribe(ClientMessage.Subscribe m) {
+    ChannelName name;
+    try {
+      name = ChannelName.parse(m.channel());
+    } catch (IllegalArgumentException e) {
+      subscriptionError(m.channel(), "InvalidChannel", e.getMessage(), 400);
+      return;
+    }
+    Subscription existing = subscriptions.get(name.value());
+    if (existing != null) {
+      // a repeated subscribe (a client re-sending after a hiccup): confirm it again
+      confirm(name, existing.userId().isPresent()
+          ? Optional.of(service.presenceSnapshot(app, name)) : Optional.empty());
+      return;
+    }
+    Optional<PresenceData> presence = Optional.empty();
+    if (name.type().requiresSignature()) {
+      Optional<String> signed = name.isPresence() ? m.channelData() : Optional.empty();
+      String toSign = PusherSignatures.channelStringToSign(socketId, name.value(), signed);
+      if (m.auth().isEmpty() || !PusherSignatures.verifyAuth(m.auth().get(), app.key(), app.secret(), toSign)) {
+        metrics.error(app.id(), 401);
+        subscriptionError(name.value(), "AuthError", m.auth().isEmpty()
+            ? "Subscription to '" + name.value() + "' needs an auth signature"
+            : "Invalid signature: expected HMAC SHA256 hex digest of " + toSign, 401);
+        return;
+      }
+      if (name.isPresence()) {
+        if (m.channelData().isEmpty()) {
+          subscriptionError(name.value(), "AuthError", "Presence subscription needs channel_data", 400);
+          return;
+        }
+        try {
+          presence = Optional.of(PresenceData.parse(m.channelData().get()));
+        } catch (IllegalArgumentException e) {
+          subscriptionError(name.value(), "AuthError", e.getMessage(), 400);
+          return;
+        }
+        int infoBytes = presence.get().userInfoJson().getBytes(StandardCharsets.UTF_8).length;
+        if (infoBytes > app.maxUserInfoBytes()) {
+          subscriptionError(name.value(), "LimitReached", "user_info is " + infoBytes
+              + " bytes, the limit is " + app.maxUserInfoBytes(), 413);
+          return;
+        }
+      }
+    } else if (name.type() == ChannelType.SERVER_TO_USER) {
+      String owner = name.serverToUserId().orElseThrow();
+      if (user == null || !user.id().equals(owner)) {
+        metrics.error(app.id(), 401);
+        subscriptionError(name.value(), "AuthError",
+            "Only a connection signed in as user '" + owner + "' may subscribe to " + name.value(), 401);
+        return;
+      }
+    }
+    ChannelHub.Joined joined;
+    try {
+      joined = hub.subscribe(app, name, this, presence);
+    } catch (ChannelFullException e) {
+      subscriptionError(name.value(), "LimitReached", e.getMessage(), 403);
+      return;
+    }
+    subscriptions.put(name.value(), joined.subscription());
+    confirm(name, joined.members());
+    if (name.cache()) {
+      Optional<byte[]> cached = hub.cached(app, name.value());
+      if (cached.isPresent()) {
+        deliver(cached.get());
+      } else {
+        send(new ServerMessage.CacheMiss(name.value()));
+      }
+    }
+  }
+
+  private void confirm(ChannelName name, Optional<List<ServerMessage.Member>> members) {
+    if (members.isPresent()) {
+      send(new ServerMessage.PresenceSubscriptionSucceeded(name.value(), members.get()));
+    } else {
+      send(new ServerMessage.SubscriptionSucceeded(name.value()));
+    }
+  }
+
+  private void unsubscribe(String channel) {
+    Subscription sub = subscriptions.remove(channel);
+    if (sub != null) {
+      hub.unsubscribe(app, sub);
+    }
+  }
+
+  private void subscriptionError(String channel, String type, String error, int status) {
+    send(new ServerMessage.SubscriptionError(channel, type, error, status));
+  }
+
+  // ------------------------------------------------------------------ user authentication
+
+  private void signin(ClientMessage.Signin m) {
+    if (!PusherSignatures.verifyAuth(m.auth(), app.key(), app.secret(),
+        socketId + "::user::" + m.userData())) {
+      metrics.error(app.id(), PusherError.UNAUTHORIZED.code());
+      sendError(Optional.of(PusherError.UNAUTHORIZED.code()),
+          "Invalid signature: expected HMAC SHA256 hex digest of " + socketId + "::user::<user_data>");
+      return;
+    }
+    UserData data;
+    try {
+      data = UserData.parse(m.userData());
+    } catch (IllegalArgumentException e) {
+      sendError(Optional.of(PusherError.UNAUTHORIZED.code()), e.getMessage());
+      return;
+    }
+    if (user != null) {
+      if (!user.id().equals(data.id())) {
+        sendError(Optional.of(PusherError.UNAUTHORIZED.code()),
+            "This connection is already signed in as another user");
+        return;
+      }
+      service.users().signOut(app, this, user);
+    }
+    user = data;
+    if (signinTimer != null) {
+      signinTimer.cancel();
+      signinTimer = null;
+    }
+    send(new ServerMessage.SigninSuccess(data.raw()));
+    service.users().signIn(app, this, data);
+  }
+
+  private void checkSignedIn() {
+    signinTimer = null;
+    if (user == null && !closing) {
+      close(PusherError.UNAUTHORIZED.code(), "Connection not signed in within "
+          + app.signinTimeoutSeconds() + " seconds");
+    }
+  }
+
+  // ------------------------------------------------------------------ client events
+
+  private void clientEvent(ClientMessage.ClientEvent m) {
+    if (!app.clientEvents()) {
+      sendError(Optional.empty(), "Client events are disabled for this app");
+      return;
+    }
+    Subscription sub = subscriptions.get(m.channel());
+    if (sub == null) {
+      sendError(Optional.empty(), "Client event rejected: not subscribed to channel '"
+          + abbreviate(m.channel()) + "'");
+      return;
+    }
+    ChannelName name = sub.channel().name();
+    if (!name.type().allowsClientEvents()) {
+      sendError(Optional.empty(), "Client events are only allowed on private and presence "
+          + "channels, not on '" + name.value() + "'");
+      return;
+    }
+    if (m.event().length() > app.maxEventNameLength()) {
+      sendError(Optional.empty(), "Event name is " + m.event().length()
+          + " characters, the limit is " + app.maxEventNameLength());
+      return;
+    }
+    int size = m.dataJson().getBytes(StandardCharsets.UTF_8).length;
+    if (size > app.maxPayloadBytes()) {
+      sendError(Optional.empty(), "Payload of " + size + " bytes exceeds the limit of "
+          + app.maxPayloadBytes() + " bytes");
+      return;
+    }
+    if (!clientEventBudget.tryTake(clock.millis())) {
+      metrics.error(app.id(), PusherError.CLIENT_EVENT_RATE_LIMIT.code());
+      sendError(Optional.of(PusherError.CLIENT_EVENT_RATE_LIMIT.code()),
+          "Client event rejected due to rate limit (" + app.clientEventsPerSecond() + " per second)");
+      return;
+    }
+    byte[] frame = PusherCodec.encode(
+        new ServerMessage.ChannelEvent(name.value(), m.event(), m.dataJson(), sub.userId()));
+    try {
+      hub.publish(app, name, frame, this, null);
+    } catch (OverloadedException e) {
+      sendError(Optional.of(PusherError.OVER_CAPACITY.code()), e.getMessage());
+      return;
+    }
+    metrics.clientEvent(app.id());
+  }
+
+  // ------------------------------------------------------------------ liveness
+
+  private void checkActivity() {
+    activityTimer = null;
+    if (closing) {
+      return;
+    }
+    long now = clock.millis();
+    if (pingSentAt >= 0) {
+      if (now - pingSentAt >= pongTimeoutMillis) {
+        close(PusherError.PONG_NOT_RECEIVED.code(), "Pong reply not received within "
+            + pongTimeoutMillis / 1000 + " seconds");
+        return;
+      }
+      activityTimer = lane.timers().schedule(pingSentAt + pongTimeoutMillis, this::checkActivity);
+      return;
+    }
+    if (now - lastReceived >= activityTimeoutMillis) {
+      pingSentAt = now;
+      transport.ping();
+      send(new ServerMessage.Ping());
+      activityTimer = lane.timers().schedule(now + pongTimeoutMillis, this::checkActivity);
+    } else {
+      activityTimer = lane.timers().schedule(lastReceived + activityTimeoutMillis, this::checkActivity);
+    }
+  }
+
+  // ------------------------------------------------------------------ outbound
+
+  /** Encodes and queues a message. */
+  void send(ServerMessage message) {
+    deliver(PusherCodec.encode(message));
+  }
+
+  private void sendError(Optional<Integer> code, String message) {
+    code.ifPresent(c -> metrics.error(app.id(), c));
+    send(new ServerMessage.Error(code, message));
+  }
+
+  @Override
+  public void deliver(byte[] frame) {
+    if (closing) {
+      return;
+    }
+    transport.write(frame);
+    if (!dirty) {
+      dirty = true;
+      lane.markDirty(this);
+    }
+  }
+
+  @Override
+  public void flush() {
+    if (dirty) {
+      dirty = false;
+      transport.flush();
+    }
+  }
+
+  /**
+   * Closes the connection with a Pusher code. Protocol versions before 6 are sent a {@code
+   * pusher:error} with the code first, as the protocol asks.
+   */
+  @Override
+  public void close(int code, String reason) {
+    if (closing) {
+      return;
+    }
+    if (protocol < 6) {
+      send(new ServerMessage.Error(Optional.of(code), reason));
+    }
+    metrics.error(app.id(), code);
+    flush();
+    closing = true;
+    transport.close(code, reason);
+  }
+
+  /** The transport has closed: leave every channel and forget the connection. Idempotent. */
+  public void onClosed() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    closing = true;
+    if (activityTimer != null) {
+      activityTimer.cancel();
+    }
+    if (signinTimer != null) {
+      signinTimer.cancel();
+    }
+    for (Subscription sub : new ArrayList<>(subscriptions.values())) {
+      hub.unsubscribe(app, sub);
+    }
+    subscriptions.clear();
+    if (user != null) {
+      service.users().signOut(app, this, user);
+    }
+    lane.detach(this);
+    service.closed(this);
+  }
+
+  // ------------------------------------------------------------------ identity
+
+  @Override
+  public Lane lane() {
+    return lane;
+  }
+
+  @Override
+  public String socketId() {
+    return socketId;
+  }
+
+  public App app() {
+    return app;
+  }
+
+  @Override
+  public String appId() {
+    return app.id();
+  }
+
+  /** The signed-in user, if any. */
+  public Optional<String> userId() {
+    return user == null ? Optional.empty() : Optional.of(user.id());
+  }
+
+  @Override
+  public boolean actsAs(String userId) {
+    if (user != null && user.id().equals(userId)) {
+      return true;
+    }
+    for (Subscription sub : subscriptions.values()) {
+      if (sub.userId().filter(userId::equals).isPresent()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  public int protocol() {
+    return protocol;
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 64 ? s : s.substring(0, 64) + "...";
+  }
+}

@@ -1,0 +1,252 @@
+package dev.beacon.protocol.pusher;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.beacon.protocol.json.Json;
+import java.io.IOException;
+import java.util.Optional;
+
+/**
+ * Encodes and decodes Pusher Channels WebSocket messages (protocol versions 5 to 7).
+ *
+ * <p>"All events received and sent by clients can contain a data field ... Pusher Channels tries to
+ * send the data field as a string": channel-scoped events carry their data JSON-encoded in a string;
+ * {@code pusher:error}, {@code pusher:signin_success} and {@code pusher:subscription_error} carry a
+ * JSON object, as the official clients read them. Every outbound message has a {@code data} field,
+ * because pusher-java-client reads it unconditionally.
+ */
+public final class PusherCodec {
+
+  private PusherCodec() {}
+
+  // ---------------------------------------------------------------- decoding
+
+  /**
+   * Decodes one text frame from a client.
+   *
+   * @throws PusherProtocolException if the frame is not a Pusher message
+   */
+  public static ClientMessage decode(String text) {
+    JsonNode root;
+    try {
+      root = Json.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new PusherProtocolException("Invalid JSON: " + e.getMessage());
+    }
+    if (!root.isObject()) {
+      throw new PusherProtocolException("A message must be a JSON object with an 'event'");
+    }
+    JsonNode eventNode = root.get("event");
+    if (eventNode == null || !eventNode.isTextual()) {
+      throw new PusherProtocolException("A message must have a string 'event'");
+    }
+    String event = eventNode.textValue();
+    JsonNode data = root.get("data");
+    switch (event) {
+      case "pusher:ping":
+        return new ClientMessage.Ping();
+      case "pusher:pong":
+        return new ClientMessage.Pong();
+      case "pusher:subscribe": {
+        JsonNode body = objectData(event, data);
+        return new ClientMessage.Subscribe(
+            requiredString(event, body, "channel"),
+            optionalString(event, body, "auth"),
+            optionalString(event, body, "channel_data"));
+      }
+      case "pusher:unsubscribe":
+        return new ClientMessage.Unsubscribe(
+            requiredString(event, objectData(event, data), "channel"));
+      case "pusher:signin": {
+        JsonNode body = objectData(event, data);
+        return new ClientMessage.Signin(
+            requiredString(event, body, "auth"), requiredString(event, body, "user_data"));
+      }
+      default:
+        if (event.startsWith("client-")) {
+          JsonNode channel = root.get("channel");
+          if (channel == null || !channel.isTextual()) {
+            throw new PusherProtocolException("Client event '" + abbreviate(event)
+                + "' must have a string 'channel'");
+          }
+          String dataJson = data == null ? "null" : Json.write(data);
+          return new ClientMessage.ClientEvent(event, channel.textValue(), dataJson);
+        }
+        return new ClientMessage.Unknown(event);
+    }
+  }
+
+  /** The data of a {@code pusher:} event must be an object, or a string holding one. */
+  private static JsonNode objectData(String event, JsonNode data) {
+    JsonNode body = data;
+    if (body != null && body.isTextual()) {
+      try {
+        body = Json.parse(body.textValue());
+      } catch (IllegalArgumentException e) {
+        throw new PusherProtocolException("'" + event + "' data is not valid JSON");
+      }
+    }
+    if (body == null || !body.isObject()) {
+      throw new PusherProtocolException("'" + event + "' needs a 'data' object");
+    }
+    return body;
+  }
+
+  private static String requiredString(String event, JsonNode body, String field) {
+    JsonNode value = body.get(field);
+    if (value == null || !value.isTextual()) {
+      throw new PusherProtocolException("'" + event + "' needs a string data." + field);
+    }
+    return value.textValue();
+  }
+
+  private static Optional<String> optionalString(String event, JsonNode body, String field) {
+    JsonNode value = body.get(field);
+    if (value == null || value.isNull()) {
+      return Optional.empty();
+    }
+    if (!value.isTextual()) {
+      throw new PusherProtocolException("'" + event + "' data." + field + " must be a string");
+    }
+    return Optional.of(value.textValue());
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 64 ? s : s.substring(0, 64) + "...";
+  }
+
+  // ---------------------------------------------------------------- encoding
+
+  /** Encodes a server message as the UTF-8 bytes of one text frame. */
+  public static byte[] encode(ServerMessage message) {
+    return Json.bytes(gen -> write(gen, message));
+  }
+
+  /** Encodes a server message as text. */
+  public static String encodeToString(ServerMessage message) {
+    return Json.string(gen -> write(gen, message));
+  }
+
+  private static void write(JsonGenerator gen, ServerMessage message) throws IOException {
+    gen.writeStartObject();
+    if (message instanceof ServerMessage.ChannelEvent m) {
+      // the hot path: encoded once per publication, whatever the number of subscribers
+      gen.writeStringField("event", m.event());
+      gen.writeStringField("channel", m.channel());
+      gen.writeFieldName("data");
+      gen.writeRawValue(m.dataJson());
+      if (m.userId().isPresent()) {
+        gen.writeStringField("user_id", m.userId().get());
+      }
+    } else if (message instanceof ServerMessage.ConnectionEstablished m) {
+      gen.writeStringField("event", "pusher:connection_established");
+      gen.writeStringField("data", Json.string(d -> {
+        d.writeStartObject();
+        d.writeStringField("socket_id", m.socketId());
+        d.writeNumberField("activity_timeout", m.activityTimeoutSeconds());
+        d.writeEndObject();
+      }));
+    } else if (message instanceof ServerMessage.Error m) {
+      gen.writeStringField("event", "pusher:error");
+      gen.writeObjectFieldStart("data");
+      if (m.code().isPresent()) {
+        gen.writeNumberField("code", m.code().get());
+      } else {
+        gen.writeNullField("code");
+      }
+      gen.writeStringField("message", m.message());
+      gen.writeEndObject();
+    } else if (message instanceof ServerMessage.Ping) {
+      gen.writeStringField("event", "pusher:ping");
+      gen.writeStringField("data", "{}");
+    } else if (message instanceof ServerMessage.Pong) {
+      gen.writeStringField("event", "pusher:pong");
+      gen.writeStringField("data", "{}");
+    } else if (message instanceof ServerMessage.SubscriptionSucceeded m) {
+      gen.writeStringField("event", "pusher_internal:subscription_succeeded");
+      gen.writeStringField("channel", m.channel());
+      gen.writeStringField("data", "{}");
+    } else if (message instanceof ServerMessage.PresenceSubscriptionSucceeded m) {
+      gen.writeStringField("event", "pusher_internal:subscription_succeeded");
+      gen.writeStringField("channel", m.channel());
+      gen.writeStringField("data", Json.string(d -> {
+        d.writeStartObject();
+        d.writeObjectFieldStart("presence");
+        d.writeArrayFieldStart("ids");
+        for (ServerMessage.Member member : m.members()) {
+          d.writeString(member.userId());
+        }
+        d.writeEndArray();
+        d.writeObjectFieldStart("hash");
+        for (ServerMessage.Member member : m.members()) {
+          d.writeFieldName(member.userId());
+          d.writeRawValue(member.userInfoJson());
+        }
+        d.writeEndObject();
+        d.writeNumberField("count", m.members().size());
+        d.writeEndObject();
+        d.writeEndObject();
+      }));
+    } else if (message instanceof ServerMessage.SubscriptionError m) {
+      gen.writeStringField("event", "pusher:subscription_error");
+      gen.writeStringField("channel", m.channel());
+      gen.writeObjectFieldStart("data");
+      gen.writeStringField("type", m.type());
+      gen.writeStringField("error", m.error());
+      gen.writeNumberField("status", m.status());
+      gen.writeEndObject();
+    } else if (message instanceof ServerMessage.MemberAdded m) {
+      gen.writeStringField("event", "pusher_internal:member_added");
+      gen.writeStringField("channel", m.channel());
+      gen.writeStringField("data", Json.string(d -> {
+        d.writeStartObject();
+        d.writeStringField("user_id", m.member().userId());
+        d.writeFieldName("user_info");
+        d.writeRawValue(m.member().userInfoJson());
+        d.writeEndObject();
+      }));
+    } else if (message instanceof ServerMessage.MemberRemoved m) {
+      gen.writeStringField("event", "pusher_internal:member_removed");
+      gen.writeStringField("channel", m.channel());
+      gen.writeStringField("data", Json.string(d -> {
+        d.writeStartObject();
+        d.writeStringField("user_id", m.userId());
+        d.writeEndObject();
+      }));
+    } else if (message instanceof ServerMessage.CacheMiss m) {
+      gen.writeStringField("event", "pusher:cache_miss");
+      gen.writeStringField("channel", m.channel());
+      gen.writeStringField("data", "{}");
+    } else if (message instanceof ServerMessage.SigninSuccess m) {
+      gen.writeStringField("event", "pusher:signin_success");
+      gen.writeObjectFieldStart("data");
+      gen.writeStringField("user_data", m.userData());
+      gen.writeEndObject();
+    } else if (message instanceof ServerMessage.WatchlistEvents m) {
+      gen.writeStringField("event", "pusher_internal:watchlist_events");
+      gen.writeStringField("data", Json.string(d -> {
+        d.writeStartObject();
+        d.writeArrayFieldStart("events");
+        for (ServerMessage.WatchlistEvent e : m.events()) {
+          d.writeStartObject();
+          d.writeStringField("name", e.name());
+          d.writeArrayFieldStart("user_ids");
+          for (String id : e.userIds()) {
+            d.writeString(id);
+          }
+          d.writeEndArray();
+          d.writeEndObject();
+        }
+        d.writeEndArray();
+        d.writeEndObject();
+      }));
+    } else if (message instanceof ServerMessage.SubscriptionCount m) {
+      gen.writeStringField("event", "pusher_internal:subscription_count");
+      gen.writeStringField("channel", m.channel());
+      gen.writeStringField("data", "{\"subscription_count\":" + m.count() + "}");
+    } else {
+      throw new IllegalStateException("unencodable message " + message);
+    }
+    gen.writeEndObject();
+  }
+}

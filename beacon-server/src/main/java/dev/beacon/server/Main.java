@@ -1,0 +1,74 @@
+package dev.beacon.server;
+
+import dev.beacon.core.app.App;
+import dev.beacon.server.config.BeaconConfig;
+import dev.beacon.server.config.ConfigException;
+import dev.beacon.server.config.ConfigLoader;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** {@code java -jar beacon.jar [--config FILE]}: starts a server and serves until stopped. */
+public final class Main {
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    Optional<Path> file = Optional.empty();
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (arg.equals("--help") || arg.equals("-h")) {
+        System.out.println("usage: java -jar beacon.jar [--config FILE]\n"
+            + "Every setting can also be given as a BEACON_... environment variable; see README.md.");
+        return;
+      } else if (arg.equals("--config") && i + 1 < args.length) {
+        file = Optional.of(Path.of(args[++i]));
+      } else if (arg.startsWith("--config=")) {
+        file = Optional.of(Path.of(arg.substring("--config=".length())));
+      } else {
+        System.err.println("beacon: unknown argument '" + arg + "' (usage: --config FILE)");
+        System.exit(2);
+      }
+    }
+    BeaconConfig config;
+    try {
+      config = ConfigLoader.load(file, System.getenv());
+    } catch (ConfigException e) {
+      System.err.println("beacon: configuration error: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    BeaconServer server;
+    try {
+      server = BeaconServer.start(config);
+    } catch (RuntimeException e) {
+      System.err.println("beacon: cannot start: " + e.getMessage());
+      System.exit(1);
+      return;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "beacon-shutdown"));
+    printBanner(server);
+  }
+
+  private static void printBanner(BeaconServer server) {
+    BeaconConfig c = server.config();
+    String host = c.host().equals("0.0.0.0") ? "localhost" : c.host();
+    String base = "http://" + host + ":" + server.port();
+    StringBuilder out = new StringBuilder();
+    out.append("Beacon is listening on ").append(base).append(" (")
+        .append(c.mode().name().toLowerCase(java.util.Locale.ROOT)).append(" mode, ")
+        .append(c.eventLoops()).append(" event loops, data in ").append(c.dataDir()).append(")\n");
+    for (App app : c.apps()) {
+      out.append("  app ").append(app.id()).append(": WebSocket ws://").append(host).append(':')
+          .append(server.port()).append("/app/").append(app.key()).append("?protocol=7")
+          .append("   HTTP API ").append(base).append("/apps/").append(app.id()).append('\n');
+    }
+    out.append("  health ").append(base).append("/health   ready ").append(base)
+        .append("/ready   metrics ").append(base).append("/metrics\n");
+    if (c.development()) {
+      out.append("  development auth endpoints: POST ").append(base).append("/pusher/auth and ")
+          .append(base).append("/pusher/user-auth\n");
+    }
+    System.out.print(out);
+    System.out.flush();
+  }
+}

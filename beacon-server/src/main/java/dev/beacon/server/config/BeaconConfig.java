@@ -1,0 +1,65 @@
+package dev.beacon.server.config;
+
+import dev.beacon.core.app.App;
+import dev.beacon.core.pusher.PusherSettings;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Everything the server is configured with, validated. Built by {@link ConfigLoader} from a YAML
+ * file and {@code BEACON_...} environment variables; see docs/CONFIGURATION.md for every key.
+ *
+ * @param eventLoops the number of event loops (and lanes) serving connections
+ * @param maxMessageBytes the largest WebSocket message a client may send
+ * @param maxBufferedBytes the bytes a connection may have queued for writing before it is closed
+ *     as a slow consumer (4100)
+ * @param laneQueueLimit tasks queued per event loop before publications are refused (503 / 4100)
+ * @param maxRequestBytes the largest HTTP request body
+ * @param shutdownGraceSeconds how long a graceful shutdown waits for clients to leave
+ */
+public record BeaconConfig(
+    Mode mode,
+    String host,
+    int port,
+    Path dataDir,
+    int eventLoops,
+    PusherSettings pusher,
+    int maxMessageBytes,
+    int maxBufferedBytes,
+    int laneQueueLimit,
+    int maxRequestBytes,
+    int shutdownGraceSeconds,
+    List<App> apps) {
+
+  public BeaconConfig {
+    apps = List.copyOf(apps);
+  }
+
+  public boolean development() {
+    return mode == Mode.DEVELOPMENT;
+  }
+
+  /** A copy listening on another port (0 for any free port). */
+  public BeaconConfig withPort(int newPort) {
+    return new BeaconConfig(mode, host, newPort, dataDir, eventLoops, pusher, maxMessageBytes,
+        maxBufferedBytes, laneQueueLimit, maxRequestBytes, shutdownGraceSeconds, apps);
+  }
+
+  /** A copy with other apps. */
+  public BeaconConfig withApps(List<App> newApps) {
+    return new BeaconConfig(mode, host, port, dataDir, eventLoops, pusher, maxMessageBytes,
+        maxBufferedBytes, laneQueueLimit, maxRequestBytes, shutdownGraceSeconds, newApps);
+  }
+
+  /** A copy with other Pusher settings. */
+  public BeaconConfig withPusher(PusherSettings settings) {
+    return new BeaconConfig(mode, host, port, dataDir, eventLoops, settings, maxMessageBytes,
+        maxBufferedBytes, laneQueueLimit, maxRequestBytes, shutdownGraceSeconds, apps);
+  }
+
+  /** A copy with another data folder. */
+  public BeaconConfig withDataDir(Path dir) {
+    return new BeaconConfig(mode, host, port, dir, eventLoops, pusher, maxMessageBytes,
+        maxBufferedBytes, laneQueueLimit, maxRequestBytes, shutdownGraceSeconds, apps);
+  }
+}

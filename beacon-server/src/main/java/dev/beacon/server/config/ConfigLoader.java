@@ -1,0 +1,294 @@
+package dev.beacon.server.config;
+
+import dev.beacon.core.app.App;
+import dev.beacon.core.app.Apps;
+import dev.beacon.core.pusher.PusherSettings;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+
+/**
+ * Reads the configuration: built-in defaults, then a YAML file, then {@code BEACON_...}
+ * environment variables, each overriding the one before. A key's variable is its dotted path in
+ * upper case with dots as underscores ({@code websocket.activity_timeout} is {@code
+ * BEACON_WEBSOCKET_ACTIVITY_TIMEOUT}; the secret of the first app is {@code BEACON_APPS_0_SECRET}).
+ * Unknown keys and bad values fail with the key and the value named.
+ */
+public final class ConfigLoader {
+
+  /** The development app of the embedded default. */
+  public static final String DEV_APP_ID = "app-id";
+  public static final String DEV_APP_KEY = "app-key";
+  public static final String DEV_APP_SECRET = "app-secret";
+
+  private static final List<String> TOP_KEYS = List.of(
+      "mode", "host", "port", "data_dir", "event_loops", "shutdown_grace_seconds",
+      "max_request_bytes",
+      "websocket.activity_timeout", "websocket.pong_timeout", "websocket.max_message_bytes",
+      "websocket.max_buffered_bytes", "websocket.lane_queue_limit",
+      "cache.ttl_seconds", "cache.max_channels_per_app");
+
+  private static final List<String> APP_KEYS = List.of(
+      "id", "key", "secret", "enabled", "client_events", "user_authentication_required",
+      "signin_timeout_seconds", "max_connections", "max_presence_members", "max_payload_bytes",
+      "max_event_name_length", "max_user_info_bytes", "client_events_per_second",
+      "max_channels_per_event", "max_batch_events", "subscription_count_events",
+      "watchlist_events", "encryption_master_key_base64");
+
+  private static final Pattern APP_ENV = Pattern.compile("apps_(\\d+)_(.+)");
+
+  private ConfigLoader() {}
+
+  /** Loads from an optional YAML file and the given environment. */
+  public static BeaconConfig load(Optional<Path> file, Map<String, String> env) {
+    Map<String, String> values = new LinkedHashMap<>();
+    if (file.isPresent()) {
+      flatten("", readYaml(file.get()), values);
+    }
+    List<String> unknown = new ArrayList<>();
+    for (String key : values.keySet()) {
+      if (!known(key)) {
+        unknown.add(key);
+      }
+    }
+    if (!unknown.isEmpty()) {
+      throw new ConfigException("unknown config key" + (unknown.size() > 1 ? "s " : " ")
+          + String.join(", ", unknown) + " in " + file.get());
+    }
+    for (Map.Entry<String, String> e : env.entrySet()) {
+      if (!e.getKey().startsWith("BEACON_")) {
+        continue;
+      }
+      String name = e.getKey().substring("BEACON_".length()).toLowerCase(Locale.ROOT);
+      String key = keyForEnv(name);
+      if (key != null) {
+        values.put(key, e.getValue());
+      }
+    }
+    return bind(new Values(values, file.map(Path::toString).orElse("defaults")));
+  }
+
+  /** The configuration key an environment variable (without {@code BEACON_}) overrides, or null. */
+  static String keyForEnv(String name) {
+    for (String key : TOP_KEYS) {
+      if (key.replace('.', '_').equals(name)) {
+        return key;
+      }
+    }
+    Matcher m = APP_ENV.matcher(name);
+    if (m.matches()) {
+      for (String field : APP_KEYS) {
+        if (field.replace('.', '_').equals(m.group(2))) {
+          return "apps." + Integer.parseInt(m.group(1)) + "." + field;
+        }
+      }
+    }
+    return null;
+  }
+
+  private static boolean known(String key) {
+    if (TOP_KEYS.contains(key)) {
+      return true;
+    }
+    Matcher m = Pattern.compile("apps\\.(\\d+)\\.(.+)").matcher(key);
+    return m.matches() && APP_KEYS.contains(m.group(2));
+  }
+
+  private static Object readYaml(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new ConfigException("config file " + file + " does not exist or is not a file");
+    }
+    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      Object root = new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
+      if (root == null) {
+        return Map.of();
+      }
+      if (!(root instanceof Map)) {
+        throw new ConfigException("config file " + file + " must hold a mapping of keys");
+      }
+      return root;
+    } catch (IOException e) {
+      throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
+    } catch (YAMLException e) {
+      throw new ConfigException("config file " + file + " is not valid YAML: " + e.getMessage(), e);
+    }
+  }
+
+  private static void flatten(String prefix, Object node, Map<String, String> out) {
+    if (node instanceof Map<?, ?> map) {
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        flatten(prefix.isEmpty() ? String.valueOf(e.getKey()) : prefix + "." + e.getKey(),
+            e.getValue(), out);
+      }
+    } else if (node instanceof List<?> list) {
+      for (int i = 0; i < list.size(); i++) {
+        flatten(prefix + "." + i, list.get(i), out);
+      }
+    } else if (node != null) {
+      out.put(prefix, String.valueOf(node));
+    }
+  }
+
+  private static BeaconConfig bind(Values v) {
+    Mode mode = v.mode("mode");
+    boolean dev = mode == Mode.DEVELOPMENT;
+    String host = v.string("host", dev ? "127.0.0.1" : "0.0.0.0");
+    int port = v.integer("port", 6001, 0, 65535);
+    Path dataDir = Path.of(v.string("data_dir", "./beacon-data"));
+    int cores = Runtime.getRuntime().availableProcessors();
+    int eventLoops = v.integer("event_loops", Math.max(2, 2 * cores), 1, 256);
+    PusherSettings pusher = new PusherSettings(
+        v.integer("websocket.activity_timeout", 120, 1, 3600),
+        v.integer("websocket.pong_timeout", 30, 1, 3600),
+        v.integer("cache.ttl_seconds", 1800, 1, 7 * 24 * 3600),
+        v.integer("cache.max_channels_per_app", 10_000, 1, 10_000_000));
+    int maxMessage = v.integer("websocket.max_message_bytes", 128 * 1024, 1024, 64 * 1024 * 1024);
+    int maxBuffered = v.integer("websocket.max_buffered_bytes", 1024 * 1024, 16 * 1024, Integer.MAX_VALUE);
+    int laneQueue = v.integer("websocket.lane_queue_limit", 65_536, 16, 16_777_216);
+    int maxRequest = v.integer("max_request_bytes", 1024 * 1024, 1024, 64 * 1024 * 1024);
+    int grace = v.integer("shutdown_grace_seconds", 10, 0, 3600);
+
+    List<App> apps = new ArrayList<>();
+    Set<Integer> indices = v.appIndices();
+    if (indices.isEmpty()) {
+      indices = Set.of(0);
+    }
+    int last = indices.stream().mapToInt(Integer::intValue).max().orElse(0);
+    for (int i = 0; i <= last; i++) {
+      if (!indices.contains(i)) {
+        throw new ConfigException("apps." + i + " is missing: apps must be numbered from 0 without gaps");
+      }
+      apps.add(app(v, i, dev));
+    }
+    for (int i = 0; i < apps.size(); i++) {
+      if (mode == Mode.PRODUCTION && apps.get(i).secret().equals(DEV_APP_SECRET)) {
+        throw new ConfigException("apps." + i + ".secret: the development secret '" + DEV_APP_SECRET
+            + "' cannot be used in production; set BEACON_APPS_" + i + "_SECRET");
+      }
+    }
+    try {
+      Apps.of(apps);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("apps: " + e.getMessage());
+    }
+    return new BeaconConfig(mode, host, port, dataDir, eventLoops, pusher, maxMessage, maxBuffered,
+        laneQueue, maxRequest, grace, apps);
+  }
+
+  private static App app(Values v, int i, boolean dev) {
+    String p = "apps." + i + ".";
+    boolean first = i == 0;
+    String id = v.string(p + "id", first ? DEV_APP_ID : null);
+    String key = v.string(p + "key", first ? DEV_APP_KEY : null);
+    String secret = v.string(p + "secret", first ? DEV_APP_SECRET : null);
+    try {
+      return App.builder(id, key, secret)
+          .enabled(v.bool(p + "enabled", true))
+          .clientEvents(v.bool(p + "client_events", true))
+          .userAuthenticationRequired(v.bool(p + "user_authentication_required", false))
+          .signinTimeoutSeconds(v.integer(p + "signin_timeout_seconds", 30, 1, 3600))
+          .maxConnections(v.integer(p + "max_connections", 0, 0, Integer.MAX_VALUE))
+          .maxPresenceMembers(v.integer(p + "max_presence_members", 100, 1, 1_000_000))
+          .maxPayloadBytes(v.integer(p + "max_payload_bytes", 10 * 1024, 1, 16 * 1024 * 1024))
+          .maxEventNameLength(v.integer(p + "max_event_name_length", 200, 1, 10_000))
+          .maxUserInfoBytes(v.integer(p + "max_user_info_bytes", 1024, 1, 1024 * 1024))
+          .clientEventsPerSecond(v.integer(p + "client_events_per_second", 10, 1, 1_000_000))
+          .maxChannelsPerEvent(v.integer(p + "max_channels_per_event", 100, 1, 10_000))
+          .maxBatchEvents(v.integer(p + "max_batch_events", 10, 1, 10_000))
+          .subscriptionCountEvents(v.bool(p + "subscription_count_events", false))
+          .watchlistEvents(v.bool(p + "watchlist_events", true))
+          .encryptionMasterKeyBase64(v.string(p + "encryption_master_key_base64", null))
+          .build();
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("apps." + i + ": " + e.getMessage());
+    }
+  }
+
+  /** The flattened values, read with types and ranges. */
+  private record Values(Map<String, String> values, String source) {
+
+    String string(String key, String fallback) {
+      String value = values.get(key);
+      if (value == null) {
+        if (fallback == null && key.startsWith("apps.") && !key.endsWith("encryption_master_key_base64")) {
+          throw new ConfigException("config key '" + key + "' is required");
+        }
+        return fallback;
+      }
+      return value.trim();
+    }
+
+    int integer(String key, int fallback, int min, int max) {
+      String value = values.get(key);
+      if (value == null) {
+        return fallback;
+      }
+      try {
+        long n = Long.parseLong(value.trim());
+        if (n < min || n > max) {
+          throw new ConfigException("config key '" + key + "' must be between " + min + " and "
+              + max + ", got '" + value + "'");
+        }
+        return (int) n;
+      } catch (NumberFormatException e) {
+        throw new ConfigException("config key '" + key + "' must be an integer, got '" + value + "'");
+      }
+    }
+
+    boolean bool(String key, boolean fallback) {
+      String value = values.get(key);
+      if (value == null) {
+        return fallback;
+      }
+      switch (value.trim().toLowerCase(Locale.ROOT)) {
+        case "true":
+          return true;
+        case "false":
+          return false;
+        default:
+          throw new ConfigException("config key '" + key + "' must be true or false, got '" + value + "'");
+      }
+    }
+
+    Mode mode(String key) {
+      String value = values.get(key);
+      if (value == null) {
+        return Mode.DEVELOPMENT;
+      }
+      try {
+        return Mode.valueOf(value.trim().toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("config key '" + key
+            + "' must be 'development' or 'production', got '" + value + "'");
+      }
+    }
+
+    Set<Integer> appIndices() {
+      Set<Integer> out = new TreeSet<>();
+      Pattern p = Pattern.compile("apps\\.(\\d+)\\..+");
+      for (String key : values.keySet()) {
+        Matcher m = p.matcher(key);
+        if (m.matches()) {
+          out.add(Integer.parseInt(m.group(1)));
+        }
+      }
+      return out;
+    }
+  }
+}

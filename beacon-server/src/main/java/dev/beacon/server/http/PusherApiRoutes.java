@@ -1,0 +1,134 @@
+package dev.beacon.server.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.beacon.core.app.App;
+import dev.beacon.core.pusher.ApiException;
+import dev.beacon.core.pusher.PusherHttpApi;
+import dev.beacon.protocol.json.Json;
+import dev.beacon.protocol.pusher.TriggerRequest;
+import dev.beacon.server.metrics.MicrometerMetrics;
+import io.vertx.core.MultiMap;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Mounts the Pusher HTTP API ({@code /apps/:appId/...}) on a router. */
+public final class PusherApiRoutes {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PusherApiRoutes.class);
+
+  private final PusherHttpApi api;
+  private final MicrometerMetrics metrics;
+  private final int maxRequestBytes;
+
+  public PusherApiRoutes(PusherHttpApi api, MicrometerMetrics metrics, int maxRequestBytes) {
+    this.api = api;
+    this.metrics = metrics;
+    this.maxRequestBytes = maxRequestBytes;
+  }
+
+  public void mount(Router router) {
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(maxRequestBytes);
+    router.post("/apps/:appId/events").handler(body).handler(ctx -> handle(ctx, "events",
+        (app, req) -> api.trigger(app, TriggerRequest.fromJson(req.json(), false))));
+    router.post("/apps/:appId/batch_events").handler(body).handler(ctx -> handle(ctx, "batch_events",
+        (app, req) -> api.batch(app, batch(req.json()))));
+    router.get("/apps/:appId/channels").handler(ctx -> handle(ctx, "channels",
+        (app, req) -> api.channels(app, Optional.ofNullable(req.query.get("filter_by_prefix")),
+            info(req.query))));
+    router.get("/apps/:appId/channels/:channel").handler(ctx -> handle(ctx, "channel",
+        (app, req) -> api.channel(app, ctx.pathParam("channel"), info(req.query))));
+    router.get("/apps/:appId/channels/:channel/users").handler(ctx -> handle(ctx, "users",
+        (app, req) -> api.users(app, ctx.pathParam("channel"))));
+    router.post("/apps/:appId/users/:userId/terminate_connections").handler(body)
+        .handler(ctx -> handle(ctx, "terminate_connections",
+            (app, req) -> api.terminate(app, ctx.pathParam("userId"))));
+  }
+
+  /** A parsed request: decoded query and raw body. */
+  private record Request(Map<String, String> query, byte[] body) {
+    JsonNode json() {
+      if (body.length == 0) {
+        throw new ApiException(400, "The request needs a JSON body");
+      }
+      try {
+        return Json.parse(new String(body, StandardCharsets.UTF_8));
+      } catch (IllegalArgumentException e) {
+        throw new ApiException(400, "The body is not valid JSON: " + e.getMessage());
+      }
+    }
+  }
+
+  @FunctionalInterface
+  private interface Endpoint {
+    ObjectNode call(App app, Request request);
+  }
+
+  private void handle(RoutingContext ctx, String endpoint, Endpoint action) {
+    long start = System.nanoTime();
+    String appId = ctx.pathParam("appId");
+    int status = 200;
+    try {
+      Request request = new Request(query(ctx.queryParams()),
+          ctx.body() == null || ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
+      App app = api.authenticate(appId, ctx.request().method().name(), ctx.request().path(),
+          request.query(), request.body());
+      JsonReplies.ok(ctx, action.call(app, request));
+    } catch (ApiException e) {
+      status = e.status();
+      JsonReplies.error(ctx, status, e.getMessage());
+    } catch (IllegalArgumentException e) {
+      status = 400;
+      JsonReplies.error(ctx, status, e.getMessage());
+    } catch (RuntimeException e) {
+      status = 500;
+      LOG.error("HTTP API {} failed", endpoint, e);
+      JsonReplies.error(ctx, status, "Internal server error");
+    }
+    metrics.httpApi(appId, endpoint, status, System.nanoTime() - start);
+    if (status >= 400) {
+      metrics.error(appId, status);
+    }
+  }
+
+  private static Map<String, String> query(MultiMap params) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : params) {
+      out.putIfAbsent(e.getKey(), e.getValue());
+    }
+    return out;
+  }
+
+  private static Set<String> info(Map<String, String> query) {
+    String info = query.get("info");
+    return info == null ? Set.of() : TriggerRequest.parseInfo(info);
+  }
+
+  private static List<TriggerRequest> batch(JsonNode body) {
+    JsonNode batch = body.get("batch");
+    if (batch == null || !batch.isArray()) {
+      throw new ApiException(400, "'batch' must be an array of events");
+    }
+    List<TriggerRequest> out = new ArrayList<>(batch.size());
+    int i = 0;
+    for (JsonNode event : batch) {
+      try {
+        out.add(TriggerRequest.fromJson(event, true));
+      } catch (IllegalArgumentException e) {
+        throw new ApiException(400, "batch[" + i + "]: " + e.getMessage());
+      }
+      i++;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,99 @@
+package dev.beacon.server.metrics;
+
+import dev.beacon.core.metrics.BeaconMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * Beacon's metrics in a Prometheus registry. Counters are looked up once per (name, app, code)
+ * and cached, so the hot path costs a map read and an add.
+ */
+public final class MicrometerMetrics implements BeaconMetrics {
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Timer> timers = new ConcurrentHashMap<>();
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** The Prometheus text exposition of every meter. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  /** Registers a gauge read when scraped. */
+  public <T> void gauge(String name, String help, String appId, T source,
+      java.util.function.ToDoubleFunction<T> value) {
+    io.micrometer.core.instrument.Gauge.builder(name, source, value)
+        .description(help).tag("app", appId).register(registry);
+  }
+
+  private Counter counter(String name, String help, String appId) {
+    return counters.computeIfAbsent(name + '\u0000' + appId,
+        k -> Counter.builder(name).description(help).tag("app", appId).register(registry));
+  }
+
+  @Override
+  public void connectionOpened(String appId) {
+    counter("beacon_connections_opened", "WebSocket connections opened", appId).increment();
+  }
+
+  @Override
+  public void connectionClosed(String appId) {
+    counter("beacon_connections_closed", "WebSocket connections closed", appId).increment();
+  }
+
+  @Override
+  public void messageIn(String appId) {
+    counter("beacon_messages_in", "Messages received from clients", appId).increment();
+  }
+
+  @Override
+  public void messagesOut(String appId, int count) {
+    counter("beacon_messages_out", "Messages written to clients", appId).increment(count);
+  }
+
+  @Override
+  public void clientEvent(String appId) {
+    counter("beacon_client_events", "Client events fanned out", appId).increment();
+  }
+
+  @Override
+  public void error(String appId, int code) {
+    counters.computeIfAbsent("beacon_errors\u0000" + appId + '\u0000' + code,
+        k -> Counter.builder("beacon_errors")
+            .description("Errors sent to clients and callers, by Pusher code or HTTP status")
+            .tag("app", appId).tag("code", Integer.toString(code)).register(registry))
+        .increment();
+  }
+
+  @Override
+  public void overloaded(String appId) {
+    counter("beacon_publications_refused", "Publications refused because a lane queue was full", appId)
+        .increment();
+  }
+
+  /** Records one HTTP API call. */
+  public void httpApi(String appId, String endpoint, int status, long nanos) {
+    String key = appId + '\u0000' + endpoint + '\u0000' + status;
+    timers.computeIfAbsent(key, timerFactory(appId, endpoint, status))
+        .record(Duration.ofNanos(nanos));
+  }
+
+  private Function<String, Timer> timerFactory(String appId, String endpoint, int status) {
+    return k -> Timer.builder("beacon_http_api")
+        .description("Pusher HTTP API calls and their latency")
+        .tag("app", appId).tag("endpoint", endpoint).tag("status", Integer.toString(status))
+        .publishPercentileHistogram()
+        .serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(20))
+        .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(5))
+        .register(registry);
+  }
+}

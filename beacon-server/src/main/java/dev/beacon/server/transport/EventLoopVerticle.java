@@ -1,0 +1,110 @@
+package dev.beacon.server.transport;
+
+import dev.beacon.core.hub.Lane;
+import dev.beacon.core.pusher.PusherChannels;
+import dev.beacon.protocol.pusher.PusherError;
+import dev.beacon.server.config.BeaconConfig;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One event loop: an HTTP server sharing the port with the other loops, its lane, and the routes.
+ * WebSocket upgrades to {@code /app/{key}} become Pusher sessions on this loop's lane; everything
+ * else goes to the router.
+ */
+public final class EventLoopVerticle extends VerticleBase {
+
+  private static final Pattern APP_PATH = Pattern.compile("/app/([^/]+)/?");
+
+  private final BeaconConfig config;
+  private final Lane lane;
+  private final BoundExecutor executor;
+  private final PusherChannels pusher;
+  private final Consumer<Router> routes;
+  private final BooleanSupplier draining;
+  private HttpServer server;
+
+  public EventLoopVerticle(BeaconConfig config, Lane lane, BoundExecutor executor,
+      PusherChannels pusher, Consumer<Router> routes, BooleanSupplier draining) {
+    this.config = config;
+    this.lane = lane;
+    this.executor = executor;
+    this.pusher = pusher;
+    this.routes = routes;
+    this.draining = draining;
+  }
+
+  @Override
+  public Future<?> start() {
+    executor.bind(context);
+    vertx.setPeriodic(100, id -> lane.tick());
+    Router router = Router.router(vertx);
+    routes.accept(router);
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(config.host())
+        // a negative port makes the loops share one ephemeral port
+        .setPort(config.port() == 0 ? -1 : config.port())
+        .setMaxWebSocketFrameSize(config.maxMessageBytes())
+        .setMaxWebSocketMessageSize(config.maxMessageBytes())
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerFrameWebSocketCompressionSupported(false)
+        .setTcpNoDelay(true)
+        .setReuseAddress(true)
+        .setIdleTimeout(0);
+    server = vertx.createHttpServer(options).requestHandler(req -> {
+      if (req.path().startsWith("/app/") && req.canUpgradeToWebSocket()) {
+        pusherUpgrade(req);
+      } else {
+        router.handle(req);
+      }
+    });
+    return server.listen();
+  }
+
+  /** The port the server listens on. */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private void pusherUpgrade(HttpServerRequest req) {
+    Matcher m = APP_PATH.matcher(req.path());
+    String key = m.matches() ? m.group(1) : null;
+    String protocol = req.getParam("protocol");
+    int version = parseOr(protocol, 7);
+    req.toWebSocket().onSuccess(ws -> {
+      if (draining.getAsBoolean()) {
+        PusherWebSocket.refuse(ws, new PusherChannels.Refusal(PusherError.RECONNECT,
+            "Server is shutting down"), version);
+        return;
+      }
+      if (key == null) {
+        PusherWebSocket.refuse(ws, new PusherChannels.Refusal(PusherError.PATH_NOT_FOUND,
+            "Path not found: connect to /app/{key}"), version);
+        return;
+      }
+      PusherChannels.Admission admission = pusher.admit(key, protocol);
+      if (admission instanceof PusherChannels.Admission.Refused r) {
+        PusherWebSocket.refuse(ws, r.refusal(), version);
+      } else {
+        PusherWebSocket.open(ws, lane, pusher, (PusherChannels.Admission.Admitted) admission,
+            config.maxBufferedBytes());
+      }
+    });
+  }
+
+  private static int parseOr(String value, int fallback) {
+    try {
+      return value == null ? fallback : Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      return fallback;
+    }
+  }
+}

@@ -1,0 +1,138 @@
+package dev.beacon.server.transport;
+
+import dev.beacon.core.hub.Lane;
+import dev.beacon.core.pusher.PusherChannels;
+import dev.beacon.core.pusher.PusherSession;
+import dev.beacon.core.pusher.PusherTransport;
+import dev.beacon.protocol.pusher.PusherError;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.vertx.core.http.ServerWebSocket;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Vert.x server WebSocket as a {@link PusherTransport}.
+ *
+ * <p>Frames are written straight to the Netty pipeline (through the WebSocket encoder) without a
+ * flush, and flushed once per batch by the lane; Vert.x's own write path would flush every
+ * frame. Writes happen only on the connection's event loop, which is its lane's thread.
+ *
+ * <p>Slow consumers: when more than {@code maxBufferedBytes} are waiting to be written, the
+ * connection is closed with 4100 (over capacity; the client reconnects after backing off), so
+ * one client that stops reading cannot grow the heap.
+ */
+final class PusherWebSocket implements PusherTransport {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PusherWebSocket.class);
+
+  private final ServerWebSocket ws;
+  private final ChannelHandlerContext ctx;
+  private final Channel channel;
+  private final Lane lane;
+  private final long maxBufferedBytes;
+  private PusherSession session;
+  private boolean closed;
+
+  private PusherWebSocket(ServerWebSocket ws, Lane lane, long maxBufferedBytes) {
+    this.ws = ws;
+    this.ctx = ((io.vertx.core.http.impl.websocket.WebSocketImplBase<?>) ws).channelHandlerContext();
+    this.channel = ctx.channel();
+    this.lane = lane;
+    this.maxBufferedBytes = maxBufferedBytes;
+    if (!channel.eventLoop().inEventLoop()) {
+      throw new IllegalStateException("a WebSocket must be opened on its own event loop");
+    }
+  }
+
+  /** Opens a Pusher session on an accepted WebSocket. */
+  static void open(ServerWebSocket ws, Lane lane, PusherChannels service,
+      PusherChannels.Admission.Admitted admitted, long maxBufferedBytes) {
+    PusherWebSocket transport = new PusherWebSocket(ws, lane, maxBufferedBytes);
+    PusherSession session = service.open(admitted, lane, transport);
+    transport.session = session;
+    ws.textMessageHandler(session::onText);
+    ws.binaryMessageHandler(b -> session.onBinary());
+    ws.frameHandler(frame -> {
+      if (frame.isPing() || frame.type() == io.vertx.core.http.WebSocketFrameType.PONG) {
+        session.onActivity();
+      }
+    });
+    ws.exceptionHandler(e -> LOG.debug("WebSocket {} failed: {}", session.socketId(), e.toString()));
+    ws.closeHandler(v -> {
+      transport.closed = true;
+      session.onClosed();
+    });
+  }
+
+  /** Refuses a connection: a {@code pusher:error} for old clients, then the close code. */
+  static void refuse(ServerWebSocket ws, PusherChannels.Refusal refusal, int protocol) {
+    if (protocol < 6) {
+      ws.writeTextMessage("{\"event\":\"pusher:error\",\"data\":{\"code\":"
+          + refusal.error().code() + ",\"message\":"
+          + dev.beacon.protocol.json.Json.quote(refusal.reason()) + "}}");
+    }
+    ws.close((short) refusal.error().code(), truncateReason(refusal.reason()));
+  }
+
+  @Override
+  public void write(byte[] utf8Json) {
+    if (closed) {
+      return;
+    }
+    ctx.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(utf8Json)), ctx.voidPromise());
+    ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
+    if (buffer != null && buffer.totalPendingWriteBytes() > maxBufferedBytes) {
+      closed = true;
+      long pending = buffer.totalPendingWriteBytes();
+      LOG.info("closing slow consumer {}: {} bytes waiting to be written (limit {})",
+          session.socketId(), pending, maxBufferedBytes);
+      // not from inside a fan-out loop: close on the next turn of the lane
+      lane.submitControl(() -> {
+        session.close(PusherError.OVER_CAPACITY.code(),
+            "Over capacity: the client is not reading its messages");
+        ws.close((short) PusherError.OVER_CAPACITY.code(), "Over capacity");
+      });
+    }
+  }
+
+  @Override
+  public void flush() {
+    ctx.flush();
+  }
+
+  @Override
+  public void ping() {
+    if (!closed) {
+      ctx.write(new PingWebSocketFrame(Unpooled.EMPTY_BUFFER), ctx.voidPromise());
+    }
+  }
+
+  @Override
+  public void close(int code, String reason) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    ctx.flush();
+    ws.close((short) code, truncateReason(reason));
+  }
+
+  /** A close reason is at most 123 bytes of UTF-8. */
+  static String truncateReason(String reason) {
+    byte[] bytes = reason.getBytes(StandardCharsets.UTF_8);
+    if (bytes.length <= 123) {
+      return reason;
+    }
+    String cut = reason;
+    while (cut.getBytes(StandardCharsets.UTF_8).length > 120) {
+      cut = cut.substring(0, cut.length() - 1);
+    }
+    return cut + "...";
+  }
+}
