@@ -1,0 +1,55 @@
+package dev.beacon.core.hub;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.beacon.core.time.ManualClock;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class LaneTest {
+
+  @Test
+  void tasksRunInOrderAndWritesAreFlushedAtTheEndOfTheBatch() {
+    List<Runnable> executor = new ArrayList<>();
+    Lane lane = new Lane(0, executor::add, new ManualClock(0), 100);
+    List<String> log = new ArrayList<>();
+    Flushable conn = () -> log.add("flush");
+    for (int i = 0; i < 3; i++) {
+      int n = i;
+      lane.submit(() -> {
+        log.add("task" + n);
+        lane.markDirty(conn);
+      });
+    }
+    assertThat(executor).hasSize(1); // one drain scheduled for the burst
+    executor.remove(0).run();
+    assertThat(log).containsExactly("task0", "task1", "task2", "flush", "flush", "flush");
+  }
+
+  @Test
+  void refusesWorkBeyondItsBound() {
+    List<Runnable> executor = new ArrayList<>();
+    Lane lane = new Lane(0, executor::add, new ManualClock(0), 2);
+    assertThat(lane.submit(() -> {})).isTrue();
+    assertThat(lane.submit(() -> {})).isTrue();
+    assertThat(lane.isFull()).isTrue();
+    assertThat(lane.submit(() -> {})).isFalse();
+    executor.remove(0).run();
+    assertThat(lane.pending()).isZero();
+    assertThat(lane.submit(() -> {})).isTrue();
+  }
+
+  @Test
+  void aFailingTaskDoesNotStopTheOthers() {
+    List<Runnable> executor = new ArrayList<>();
+    Lane lane = new Lane(0, executor::add, new ManualClock(0), 10);
+    List<String> log = new ArrayList<>();
+    lane.submit(() -> {
+      throw new IllegalStateException("boom");
+    });
+    lane.submit(() -> log.add("after"));
+    executor.remove(0).run();
+    assertThat(log).containsExactly("after");
+  }
+}
