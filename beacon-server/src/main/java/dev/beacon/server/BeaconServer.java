@@ -94,24 +94,42 @@ public final class BeaconServer implements AutoCloseable {
       });
     };
 
-    AtomicInteger next = new AtomicInteger();
-    List<EventLoopVerticle> verticles = new ArrayList<>();
-    try {
-      vertx.deployVerticle(() -> {
-        int i = next.getAndIncrement();
-        EventLoopVerticle v = new EventLoopVerticle(config, lanes.get(i), executors.get(i), pusher,
-            routes, draining::get);
-        synchronized (verticles) {
-          verticles.add(v);
+    // every loop listens on the same port (Vert.x shares it between them); for port 0 a free
+    // port is chosen first, and chosen again if another process takes it in between
+    int bound = -1;
+    Exception failure = null;
+    for (int attempt = 0; attempt < 5 && bound < 0; attempt++) {
+      int candidate = config.port() == 0 ? freePort(config.host()) : config.port();
+      AtomicInteger next = new AtomicInteger();
+      try {
+        vertx.deployVerticle(() -> {
+          int i = next.getAndIncrement();
+          return new EventLoopVerticle(candidate, config, lanes.get(i), executors.get(i), pusher,
+              routes, draining::get);
+        }, new DeploymentOptions().setInstances(loops)).await(30, TimeUnit.SECONDS);
+        bound = candidate;
+      } catch (Exception e) {
+        failure = e;
+        if (config.port() != 0) {
+          break;
         }
-        return v;
-      }, new DeploymentOptions().setInstances(loops)).await(30, TimeUnit.SECONDS);
-    } catch (Exception e) {
+      }
+    }
+    if (bound < 0) {
       vertx.close();
       throw new IllegalStateException("cannot listen on " + config.host() + ":" + config.port()
-          + ": " + rootMessage(e), e);
+          + ": " + rootMessage(failure), failure);
     }
-    this.port = verticles.get(0).actualPort();
+    this.port = bound;
+  }
+
+  private static int freePort(String host) {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1,
+        java.net.InetAddress.getByName(host))) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot find a free port on " + host, e);
+    }
   }
 
   /** Builds and starts a server; returns once it listens. */

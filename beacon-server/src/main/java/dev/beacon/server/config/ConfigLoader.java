@@ -165,10 +165,9 @@ public final class ConfigLoader {
     int grace = v.integer("shutdown_grace_seconds", 10, 0, 3600);
 
     List<App> apps = new ArrayList<>();
+    // the first app always exists: unless configured, it is the development app
     Set<Integer> indices = v.appIndices();
-    if (indices.isEmpty()) {
-      indices = Set.of(0);
-    }
+    indices.add(0);
     int last = indices.stream().mapToInt(Integer::intValue).max().orElse(0);
     for (int i = 0; i <= last; i++) {
       if (!indices.contains(i)) {

@@ -24,6 +24,7 @@ public final class EventLoopVerticle extends VerticleBase {
 
   private static final Pattern APP_PATH = Pattern.compile("/app/([^/]+)/?");
 
+  private final int port;
   private final BeaconConfig config;
   private final Lane lane;
   private final BoundExecutor executor;
@@ -32,8 +33,9 @@ public final class EventLoopVerticle extends VerticleBase {
   private final BooleanSupplier draining;
   private HttpServer server;
 
-  public EventLoopVerticle(BeaconConfig config, Lane lane, BoundExecutor executor,
+  public EventLoopVerticle(int port, BeaconConfig config, Lane lane, BoundExecutor executor,
       PusherChannels pusher, Consumer<Router> routes, BooleanSupplier draining) {
+    this.port = port;
     this.config = config;
     this.lane = lane;
     this.executor = executor;
@@ -50,8 +52,7 @@ public final class EventLoopVerticle extends VerticleBase {
     routes.accept(router);
     HttpServerOptions options = new HttpServerOptions()
         .setHost(config.host())
-        // a negative port makes the loops share one ephemeral port
-        .setPort(config.port() == 0 ? -1 : config.port())
+        .setPort(port)
         .setMaxWebSocketFrameSize(config.maxMessageBytes())
         .setMaxWebSocketMessageSize(config.maxMessageBytes())
         .setPerMessageWebSocketCompressionSupported(false)

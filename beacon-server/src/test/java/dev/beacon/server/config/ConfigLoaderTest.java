@@ -1,0 +1,112 @@
+package dev.beacon.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.beacon.core.app.App;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void embeddedDefaultsAreADevelopmentServerWithOneApp() {
+    BeaconConfig c = ConfigLoader.load(Optional.empty(), Map.of());
+    assertThat(c.mode()).isEqualTo(Mode.DEVELOPMENT);
+    assertThat(c.host()).isEqualTo("127.0.0.1");
+    assertThat(c.port()).isEqualTo(6001);
+    assertThat(c.dataDir()).isEqualTo(Path.of("./beacon-data"));
+    App app = c.apps().get(0);
+    assertThat(app.id()).isEqualTo("app-id");
+    assertThat(app.key()).isEqualTo("app-key");
+    assertThat(app.secret()).isEqualTo("app-secret");
+    assertThat(app.clientEvents()).isTrue();
+    assertThat(app.maxPayloadBytes()).isEqualTo(10 * 1024);
+    assertThat(app.maxPresenceMembers()).isEqualTo(100);
+    assertThat(app.maxUserInfoBytes()).isEqualTo(1024);
+    assertThat(app.clientEventsPerSecond()).isEqualTo(10);
+  }
+
+  @Test
+  void environmentOverridesTheFileKeyByKey() throws Exception {
+    Path file = dir.resolve("beacon.yaml");
+    Files.writeString(file, "port: 7000\nwebsocket:\n  activity_timeout: 60\napps:\n"
+        + "  - id: one\n    key: one-key\n    secret: s1\n  - id: two\n    key: two-key\n    secret: s2\n"
+        + "    client_events: false\n");
+    BeaconConfig c = ConfigLoader.load(Optional.of(file), Map.of(
+        "BEACON_PORT", "7100", "BEACON_DATA_DIR", "/tmp/x", "BEACON_APPS_1_SECRET", "override",
+        "BEACON_WEBSOCKET_ACTIVITY_TIMEOUT", "30", "PATH", "/bin"));
+    assertThat(c.port()).isEqualTo(7100);
+    assertThat(c.dataDir()).isEqualTo(Path.of("/tmp/x"));
+    assertThat(c.pusher().activityTimeoutSeconds()).isEqualTo(30);
+    assertThat(c.apps()).extracting(App::id).containsExactly("one", "two");
+    assertThat(c.apps().get(1).secret()).isEqualTo("override");
+    assertThat(c.apps().get(1).clientEvents()).isFalse();
+  }
+
+  @Test
+  void badValuesNameTheKeyAndTheValue() {
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("BEACON_PORT", "abc")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("'port'").hasMessageContaining("'abc'");
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("BEACON_PORT", "70000")))
+        .hasMessageContaining("between 0 and 65535");
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(),
+        Map.of("BEACON_APPS_0_CLIENT_EVENTS", "maybe")))
+        .hasMessageContaining("apps.0.client_events").hasMessageContaining("'maybe'");
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("BEACON_MODE", "staging")))
+        .hasMessageContaining("'mode'").hasMessageContaining("staging");
+  }
+
+  @Test
+  void unknownKeysInTheFileAreRefused() throws Exception {
+    Path file = dir.resolve("beacon.yaml");
+    Files.writeString(file, "prot: 6001\n");
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.of(file), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("prot");
+  }
+
+  @Test
+  void brokenYamlAndMissingFilesAreReported() throws Exception {
+    Path file = dir.resolve("bad.yaml");
+    Files.writeString(file, "port: [1,\n");
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.of(file), Map.of()))
+        .hasMessageContaining("not valid YAML");
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.of(dir.resolve("none.yaml")), Map.of()))
+        .hasMessageContaining("does not exist");
+  }
+
+  @Test
+  void productionRefusesTheDevelopmentSecret() {
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("BEACON_MODE", "production")))
+        .hasMessageContaining("apps.0.secret").hasMessageContaining("BEACON_APPS_0_SECRET");
+    BeaconConfig c = ConfigLoader.load(Optional.empty(),
+        Map.of("BEACON_MODE", "production", "BEACON_APPS_0_SECRET", "s3cr3t"));
+    assertThat(c.development()).isFalse();
+    assertThat(c.host()).isEqualTo("0.0.0.0");
+  }
+
+  @Test
+  void appsMustBeNumberedWithoutGapsAndBeDistinct() {
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("BEACON_APPS_2_ID", "x")))
+        .hasMessageContaining("apps.1");
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of(
+        "BEACON_APPS_1_ID", "app-id", "BEACON_APPS_1_KEY", "k2", "BEACON_APPS_1_SECRET", "s")))
+        .hasMessageContaining("two apps have the id 'app-id'");
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("BEACON_APPS_1_ID", "x")))
+        .hasMessageContaining("apps.1.key");
+  }
+
+  @Test
+  void encryptionKeysMustBe32Bytes() {
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(),
+        Map.of("BEACON_APPS_0_ENCRYPTION_MASTER_KEY_BASE64", "c2hvcnQ=")))
+        .hasMessageContaining("32 bytes");
+  }
+}
