@@ -177,12 +177,7 @@ public final class PusherHttpApi {
     if (request.socketId().isPresent() && !SOCKET_ID.matcher(request.socketId().get()).matches()) {
       throw new ApiException(400, "Invalid socket_id '" + request.socketId().get() + "'");
     }
-    for (String attribute : request.info()) {
-      if (!EVENT_INFO.contains(attribute)) {
-        throw new ApiException(400, "Unknown info attribute '" + attribute
-            + "' (known: user_count, subscription_count)");
-      }
-    }
+    checkInfo(request.info());
     List<ChannelName> names = new ArrayList<>(request.channels().size());
     for (String channel : request.channels()) {
       try {
@@ -231,12 +226,7 @@ public final class PusherHttpApi {
 
   /** {@code GET /channels}. */
   public ObjectNode channels(App app, Optional<String> prefix, Set<String> info) {
-    for (String attribute : info) {
-      if (!EVENT_INFO.contains(attribute)) {
-        throw new ApiException(400, "Unknown info attribute '" + attribute
-            + "' (known: user_count, subscription_count)");
-      }
-    }
+    checkInfo(info);
     if (info.contains("user_count") && !prefix.map(p -> p.startsWith("presence-")).orElse(false)) {
       throw new ApiException(400,
           "info=user_count needs filter_by_prefix to start with 'presence-'");
@@ -258,12 +248,7 @@ public final class PusherHttpApi {
   /** {@code GET /channels/{name}}. */
   public ObjectNode channel(App app, String channel, Set<String> info) {
     ChannelName name = channelName(channel);
-    for (String attribute : info) {
-      if (!EVENT_INFO.contains(attribute)) {
-        throw new ApiException(400, "Unknown info attribute '" + attribute
-            + "' (known: user_count, subscription_count)");
-      }
-    }
+    checkInfo(info);
     if (info.contains("user_count") && !name.isPresence()) {
       throw new ApiException(400, "info=user_count is only available for presence channels");
     }
@@ -300,6 +285,15 @@ public final class PusherHttpApi {
     }
     channels.terminateUser(app, userId);
     return NODES.objectNode();
+  }
+
+  private static void checkInfo(Set<String> info) {
+    for (String attribute : info) {
+      if (!EVENT_INFO.contains(attribute)) {
+        throw new ApiException(400, "Unknown info attribute '" + attribute
+            + "' (known: user_count, subscription_count)");
+      }
+    }
   }
 
   private static ChannelName channelName(String channel) {

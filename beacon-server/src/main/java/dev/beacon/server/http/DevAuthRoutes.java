@@ -57,12 +57,8 @@ public final class DevAuthRoutes {
   private void channelAuth(RoutingContext ctx) {
     Map<String, String> params = params(ctx);
     Optional<App> app = app(ctx, params);
-    if (app.isEmpty()) {
-      return;
-    }
-    String socketId = params.get("socket_id");
-    if (socketId == null || !SOCKET_ID.matcher(socketId).matches()) {
-      JsonReplies.error(ctx, 400, "socket_id is missing or not of the form 123.456");
+    String socketId = app.isPresent() ? socketId(ctx, params) : null;
+    if (socketId == null) {
       return;
     }
     ChannelName name;
@@ -107,12 +103,8 @@ public final class DevAuthRoutes {
   private void userAuth(RoutingContext ctx) {
     Map<String, String> params = params(ctx);
     Optional<App> app = app(ctx, params);
-    if (app.isEmpty()) {
-      return;
-    }
-    String socketId = params.get("socket_id");
-    if (socketId == null || !SOCKET_ID.matcher(socketId).matches()) {
-      JsonReplies.error(ctx, 400, "socket_id is missing or not of the form 123.456");
+    String socketId = app.isPresent() ? socketId(ctx, params) : null;
+    if (socketId == null) {
       return;
     }
     String userId = userId(params, socketId);
@@ -139,6 +131,16 @@ public final class DevAuthRoutes {
     out.put("auth", PusherSignatures.userAuth(app.get().key(), app.get().secret(), socketId, userData));
     out.put("user_data", userData);
     JsonReplies.ok(ctx, out);
+  }
+
+  /** The socket id parameter, or null after answering 400. */
+  private static String socketId(RoutingContext ctx, Map<String, String> params) {
+    String socketId = params.get("socket_id");
+    if (socketId == null || !SOCKET_ID.matcher(socketId).matches()) {
+      JsonReplies.error(ctx, 400, "socket_id is missing or not of the form 123.456");
+      return null;
+    }
+    return socketId;
   }
 
   private static String userId(Map<String, String> params, String socketId) {
