@@ -47,6 +47,11 @@ public final class BeaconServer implements AutoCloseable {
   private final PusherChannels pusher;
   private final MicrometerMetrics metrics;
   private final AtomicBoolean draining = new AtomicBoolean();
+  private final dev.beacon.server.store.Database database;
+  private final dev.beacon.server.functions.FunctionRunner functionRunner;
+  private final java.util.concurrent.ScheduledExecutorService housekeeping;
+  private final java.util.concurrent.ThreadPoolExecutor background;
+  private final dev.beacon.core.functions.BuiltInFunctions builtIns;
   private final AtomicBoolean stopped = new AtomicBoolean();
   private final int port;
 
@@ -71,14 +76,48 @@ public final class BeaconServer implements AutoCloseable {
     PusherHttpApi api = new PusherHttpApi(pusher, clock);
     registerGauges(hub, lanes);
 
+    // the built-in functions: durable store, one expiry wheel, background writes
+    this.database = dev.beacon.server.store.Database.open(config.db(), config.dataDir());
+    this.housekeeping = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "beacon-expiry");
+      t.setDaemon(true);
+      return t;
+    });
+    dev.beacon.core.time.ExpiryScheduler expiry = new dev.beacon.core.time.ExpiryScheduler(clock, 50);
+    housekeeping.scheduleAtFixedRate(expiry::tick, 50, 50, TimeUnit.MILLISECONDS);
+    this.background = new java.util.concurrent.ThreadPoolExecutor(2, 2, 60, TimeUnit.SECONDS,
+        new java.util.concurrent.ArrayBlockingQueue<>(100_000), r -> {
+          Thread t = new Thread(r, "beacon-background");
+          t.setDaemon(true);
+          return t;
+        }, (r, pool) -> LOG.warn("background queue full ({} tasks): dropping a write", pool.getQueue().size()));
+    this.builtIns = new dev.beacon.core.functions.BuiltInFunctions(apps,
+        new dev.beacon.server.store.JdbcStores(database), hub, new dev.beacon.core.pusher.PusherLiveEvents(hub),
+        dev.beacon.core.functions.Changes.NONE, expiry, background);
+    pusher.userConnections(builtIns.userPresence());
+    housekeeping.scheduleWithFixedDelay(() -> background.execute(builtIns.retention()), 1, 10,
+        TimeUnit.MINUTES);
+    this.functionRunner = new dev.beacon.server.functions.FunctionRunner(builtIns.functions(),
+        config.functionWorkers(), config.functionQueue(), metrics);
+    dev.beacon.server.auth.Credentials credentials = new dev.beacon.server.auth.Credentials(apps,
+        new dev.beacon.server.auth.TokenVerifier(apps, clock));
+    java.util.concurrent.atomic.AtomicLong lastTs = new java.util.concurrent.atomic.AtomicLong();
+    dev.beacon.server.functions.FunctionRoutes functionRoutes = new dev.beacon.server.functions.FunctionRoutes(
+        functionRunner, credentials,
+        () -> lastTs.updateAndGet(prev -> Math.max(prev + 1, System.currentTimeMillis() * 1_000_000L)));
+    dev.beacon.server.http.DevTokenRoutes devTokens = config.development()
+        ? new dev.beacon.server.http.DevTokenRoutes(apps, new dev.beacon.server.auth.DevTokens(clock)) : null;
+
     PusherApiRoutes apiRoutes = new PusherApiRoutes(api, metrics, config.maxRequestBytes());
     OpsRoutes ops = new OpsRoutes(metrics, () -> !draining.get());
     DevAuthRoutes devAuth = config.development() ? new DevAuthRoutes(apps) : null;
     java.util.function.Consumer<Router> routes = router -> {
       ops.mount(router);
       apiRoutes.mount(router);
+      functionRoutes.mount(router);
       if (devAuth != null) {
         devAuth.mount(router);
+        devTokens.mount(router);
       }
       router.get("/").handler(ctx -> JsonReplies.reply(ctx, 200, "{\"name\":\"Beacon\","
           + "\"pusher_websocket\":\"/app/{key}\",\"pusher_http_api\":\"/apps/{app_id}/...\","
@@ -176,6 +215,10 @@ public final class BeaconServer implements AutoCloseable {
     return pusher;
   }
 
+  public dev.beacon.core.functions.BuiltInFunctions builtIns() {
+    return builtIns;
+  }
+
   public MicrometerMetrics metrics() {
     return metrics;
   }
@@ -208,6 +251,17 @@ public final class BeaconServer implements AutoCloseable {
     } catch (Exception e) {
       LOG.warn("event loops did not stop cleanly: {}", rootMessage(e));
     }
+    housekeeping.shutdownNow();
+    functionRunner.close();
+    background.shutdown();
+    try {
+      if (!background.awaitTermination(10, TimeUnit.SECONDS)) {
+        LOG.warn("{} background writes left unfinished", background.getQueue().size());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    database.close();
   }
 
   @Override

@@ -30,7 +30,9 @@ public record App(
     int maxBatchEvents,
     boolean subscriptionCountEvents,
     boolean watchlistEvents,
-    Optional<String> encryptionMasterKeyBase64) {
+    Optional<String> encryptionMasterKeyBase64,
+    FunctionSettings functions,
+    AuthSettings auth) {
 
   private static final Pattern KEY_CHARS = Pattern.compile("[A-Za-z0-9_.\\-]{1,100}");
 
@@ -49,6 +51,9 @@ public record App(
     require("max_batch_events", maxBatchEvents, maxBatchEvents > 0, "> 0");
     encryptionMasterKeyBase64 = encryptionMasterKeyBase64 == null
         ? Optional.empty() : encryptionMasterKeyBase64;
+    if (functions == null || auth == null) {
+      throw new IllegalArgumentException("app '" + id + "': functions and auth settings are required");
+    }
     encryptionMasterKeyBase64.ifPresent(k -> {
       byte[] decoded;
       try {
@@ -91,6 +96,8 @@ public record App(
     b.subscriptionCountEvents = subscriptionCountEvents;
     b.watchlistEvents = watchlistEvents;
     b.encryptionMasterKeyBase64 = encryptionMasterKeyBase64.orElse(null);
+    b.functions = functions;
+    b.auth = auth;
     return b;
   }
 
@@ -124,12 +131,17 @@ public record App(
     private boolean subscriptionCountEvents = false;
     private boolean watchlistEvents = true;
     private String encryptionMasterKeyBase64;
+    private FunctionSettings functions = FunctionSettings.DEFAULT;
+    private AuthSettings auth;
 
     private Builder(String id, String key, String secret) {
       this.id = id;
       this.key = key;
       this.secret = secret;
     }
+
+    public Builder functions(FunctionSettings v) { functions = v; return this; }
+    public Builder auth(AuthSettings v) { auth = v; return this; }
 
     public Builder enabled(boolean v) { enabled = v; return this; }
     public Builder clientEvents(boolean v) { clientEvents = v; return this; }
@@ -147,12 +159,19 @@ public record App(
     public Builder watchlistEvents(boolean v) { watchlistEvents = v; return this; }
     public Builder encryptionMasterKeyBase64(String v) { encryptionMasterKeyBase64 = v; return this; }
 
+    /** Without auth settings an app's admin key is its secret and it accepts no end-user tokens. */
+    private AuthSettings defaultAuth() {
+      return new AuthSettings(secret == null || secret.isEmpty() ? "-" : secret, Optional.empty(),
+          Optional.empty(), Optional.empty(), id == null || id.isEmpty() ? "beacon" : id);
+    }
+
     public App build() {
       return new App(id, key, secret, enabled, clientEvents, userAuthenticationRequired,
           signinTimeoutSeconds, maxConnections, maxPresenceMembers, maxPayloadBytes,
           maxEventNameLength, maxUserInfoBytes, clientEventsPerSecond, maxChannelsPerEvent,
           maxBatchEvents, subscriptionCountEvents, watchlistEvents,
-          Optional.ofNullable(encryptionMasterKeyBase64));
+          Optional.ofNullable(encryptionMasterKeyBase64), functions,
+          auth != null ? auth : defaultAuth());
     }
   }
 }

@@ -16,16 +16,18 @@ public final class Channel {
   final PresenceRoster roster;
   /** Changed only inside the channel map's compute for this name. */
   volatile int subscriptionCount;
+  /** Members present without a connection (HTTP room heartbeats); changed like the count. */
+  volatile int sessionCount;
   final AtomicBoolean countEventPending = new AtomicBoolean();
 
-  Channel(String appId, ChannelName name, int laneCount) {
+  Channel(String appId, ChannelName name, int laneCount, PresenceListener listener) {
     this.appId = appId;
     this.name = name;
     this.lanes = new LocalSubscribers[laneCount];
     for (int i = 0; i < laneCount; i++) {
       lanes[i] = new LocalSubscribers();
     }
-    this.roster = name.isPresence() ? new PresenceRoster() : null;
+    this.roster = name.isPresence() ? new PresenceRoster(appId, name.value(), listener) : null;
   }
 
   public String appId() {

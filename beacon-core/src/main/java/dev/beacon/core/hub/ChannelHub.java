@@ -35,6 +35,7 @@ public final class ChannelHub {
   private final long cacheTtlMillis;
   private final int maxCachedChannels;
   private final ConcurrentHashMap<String, AppChannels> apps = new ConcurrentHashMap<>();
+  private volatile PresenceListener presenceListener = PresenceListener.NONE;
 
   public ChannelHub(Lanes lanes, Clock clock, BeaconMetrics metrics, ClusterBus bus,
       long cacheTtlMillis, int maxCachedChannels) {
@@ -50,6 +51,11 @@ public final class ChannelHub {
     return lanes;
   }
 
+  /** Sets who hears about presence members joining and leaving; set once, before serving. */
+  public void presenceListener(PresenceListener listener) {
+    this.presenceListener = listener;
+  }
+
   /** The result of a subscription: presence channels also give the member snapshot. */
   public record Joined(Subscription subscription, Optional<List<Member>> members) {}
 
@@ -62,7 +68,7 @@ public final class ChannelHub {
       App app, ChannelName name, Subscriber subscriber, Optional<PresenceData> presence) {
     AppChannels ac = appChannels(app.id());
     Channel ch = ac.channels.compute(name.value(), (k, v) -> {
-      Channel c = v == null ? new Channel(app.id(), name, lanes.size()) : v;
+      Channel c = v == null ? new Channel(app.id(), name, lanes.size(), presenceListener) : v;
       c.subscriptionCount++;
       return c;
     });
@@ -118,7 +124,60 @@ public final class ChannelHub {
         return v;
       }
       v.subscriptionCount--;
-      return v.subscriptionCount <= 0 ? null : v;
+      return v.subscriptionCount + v.sessionCount <= 0 ? null : v;
+    });
+  }
+
+  /**
+   * Makes a user a member of a presence channel without a connection, for as long as the caller
+   * says (an HTTP room heartbeat): subscribers see {@code member_added} if the user was not a
+   * member yet. Each call must be matched by one {@link #leaveWithoutConnection}.
+   *
+   * @throws ChannelFullException if the channel has no room for a new user
+   */
+  public void joinWithoutConnection(App app, ChannelName name, String userId, String userInfoJson) {
+    if (!name.isPresence()) {
+      throw new IllegalArgumentException(name + " is not a presence channel");
+    }
+    AppChannels ac = appChannels(app.id());
+    Channel ch = ac.channels.compute(name.value(), (k, v) -> {
+      Channel c = v == null ? new Channel(app.id(), name, lanes.size(), presenceListener) : v;
+      c.sessionCount++;
+      return c;
+    });
+    PresenceRoster.Join join = ch.roster.join(userId, userInfoJson, app.maxPresenceMembers());
+    if (!join.added()) {
+      releaseSession(ac, ch);
+      throw new ChannelFullException(name.value(), app.maxPresenceMembers());
+    }
+    if (join.first()) {
+      byte[] frame = PusherCodec.encode(new ServerMessage.MemberAdded(name.value(), join.self()));
+      broadcast(ch, frame, null, null, join.version(), true);
+    }
+  }
+
+  /** Ends one {@link #joinWithoutConnection}. */
+  public void leaveWithoutConnection(App app, ChannelName name, String userId) {
+    AppChannels ac = appChannels(app.id());
+    Channel ch = ac.channels.get(name.value());
+    if (ch == null || ch.roster == null) {
+      return;
+    }
+    PresenceRoster.Leave leave = ch.roster.leave(userId);
+    if (leave.last()) {
+      byte[] frame = PusherCodec.encode(new ServerMessage.MemberRemoved(name.value(), userId));
+      broadcast(ch, frame, null, null, leave.version(), true);
+    }
+    releaseSession(ac, ch);
+  }
+
+  private void releaseSession(AppChannels ac, Channel ch) {
+    ac.channels.compute(ch.name().value(), (k, v) -> {
+      if (v != ch) {
+        return v;
+      }
+      v.sessionCount--;
+      return v.subscriptionCount + v.sessionCount <= 0 ? null : v;
     });
   }
 

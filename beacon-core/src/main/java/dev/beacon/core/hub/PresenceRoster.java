@@ -13,7 +13,16 @@ import java.util.List;
 final class PresenceRoster {
 
   private final LinkedHashMap<String, Entry> members = new LinkedHashMap<>();
+  private final String appId;
+  private final String channel;
+  private final PresenceListener listener;
   private long version;
+
+  PresenceRoster(String appId, String channel, PresenceListener listener) {
+    this.appId = appId;
+    this.channel = channel;
+    this.listener = listener;
+  }
 
   /** What a join did. {@code members} is the snapshot including the joiner; empty when full. */
   record Join(boolean added, boolean first, long version, List<Member> members, Member self) {}
@@ -32,6 +41,9 @@ final class PresenceRoster {
     }
     entry.connections++;
     version++;
+    if (entry.connections == 1) {
+      listener.memberJoined(appId, channel, entry.member);
+    }
     return new Join(true, entry.connections == 1, version, snapshot(), entry.member);
   }
 
@@ -43,6 +55,7 @@ final class PresenceRoster {
     version++;
     if (--entry.connections == 0) {
       members.remove(userId);
+      listener.memberLeft(appId, channel, userId);
       return new Leave(true, version);
     }
     return new Leave(false, version);

@@ -26,6 +26,8 @@ public final class PusherChannels {
   private final BeaconMetrics metrics;
   private final SignedInUsers users = new SignedInUsers();
   private final ConcurrentHashMap<String, AtomicInteger> connections = new ConcurrentHashMap<>();
+  private volatile dev.beacon.core.hub.UserConnections userConnections =
+      dev.beacon.core.hub.UserConnections.NONE;
 
   public PusherChannels(Apps apps, ChannelHub hub, PusherSettings settings, BeaconMetrics metrics) {
     this.apps = apps;
@@ -147,6 +149,15 @@ public final class PusherChannels {
 
   public PusherSettings settings() {
     return settings;
+  }
+
+  /** Sets who hears about connections acting as users; set once, before serving. */
+  public void userConnections(dev.beacon.core.hub.UserConnections listener) {
+    this.userConnections = listener;
+  }
+
+  dev.beacon.core.hub.UserConnections userConnections() {
+    return userConnections;
   }
 
   BeaconMetrics metrics() {

@@ -48,6 +48,8 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
   private final Clock clock;
   private final BeaconMetrics metrics;
   private final Map<String, Subscription> subscriptions = new HashMap<>();
+  /** The users this connection acts as (signed in, presence member), with how many ways. */
+  private final Map<String, Integer> identities = new HashMap<>(2);
   private final TokenBucket clientEventBudget;
   private final long activityTimeoutMillis;
   private final long pongTimeoutMillis;
@@ -209,6 +211,7 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
       return;
     }
     subscriptions.put(name.value(), joined.subscription());
+    joined.subscription().userId().ifPresent(this::actAs);
     confirm(name, joined.members());
     if (name.cache()) {
       Optional<byte[]> cached = hub.cached(app, name.value());
@@ -232,6 +235,20 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
     Subscription sub = subscriptions.remove(channel);
     if (sub != null) {
       hub.unsubscribe(app, sub);
+      sub.userId().ifPresent(this::stopActingAs);
+    }
+  }
+
+  private void actAs(String userId) {
+    if (identities.merge(userId, 1, Integer::sum) == 1) {
+      service.userConnections().connected(app.id(), userId);
+    }
+  }
+
+  private void stopActingAs(String userId) {
+    Integer left = identities.computeIfPresent(userId, (k, n) -> n == 1 ? null : n - 1);
+    if (left == null) {
+      service.userConnections().disconnected(app.id(), userId);
     }
   }
 
@@ -263,6 +280,8 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
         return;
       }
       service.users().signOut(app, this, user);
+    } else {
+      actAs(data.id());
     }
     user = data;
     if (signinTimer != null) {
@@ -425,6 +444,10 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
     if (user != null) {
       service.users().signOut(app, this, user);
     }
+    for (String id : identities.keySet()) {
+      service.userConnections().disconnected(app.id(), id);
+    }
+    identities.clear();
     lane.detach(this);
     service.closed(this);
   }

@@ -16,6 +16,9 @@ import java.util.List;
  * @param laneQueueLimit tasks queued per event loop before publications are refused (503 / 4100)
  * @param maxRequestBytes the largest HTTP request body
  * @param shutdownGraceSeconds how long a graceful shutdown waits for clients to leave
+ * @param db where durable data lives
+ * @param functionWorkers threads running function calls that touch the store
+ * @param functionQueue calls waiting for a worker before new ones are refused
  */
 public record BeaconConfig(
     Mode mode,
@@ -29,7 +32,10 @@ public record BeaconConfig(
     int laneQueueLimit,
     int maxRequestBytes,
     int shutdownGraceSeconds,
-    List<App> apps) {
+    List<App> apps,
+    dev.beacon.server.store.DatabaseSettings db,
+    int functionWorkers,
+    int functionQueue) {
 
   public BeaconConfig {
     apps = List.copyOf(apps);
@@ -37,29 +43,5 @@ public record BeaconConfig(
 
   public boolean development() {
     return mode == Mode.DEVELOPMENT;
-  }
-
-  /** A copy listening on another port (0 for any free port). */
-  public BeaconConfig withPort(int newPort) {
-    return new BeaconConfig(mode, host, newPort, dataDir, eventLoops, pusher, maxMessageBytes,
-        maxBufferedBytes, laneQueueLimit, maxRequestBytes, shutdownGraceSeconds, apps);
-  }
-
-  /** A copy with other apps. */
-  public BeaconConfig withApps(List<App> newApps) {
-    return new BeaconConfig(mode, host, port, dataDir, eventLoops, pusher, maxMessageBytes,
-        maxBufferedBytes, laneQueueLimit, maxRequestBytes, shutdownGraceSeconds, newApps);
-  }
-
-  /** A copy with other Pusher settings. */
-  public BeaconConfig withPusher(PusherSettings settings) {
-    return new BeaconConfig(mode, host, port, dataDir, eventLoops, settings, maxMessageBytes,
-        maxBufferedBytes, laneQueueLimit, maxRequestBytes, shutdownGraceSeconds, apps);
-  }
-
-  /** A copy with another data folder. */
-  public BeaconConfig withDataDir(Path dir) {
-    return new BeaconConfig(mode, host, port, dir, eventLoops, pusher, maxMessageBytes,
-        maxBufferedBytes, laneQueueLimit, maxRequestBytes, shutdownGraceSeconds, apps);
   }
 }

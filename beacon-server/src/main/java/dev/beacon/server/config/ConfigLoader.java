@@ -2,6 +2,9 @@ package dev.beacon.server.config;
 
 import dev.beacon.core.app.App;
 import dev.beacon.core.app.Apps;
+import dev.beacon.core.app.AuthSettings;
+import dev.beacon.core.app.FunctionSettings;
+import dev.beacon.server.store.DatabaseSettings;
 import dev.beacon.core.pusher.PusherSettings;
 import java.io.IOException;
 import java.io.Reader;
@@ -42,14 +45,22 @@ public final class ConfigLoader {
       "max_request_bytes",
       "websocket.activity_timeout", "websocket.pong_timeout", "websocket.max_message_bytes",
       "websocket.max_buffered_bytes", "websocket.lane_queue_limit",
-      "cache.ttl_seconds", "cache.max_channels_per_app");
+      "cache.ttl_seconds", "cache.max_channels_per_app",
+      "db.url", "db.user", "db.password", "db.schema", "db.pool_size",
+      "functions.workers", "functions.queue");
 
   private static final List<String> APP_KEYS = List.of(
       "id", "key", "secret", "enabled", "client_events", "user_authentication_required",
       "signin_timeout_seconds", "max_connections", "max_presence_members", "max_payload_bytes",
       "max_event_name_length", "max_user_info_bytes", "client_events_per_second",
       "max_channels_per_event", "max_batch_events", "subscription_count_events",
-      "watchlist_events", "encryption_master_key_base64");
+      "watchlist_events", "encryption_master_key_base64",
+      "admin_key", "jwt_secret", "jwks_url", "jwt_issuer", "jwt_audience",
+      "presence_ttl_seconds", "typing_ttl_seconds", "activity_ttl_hours",
+      "notification_retention_days", "open_rooms", "heartbeats_per_second", "typing_per_second");
+
+  /** The JWT secret of the development app; refused in production. */
+  public static final String DEV_JWT_SECRET = "beacon-development-jwt-secret-not-for-production";
 
   private static final Pattern APP_ENV = Pattern.compile("apps_(\\d+)_(.+)");
 
@@ -163,6 +174,17 @@ public final class ConfigLoader {
     int laneQueue = v.integer("websocket.lane_queue_limit", 65_536, 16, 16_777_216);
     int maxRequest = v.integer("max_request_bytes", 1024 * 1024, 1024, 64 * 1024 * 1024);
     int grace = v.integer("shutdown_grace_seconds", 10, 0, 3600);
+    DatabaseSettings db;
+    try {
+      db = new DatabaseSettings(Optional.ofNullable(v.string("db.url", null)),
+          Optional.ofNullable(v.string("db.user", null)), Optional.ofNullable(v.string("db.password", null)),
+          Optional.ofNullable(v.string("db.schema", null)), v.integer("db.pool_size",
+              v.values().containsKey("db.url") ? 10 : 4, 1, 200));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
+    }
+    int workers = v.integer("functions.workers", Math.max(8, 4 * cores), 1, 1024);
+    int queue = v.integer("functions.queue", 4096, 1, 1_000_000);
 
     List<App> apps = new ArrayList<>();
     // the first app always exists: unless configured, it is the development app
@@ -180,6 +202,15 @@ public final class ConfigLoader {
         throw new ConfigException("apps." + i + ".secret: the development secret '" + DEV_APP_SECRET
             + "' cannot be used in production; set BEACON_APPS_" + i + "_SECRET");
       }
+      if (mode == Mode.PRODUCTION && apps.get(i).auth().adminKey().equals(DEV_APP_SECRET)) {
+        throw new ConfigException("apps." + i + ".admin_key: the development key cannot be used in "
+            + "production; set BEACON_APPS_" + i + "_ADMIN_KEY");
+      }
+      if (mode == Mode.PRODUCTION
+          && apps.get(i).auth().jwtSecret().filter(DEV_JWT_SECRET::equals).isPresent()) {
+        throw new ConfigException("apps." + i + ".jwt_secret: the development JWT secret cannot be "
+            + "used in production; set BEACON_APPS_" + i + "_JWT_SECRET");
+      }
     }
     try {
       Apps.of(apps);
@@ -187,7 +218,7 @@ public final class ConfigLoader {
       throw new ConfigException("apps: " + e.getMessage());
     }
     return new BeaconConfig(mode, host, port, dataDir, eventLoops, pusher, maxMessage, maxBuffered,
-        laneQueue, maxRequest, grace, apps);
+        laneQueue, maxRequest, grace, apps, db, workers, queue);
   }
 
   private static App app(Values v, int i, boolean dev) {
@@ -213,6 +244,20 @@ public final class ConfigLoader {
           .subscriptionCountEvents(v.bool(p + "subscription_count_events", false))
           .watchlistEvents(v.bool(p + "watchlist_events", true))
           .encryptionMasterKeyBase64(v.string(p + "encryption_master_key_base64", null))
+          .functions(new FunctionSettings(
+              v.integer(p + "presence_ttl_seconds", 60, 1, 86_400),
+              v.integer(p + "typing_ttl_seconds", 5, 1, 3600),
+              v.integer(p + "activity_ttl_hours", 24, 1, 24 * 365),
+              v.integer(p + "notification_retention_days", 90, 1, 36_500),
+              v.bool(p + "open_rooms", true),
+              v.integer(p + "heartbeats_per_second", 5, 1, 10_000),
+              v.integer(p + "typing_per_second", 10, 1, 10_000)))
+          .auth(new AuthSettings(
+              v.string(p + "admin_key", secret),
+              Optional.ofNullable(v.string(p + "jwt_secret", first && dev ? DEV_JWT_SECRET : null)),
+              Optional.ofNullable(v.string(p + "jwks_url", null)),
+              Optional.ofNullable(v.string(p + "jwt_issuer", null)),
+              v.string(p + "jwt_audience", id)))
           .build();
     } catch (IllegalArgumentException e) {
       throw new ConfigException("apps." + i + ": " + e.getMessage());
@@ -225,7 +270,8 @@ public final class ConfigLoader {
     String string(String key, String fallback) {
       String value = values.get(key);
       if (value == null) {
-        if (fallback == null && key.startsWith("apps.") && !key.endsWith("encryption_master_key_base64")) {
+        if (fallback == null && (key.endsWith(".id") || key.endsWith(".key") || key.endsWith(".secret"))
+            && key.startsWith("apps.")) {
           throw new ConfigException("config key '" + key + "' is required");
         }
         return fallback;

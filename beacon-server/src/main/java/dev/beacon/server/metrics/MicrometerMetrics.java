@@ -87,6 +87,17 @@ public final class MicrometerMetrics implements BeaconMetrics {
         .record(Duration.ofNanos(nanos));
   }
 
+  /** Records one function call and its outcome (success, or the error code). */
+  public void functionCall(String appId, String function, String outcome, long nanos) {
+    String key = "fn\u0000" + appId + '\u0000' + function + '\u0000' + outcome;
+    timers.computeIfAbsent(key, k -> Timer.builder("beacon_function_calls")
+        .description("Built-in function calls and their latency")
+        .tag("app", appId).tag("function", function).tag("outcome", outcome)
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofNanos(100_000)).maximumExpectedValue(Duration.ofSeconds(5))
+        .register(registry)).record(Duration.ofNanos(nanos));
+  }
+
   private Function<String, Timer> timerFactory(String appId, String endpoint, int status) {
     return k -> Timer.builder("beacon_http_api")
         .description("Pusher HTTP API calls and their latency")

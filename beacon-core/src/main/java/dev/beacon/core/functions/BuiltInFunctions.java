@@ -1,0 +1,105 @@
+package dev.beacon.core.functions;
+
+import dev.beacon.core.activity.ActivityFunctions;
+import dev.beacon.core.activity.ActivityStore;
+import dev.beacon.core.app.Apps;
+import dev.beacon.core.hub.ChannelHub;
+import dev.beacon.core.notifications.NotificationFunctions;
+import dev.beacon.core.notifications.NotificationStore;
+import dev.beacon.core.presence.PresenceFunctions;
+import dev.beacon.core.presence.PresenceStore;
+import dev.beacon.core.presence.UserPresence;
+import dev.beacon.core.receipts.ReceiptFunctions;
+import dev.beacon.core.receipts.ReceiptStore;
+import dev.beacon.core.rooms.RoomFunctions;
+import dev.beacon.core.rooms.RoomPresence;
+import dev.beacon.core.social.FriendFunctions;
+import dev.beacon.core.social.FriendGraph;
+import dev.beacon.core.social.FriendStore;
+import dev.beacon.core.social.LiveEvents;
+import dev.beacon.core.social.RoomAccess;
+import dev.beacon.core.social.RoomRegistry;
+import dev.beacon.core.social.Visibility;
+import dev.beacon.core.store.Ids;
+import dev.beacon.core.time.ExpiryScheduler;
+import dev.beacon.core.typing.TypingFunctions;
+import dev.beacon.core.typing.TypingIndicators;
+import java.util.concurrent.Executor;
+
+/**
+ * Wires the features of SPEC section 4 into one registry: their stores, the shared friend graph,
+ * room registry and visibility rule, the expiry scheduler, and the ports to Pusher channels and
+ * to live queries. Also hooks user-level and room presence into the hub, so WebSocket users and
+ * HTTP heartbeats are one presence model.
+ */
+public final class BuiltInFunctions {
+
+  /** The stores the features need; the server's JDBC store provides all of them. */
+  public interface Stores {
+    NotificationStore notifications();
+
+    ReceiptStore receipts();
+
+    ActivityStore activity();
+
+    FriendStore friends();
+
+    RoomRegistry rooms();
+
+    PresenceStore presence();
+  }
+
+  private final Functions functions;
+  private final UserPresence userPresence;
+  private final RoomPresence roomPresence;
+  private final TypingIndicators typing;
+  private final Retention retention;
+
+  /**
+   * @param background runs work that may block but that no caller waits for (durable last-seen
+   *     writes, follower notifications); must be bounded
+   */
+  public BuiltInFunctions(Apps apps, Stores stores, ChannelHub hub, LiveEvents live, Changes changes,
+      ExpiryScheduler expiry, Executor background) {
+    Ids ids = new Ids();
+    FriendGraph friends = new FriendGraph(stores.friends(), changes, 100_000);
+    RoomAccess access = new RoomAccess(stores.rooms());
+    RateLimiter limiter = new RateLimiter(expiry);
+    this.roomPresence = new RoomPresence(hub, stores.rooms(), background, expiry, changes);
+    Visibility visibility = new Visibility(friends, stores.rooms(), roomPresence);
+    this.userPresence = new UserPresence(apps, stores.presence(), background, expiry, changes, live, friends);
+    this.typing = new TypingIndicators(expiry, changes, live);
+    this.functions = new Functions(expiry.clock())
+        .registerAll(new PresenceFunctions(userPresence, friends, visibility, limiter).definitions())
+        .registerAll(new RoomFunctions(roomPresence, stores.rooms(), access, visibility, limiter, changes).definitions())
+        .registerAll(new TypingFunctions(typing, access, limiter).definitions())
+        .registerAll(new NotificationFunctions(stores.notifications(), changes, live, ids).definitions())
+        .registerAll(new ReceiptFunctions(stores.receipts(), access, changes, live).definitions())
+        .registerAll(new ActivityFunctions(stores.activity(), friends, visibility, changes, live, ids).definitions())
+        .registerAll(new FriendFunctions(friends).definitions());
+    this.retention = new Retention(apps, stores.notifications(), stores.activity(), expiry.clock());
+    hub.presenceListener(roomPresence);
+  }
+
+  public Functions functions() {
+    return functions;
+  }
+
+  /** Counts WebSocket connections as presence sessions; give it to the Pusher service. */
+  public UserPresence userPresence() {
+    return userPresence;
+  }
+
+  public RoomPresence roomPresence() {
+    return roomPresence;
+  }
+
+  public TypingIndicators typing() {
+    return typing;
+  }
+
+  /** The periodic clean-up of expired rows; run it on a background thread. */
+  public Retention retention() {
+    return retention;
+  }
+}

@@ -1,0 +1,88 @@
+package dev.beacon.core.functions;
+
+import dev.beacon.core.app.App;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * One invocation as the function body sees it: who calls, the validated arguments, the time, and
+ * the set of keys the call reads (for live queries).
+ */
+public final class Call {
+
+  private final Caller caller;
+  private final Args args;
+  private final long now;
+  private final Set<DependencyKey> reads = new LinkedHashSet<>();
+
+  Call(Caller caller, Args args, long now) {
+    this.caller = caller;
+    this.args = args;
+    this.now = now;
+  }
+
+  public Caller caller() {
+    return caller;
+  }
+
+  public App app() {
+    return caller.app();
+  }
+
+  public String appId() {
+    return caller.app().id();
+  }
+
+  public Args args() {
+    return args;
+  }
+
+  /** Milliseconds since the epoch, fixed for the whole call. */
+  public long now() {
+    return now;
+  }
+
+  /**
+   * The user the call acts for: the signed-in user, or for the backend the {@code userId}
+   * argument. An end user naming another user in {@code userId} is refused.
+   */
+  public String actingUser() {
+    java.util.Optional<String> named = args.optString("userId");
+    if (caller.trusted()) {
+      return named.orElseThrow(() -> new ArgumentValidationException(
+          "Object is missing the required field `userId`: the app's backend must name the user "
+              + "it acts for"));
+    }
+    String self = caller.userId().orElseThrow(() -> FunctionException.unauthenticated(
+        "this function needs a signed-in user (Authorization: Bearer <JWT>)"));
+    if (named.isPresent() && !named.get().equals(self)) {
+      throw FunctionException.forbidden("user '" + self + "' may not act as user '" + named.get() + "'");
+    }
+    return self;
+  }
+
+  /**
+   * The user the call acts for, if any: the signed-in user, or for the backend the {@code
+   * userId} argument when given.
+   */
+  public java.util.Optional<String> optActingUser() {
+    if (caller.trusted()) {
+      return args.optString("userId");
+    }
+    return java.util.Optional.of(actingUser());
+  }
+
+  /** The signed-in end user; the backend has none. */
+  public java.util.Optional<String> endUser() {
+    return caller.trusted() ? java.util.Optional.empty() : caller.userId();
+  }
+
+  /** Records that the call's result depends on {@code scope/id}. */
+  public void read(String scope, String id) {
+    reads.add(DependencyKey.of(caller.app().id(), scope, id));
+  }
+
+  public Set<DependencyKey> reads() {
+    return reads;
+  }
+}

@@ -1,0 +1,50 @@
+package dev.beacon.core.functions;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Map;
+
+/**
+ * A built-in function: its path ({@code module:name}), kind, who may call it, its argument
+ * validator, when it blocks (touches the database, so must not run on an event loop), and its
+ * body.
+ */
+public record FunctionDefinition(String path, FunctionKind kind, Access access, Validator.Obj args,
+    java.util.function.Predicate<dev.beacon.core.app.App> blocksFor, Body body) {
+
+  /** Whether a call for this app may block. */
+  public boolean blocking(dev.beacon.core.app.App app) {
+    return blocksFor.test(app);
+  }
+
+  /** Blocks only for apps whose rooms are closed (their membership is read from the store). */
+  public static final java.util.function.Predicate<dev.beacon.core.app.App> CLOSED_ROOMS =
+      app -> !app.functions().openRooms();
+
+  public static FunctionDefinition query(String path, Access access, Map<String, Validator> args,
+      java.util.function.Predicate<dev.beacon.core.app.App> blocking, Body body) {
+    return new FunctionDefinition(path, FunctionKind.QUERY, access, Validator.object(args), blocking, body);
+  }
+
+  public static FunctionDefinition mutation(String path, Access access, Map<String, Validator> args,
+      java.util.function.Predicate<dev.beacon.core.app.App> blocking, Body body) {
+    return new FunctionDefinition(path, FunctionKind.MUTATION, access, Validator.object(args), blocking, body);
+  }
+
+  /** A function body: returns a JSON value (or null). */
+  @FunctionalInterface
+  public interface Body {
+    JsonNode run(Call call);
+  }
+
+  public static FunctionDefinition query(String path, Access access, Map<String, Validator> args,
+      boolean blocking, Body body) {
+    return new FunctionDefinition(path, FunctionKind.QUERY, access, Validator.object(args),
+        app -> blocking, body);
+  }
+
+  public static FunctionDefinition mutation(String path, Access access, Map<String, Validator> args,
+      boolean blocking, Body body) {
+    return new FunctionDefinition(path, FunctionKind.MUTATION, access, Validator.object(args),
+        app -> blocking, body);
+  }
+}

@@ -1,0 +1,59 @@
+package dev.beacon.core.functions;
+
+import dev.beacon.core.activity.ActivityStore;
+import dev.beacon.core.app.App;
+import dev.beacon.core.app.Apps;
+import dev.beacon.core.notifications.NotificationStore;
+import dev.beacon.core.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Removes expired rows: friend activity older than each app's activity TTL and notifications
+ * older than its retention, in batches, so that no single statement holds the store for long and
+ * callers are never blocked behind it. Run periodically on a background thread.
+ */
+public final class Retention implements Runnable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Retention.class);
+  static final int BATCH = 1000;
+
+  private final Apps apps;
+  private final NotificationStore notifications;
+  private final ActivityStore activity;
+  private final Clock clock;
+
+  public Retention(Apps apps, NotificationStore notifications, ActivityStore activity, Clock clock) {
+    this.apps = apps;
+    this.notifications = notifications;
+    this.activity = activity;
+    this.clock = clock;
+  }
+
+  @Override
+  public void run() {
+    long now = clock.millis();
+    for (App app : apps.all()) {
+      long activityCutoff = now - app.functions().activityTtlHours() * 3_600_000L;
+      long notificationCutoff = now - app.functions().notificationRetentionDays() * 86_400_000L;
+      int removed = drain(() -> activity.deleteCreatedBefore(app.id(), activityCutoff, BATCH));
+      removed += drain(() -> notifications.deleteCreatedBefore(app.id(), notificationCutoff, BATCH));
+      if (removed > 0) {
+        LOG.info("app {}: removed {} expired rows", app.id(), removed);
+      }
+    }
+  }
+
+  private static int drain(java.util.function.IntSupplier batch) {
+    int total = 0;
+    int n;
+    do {
+      n = batch.getAsInt();
+      total += n;
+      if (n == BATCH) {
+        Thread.yield();
+      }
+    } while (n == BATCH);
+    return total;
+  }
+}

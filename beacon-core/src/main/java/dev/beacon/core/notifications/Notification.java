@@ -1,0 +1,34 @@
+package dev.beacon.core.notifications;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.beacon.protocol.json.Json;
+
+/**
+ * A stored notification.
+ *
+ * @param dataJson the app's {@code data} as JSON text ({@code null} when none)
+ * @param readAt when it was read, 0 while unread
+ */
+public record Notification(String id, String userId, String type, String title, String body,
+    String dataJson, long createdAt, long readAt) {
+
+  /** As functions return it: a Convex-style document. */
+  public ObjectNode toJson() {
+    ObjectNode n = JsonNodeFactory.instance.objectNode();
+    n.put("_id", id);
+    n.put("_creationTime", (double) createdAt);
+    n.put("userId", userId);
+    n.put("type", type);
+    n.put("title", title);
+    n.put("body", body);
+    n.set("data", Json.parse(dataJson));
+    n.put("read", readAt > 0);
+    if (readAt > 0) {
+      n.put("readAt", (double) readAt);
+    } else {
+      n.putNull("readAt");
+    }
+    return n;
+  }
+}

@@ -1,0 +1,131 @@
+package dev.beacon.core.notifications;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.beacon.core.functions.Access;
+import dev.beacon.core.functions.Call;
+import dev.beacon.core.functions.Changes;
+import dev.beacon.core.functions.DependencyKey;
+import dev.beacon.core.functions.FunctionDefinition;
+import dev.beacon.core.functions.FunctionException;
+import dev.beacon.core.functions.Validator;
+import dev.beacon.core.social.LiveEvents;
+import dev.beacon.core.store.Ids;
+import dev.beacon.protocol.json.Json;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code notifications:*}: durable per-user notifications, stored before the call returns and
+ * delivered live on the user's {@code private-user-} channel. A user reads and marks only its own.
+ */
+public final class NotificationFunctions {
+
+  static final int MAX_PAGE = 100;
+
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private final NotificationStore store;
+  private final Changes changes;
+  private final LiveEvents live;
+  private final Ids ids;
+
+  public NotificationFunctions(NotificationStore store, Changes changes, LiveEvents live, Ids ids) {
+    this.store = store;
+    this.changes = changes;
+    this.live = live;
+    this.ids = ids;
+  }
+
+  public List<FunctionDefinition> definitions() {
+    return List.of(
+        FunctionDefinition.mutation("notifications:pushNotification", Access.USER, Map.of(
+            "userId", Validator.id(),
+            "type", Validator.string(100),
+            "title", Validator.string(500),
+            "body", Validator.optional(Validator.text(5000)),
+            "data", Validator.optional(Validator.any(8 * 1024))), true, this::push),
+        FunctionDefinition.mutation("notifications:markAsRead", Access.USER, Map.of(
+            "notificationId", Validator.string(64),
+            "userId", Validator.optional(Validator.id())), true, this::markAsRead),
+        FunctionDefinition.mutation("notifications:markAllAsRead", Access.USER, Map.of(
+            "userId", Validator.optional(Validator.id())), true, this::markAllAsRead),
+        FunctionDefinition.query("notifications:subscribeToNotifications", Access.USER, Map.of(
+            "limit", Validator.optional(Validator.number()),
+            "cursor", Validator.optional(Validator.text(64)),
+            "unreadOnly", Validator.optional(Validator.bool()),
+            "userId", Validator.optional(Validator.id())), true, this::list),
+        FunctionDefinition.query("notifications:getUnreadCount", Access.USER, Map.of(
+            "userId", Validator.optional(Validator.id())), true, this::unreadCount));
+  }
+
+  private JsonNode push(Call call) {
+    // the backend may notify anyone; an end user only itself (the backend decides who may
+    // notify whom, so end users cannot spam each other)
+    String user = call.actingUser();
+    String data = call.args().optValue("data").map(Json::write).orElse("null");
+    Notification n = new Notification(ids.next(call.now()), user, call.args().string("type"),
+        call.args().string("title"), call.args().optString("body").orElse(""), data, call.now(), 0);
+    store.insert(call.appId(), n);
+    changed(call, user);
+    live.toUser(call.app(), user, "notification", n.toJson());
+    return NODES.textNode(n.id());
+  }
+
+  private JsonNode markAsRead(Call call) {
+    String user = call.actingUser();
+    String id = call.args().string("notificationId");
+    Optional<Notification> n = store.find(call.appId(), id);
+    if (n.isEmpty() || !n.get().userId().equals(user)) {
+      // another user's notification is reported exactly like a missing one
+      throw FunctionException.notFound("notification '" + id + "'");
+    }
+    if (store.markRead(call.appId(), user, id, call.now())) {
+      changed(call, user);
+      live.toUser(call.app(), user, "notification-read", NODES.objectNode()
+          .set("ids", NODES.arrayNode().add(id)));
+    }
+    return NODES.nullNode();
+  }
+
+  private JsonNode markAllAsRead(Call call) {
+    String user = call.actingUser();
+    int count = store.markAllRead(call.appId(), user, call.now());
+    if (count > 0) {
+      changed(call, user);
+      live.toUser(call.app(), user, "notification-read", NODES.objectNode()
+          .put("all", true).put("count", count));
+    }
+    return NODES.numberNode(count);
+  }
+
+  private JsonNode list(Call call) {
+    String user = call.actingUser();
+    call.read("notifications", user);
+    int limit = (int) Math.max(1, Math.min(MAX_PAGE, call.args().optNumber("limit").orElse(20.0)));
+    Optional<String> cursor = call.args().optString("cursor").filter(c -> !c.isEmpty());
+    boolean unreadOnly = call.args().bool("unreadOnly", false);
+    List<Notification> page = store.latest(call.appId(), user, limit + 1, cursor, unreadOnly);
+    boolean more = page.size() > limit;
+    List<Notification> shown = more ? page.subList(0, limit) : page;
+    ObjectNode out = NODES.objectNode();
+    ArrayNode items = out.putArray("page");
+    shown.forEach(n -> items.add(n.toJson()));
+    out.put("isDone", !more);
+    out.put("continueCursor", shown.isEmpty() ? cursor.orElse("") : shown.get(shown.size() - 1).id());
+    return out;
+  }
+
+  private JsonNode unreadCount(Call call) {
+    String user = call.actingUser();
+    call.read("notifications", user);
+    return NODES.numberNode((double) store.unreadCount(call.appId(), user));
+  }
+
+  private void changed(Call call, String user) {
+    changes.changed(List.of(DependencyKey.of(call.appId(), "notifications", user)));
+  }
+}

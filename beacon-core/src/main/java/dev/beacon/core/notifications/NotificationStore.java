@@ -1,0 +1,27 @@
+package dev.beacon.core.notifications;
+
+import java.util.List;
+import java.util.Optional;
+
+/** Durable notifications. Every write is committed before it returns. Blocking. */
+public interface NotificationStore {
+
+  void insert(String appId, Notification notification);
+
+  Optional<Notification> find(String appId, String id);
+
+  /** @return whether an unread notification of the user was marked */
+  boolean markRead(String appId, String userId, String id, long at);
+
+  /** @return how many were marked */
+  int markAllRead(String appId, String userId, long at);
+
+  /** The user's newest notifications with ids below {@code beforeId} (all when empty). */
+  List<Notification> latest(String appId, String userId, int limit, Optional<String> beforeId,
+      boolean unreadOnly);
+
+  long unreadCount(String appId, String userId);
+
+  /** Deletes up to {@code batch} notifications created before {@code cutoff}; returns how many. */
+  int deleteCreatedBefore(String appId, long cutoff, int batch);
+}

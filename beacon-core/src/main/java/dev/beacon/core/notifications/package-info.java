@@ -1,0 +1,2 @@
+/** {@code notifications:*} (SPEC section 4): durable per-user notifications. */
+package dev.beacon.core.notifications;

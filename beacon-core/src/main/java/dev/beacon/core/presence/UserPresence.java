@@ -1,0 +1,351 @@
+package dev.beacon.core.presence;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.beacon.core.app.App;
+import dev.beacon.core.app.Apps;
+import dev.beacon.core.functions.Changes;
+import dev.beacon.core.functions.DependencyKey;
+import dev.beacon.core.hub.UserConnections;
+import dev.beacon.core.social.FriendGraph;
+import dev.beacon.core.social.LiveEvents;
+import dev.beacon.core.time.ExpiryScheduler;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+
+/**
+ * Who is online across an app. A user is online while it has a live session and has not chosen
+ * to appear offline; sessions are HTTP heartbeats (each expiring after the app's presence TTL
+ * unless renewed) and WebSocket connections acting as the user (either protocol). Going offline
+ * sets {@code lastSeen}, which is stored durably, as are the chosen status and message.
+ *
+ * <p>Each user's state is guarded by its own lock. Expiry runs off one timer per user on the
+ * shared {@link ExpiryScheduler}, re-armed lazily at the earliest session deadline. Followers
+ * (users who list this user as a friend) hear of transitions as {@code presence} events on their
+ * {@code private-user-} channels.
+ */
+public final class UserPresence implements UserConnections {
+
+  public static final String DEFAULT_SESSION = "default";
+
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private final Apps apps;
+  private final PresenceStore store;
+  private final Executor background;
+  private final ExpiryScheduler expiry;
+  private final Changes changes;
+  private final LiveEvents live;
+  private final FriendGraph friends;
+  private final ConcurrentHashMap<String, State> states = new ConcurrentHashMap<>();
+
+  /**
+   * @param background runs the blocking work that must not hold up a caller: storing last-seen
+   *     times and statuses, loading stored state, notifying followers
+   */
+  public UserPresence(Apps apps, PresenceStore store, Executor background, ExpiryScheduler expiry,
+      Changes changes, LiveEvents live, FriendGraph friends) {
+    this.apps = apps;
+    this.store = store;
+    this.background = background;
+    this.expiry = expiry;
+    this.changes = changes;
+    this.live = live;
+    this.friends = friends;
+  }
+
+  /** A user's presence as the functions return it. */
+  public record View(String userId, String status, String statusMessage, boolean online, long lastSeen) {
+    public ObjectNode toJson() {
+      ObjectNode n = NODES.objectNode();
+      n.put("userId", userId);
+      n.put("status", status);
+      if (statusMessage == null) {
+        n.putNull("statusMessage");
+      } else {
+        n.put("statusMessage", statusMessage);
+      }
+      n.put("online", online);
+      if (lastSeen > 0) {
+        n.put("lastSeen", (double) lastSeen);
+      } else {
+        n.putNull("lastSeen");
+      }
+      return n;
+    }
+  }
+
+  // ------------------------------------------------------------------ sessions
+
+  /** Renews (or starts) an HTTP session. Never blocks. */
+  public View heartbeat(App app, String userId, String sessionId, long now) {
+    long deadline = now + app.functions().presenceTtlSeconds() * 1000L;
+    return update(app, userId, now, s -> {
+      s.sessions.put(sessionId, deadline);
+      s.lastActive = now;
+      armTimer(s, deadline);
+    });
+  }
+
+  /** Ends one HTTP session, or all of them. Never blocks. */
+  public View endSessions(App app, String userId, Optional<String> sessionId, long now) {
+    return update(app, userId, now, s -> {
+      if (sessionId.isPresent()) {
+        s.sessions.remove(sessionId.get());
+      } else {
+        s.sessions.clear();
+      }
+    });
+  }
+
+  /** Sets the chosen status ({@code online}, {@code away}, {@code offline}) and message. */
+  public View setStatus(App app, String userId, String status, Optional<String> message, long now) {
+    String[] saved = new String[1];
+    boolean[] changed = new boolean[1];
+    View view = update(app, userId, now, s -> {
+      boolean before = s.online();
+      s.status = status;
+      s.statusSet = true;
+      if (message.isPresent()) {
+        s.statusMessage = message.get().isEmpty() ? null : message.get();
+      }
+      saved[0] = s.statusMessage;
+      changed[0] = before != s.online();
+    });
+    background.execute(() -> store.saveStatus(app.id(), userId, status, saved[0]));
+    if (!changed[0]) {
+      // the online state did not move, so update() reported nothing: the status did change
+      changes.changed(List.of(key(app.id(), userId)));
+      notifyFollowers(app, view);
+    }
+    return view;
+  }
+
+  @Override
+  public void connected(String appId, String userId) {
+    apps.byId(appId).ifPresent(app -> {
+      long now = expiry.clock().millis();
+      update(app, userId, now, s -> {
+        s.connections++;
+        s.lastActive = now;
+      });
+    });
+  }
+
+  @Override
+  public void disconnected(String appId, String userId) {
+    apps.byId(appId).ifPresent(app -> {
+      long now = expiry.clock().millis();
+      update(app, userId, now, s -> {
+        s.connections = Math.max(0, s.connections - 1);
+        s.lastActive = now;
+      });
+    });
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  /** A user's presence; loads stored state on first sight, so it may block. */
+  public View view(String appId, String userId, long now) {
+    // a state retired meanwhile still reads true: only changes need the live one
+    State s = state(appId, userId, true);
+    synchronized (s) {
+      View view = s.view(now);
+      retireIfIdle(s);
+      return view;
+    }
+  }
+
+  /** Whether the user is online, without touching the store. */
+  public boolean isOnline(String appId, String userId) {
+    State s = states.get(appId + '\u0000' + userId);
+    if (s == null) {
+      return false;
+    }
+    synchronized (s) {
+      return s.online();
+    }
+  }
+
+  public static DependencyKey key(String appId, String userId) {
+    return DependencyKey.of(appId, "presence", userId);
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  /**
+   * Applies a change to a user's state under its lock, then reports a transition if the online
+   * state moved. A state retired (forgotten) meanwhile is never changed: the loop takes the fresh
+   * one.
+   */
+  private View update(App app, String userId, long now, java.util.function.Consumer<State> change) {
+    while (true) {
+      State s = state(app.id(), userId, false);
+      View view;
+      boolean offline;
+      synchronized (s) {
+        if (s.retired) {
+          continue;
+        }
+        boolean before = s.online();
+        change.accept(s);
+        if (before == s.online()) {
+          return s.view(now);
+        }
+        offline = !s.online();
+        if (offline) {
+          s.lastSeen = now;
+        }
+        view = s.view(now);
+        retireIfIdle(s);
+      }
+      reportTransition(app, view, offline, now);
+      return view;
+    }
+  }
+
+  /** Forgets a user with nothing live: the store has what we know. Lock held. */
+  private void retireIfIdle(State s) {
+    if (!s.live() && s.loaded && s.timer == null) {
+      s.retired = true;
+      states.remove(s.appId + '\u0000' + s.userId, s);
+    }
+  }
+
+  private void reportTransition(App app, View view, boolean offline, long now) {
+    if (offline) {
+      background.execute(() -> store.saveLastSeen(app.id(), view.userId(), now));
+    }
+    changes.changed(List.of(key(app.id(), view.userId())));
+    notifyFollowers(app, view);
+  }
+
+  private State state(String appId, String userId, boolean loadNow) {
+    String k = appId + '\u0000' + userId;
+    State s = states.computeIfAbsent(k, x -> new State(appId, userId));
+    if (!s.loaded) {
+      if (loadNow) {
+        load(s);
+      } else {
+        background.execute(() -> load(s));
+      }
+    }
+    return s;
+  }
+
+  private void load(State s) {
+    Optional<PresenceStore.Stored> stored = store.load(s.appId, s.userId);
+    synchronized (s) {
+      if (s.loaded) {
+        return;
+      }
+      s.loaded = true;
+      stored.ifPresent(st -> {
+        if (!s.statusSet) {
+          s.status = st.status() == null ? "online" : st.status();
+          s.statusMessage = st.statusMessage();
+        }
+        if (s.lastSeen == 0) {
+          s.lastSeen = st.lastSeen();
+        }
+      });
+      retireIfIdle(s);
+    }
+  }
+
+  /** One timer per user, at the earliest deadline; re-armed when it fires. Lock held. */
+  private void armTimer(State s, long deadline) {
+    if (s.timer != null && s.timerAt <= deadline) {
+      return;
+    }
+    if (s.timer != null) {
+      s.timer.cancel();
+    }
+    s.timerAt = deadline;
+    s.timer = expiry.schedule(deadline, () -> expire(s));
+  }
+
+  private void expire(State s) {
+    long now = expiry.clock().millis();
+    View view = null;
+    synchronized (s) {
+      s.timer = null;
+      if (s.retired) {
+        return;
+      }
+      boolean before = s.online();
+      long next = Long.MAX_VALUE;
+      var it = s.sessions.entrySet().iterator();
+      while (it.hasNext()) {
+        var e = it.next();
+        if (e.getValue() <= now) {
+          it.remove();
+        } else {
+          next = Math.min(next, e.getValue());
+        }
+      }
+      if (next != Long.MAX_VALUE) {
+        armTimer(s, next);
+      }
+      if (before != s.online()) {
+        if (!s.online()) {
+          s.lastSeen = now;
+        }
+        view = s.view(now);
+        retireIfIdle(s);
+      }
+    }
+    if (view != null) {
+      View v = view;
+      apps.byId(s.appId).ifPresent(app -> reportTransition(app, v, !v.online(), now));
+    }
+  }
+
+  private void notifyFollowers(App app, View view) {
+    ObjectNode json = view.toJson();
+    background.execute(() -> {
+      for (String follower : friends.followersOf(app.id(), view.userId())) {
+        live.toUser(app, follower, "presence", json);
+      }
+    });
+  }
+
+  private static final class State {
+    final String appId;
+    final String userId;
+    final Map<String, Long> sessions = new HashMap<>(2);
+    int connections;
+    String status = "online";
+    boolean statusSet;
+    String statusMessage;
+    long lastSeen;
+    long lastActive;
+    boolean loaded;
+    boolean retired;
+    ExpiryScheduler.Handle timer;
+    long timerAt;
+
+    State(String appId, String userId) {
+      this.appId = appId;
+      this.userId = userId;
+    }
+
+    boolean live() {
+      return !sessions.isEmpty() || connections > 0;
+    }
+
+    boolean online() {
+      return live() && !"offline".equals(status);
+    }
+
+    View view(long now) {
+      boolean on = online();
+      long seen = on ? Math.max(lastActive, lastSeen) : lastSeen;
+      return new View(userId, on ? status : "offline", statusMessage, on, seen);
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package dev.beacon.core.pusher;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.beacon.core.app.App;
+import dev.beacon.core.hub.ChannelHub;
+import dev.beacon.core.hub.OverloadedException;
+import dev.beacon.core.social.LiveEvents;
+import dev.beacon.protocol.json.Json;
+import dev.beacon.protocol.pusher.ChannelName;
+import dev.beacon.protocol.pusher.PusherCodec;
+import dev.beacon.protocol.pusher.ServerMessage;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes the features' events to Pusher channels: the data is sent JSON-encoded in a string,
+ * as the HTTP API sends it, so pusher-js hands listeners the parsed object. An event that cannot
+ * be published (the server is overloaded) is dropped and logged: Pusher delivery is at most once,
+ * and the durable record is in the store.
+ */
+public final class PusherLiveEvents implements LiveEvents {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PusherLiveEvents.class);
+
+  private final ChannelHub hub;
+
+  public PusherLiveEvents(ChannelHub hub) {
+    this.hub = hub;
+  }
+
+  @Override
+  public void toUser(App app, String userId, String event, JsonNode data) {
+    publish(app, LiveEvents.userChannel(userId), event, data);
+  }
+
+  @Override
+  public void toRoom(App app, String roomId, String event, JsonNode data) {
+    publish(app, LiveEvents.roomChannel(roomId), event, data);
+  }
+
+  private void publish(App app, String channel, String event, JsonNode data) {
+    Optional<ChannelName> name = ChannelName.tryParse(channel);
+    if (name.isEmpty()) {
+      return;
+    }
+    byte[] frame = PusherCodec.encode(new ServerMessage.ChannelEvent(
+        channel, event, Json.quote(Json.write(data)), Optional.empty()));
+    try {
+      hub.publish(app, name.get(), frame, null, null);
+    } catch (OverloadedException e) {
+      LOG.warn("dropped '{}' to {}: {}", event, channel, e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,237 @@
+package dev.beacon.core.rooms;
+
+import dev.beacon.core.app.App;
+import dev.beacon.core.functions.Changes;
+import dev.beacon.core.functions.DependencyKey;
+import dev.beacon.core.hub.ChannelHub;
+import dev.beacon.core.hub.PresenceListener;
+import dev.beacon.core.social.LiveEvents;
+import dev.beacon.core.social.RoomRegistry;
+import dev.beacon.core.social.Visibility;
+import dev.beacon.core.time.ExpiryScheduler;
+import dev.beacon.protocol.pusher.ChannelName;
+import dev.beacon.protocol.pusher.ServerMessage.Member;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+
+/**
+ * Who is in which room. There is one membership per room: the presence roster of the room's
+ * {@code presence-room-{roomId}} channel in the hub. A Pusher subscriber is in it while
+ * subscribed; an HTTP caller while its {@code rooms:heartbeat} sessions last (the app's presence
+ * TTL). So {@code rooms:list} and the channel's member list always agree.
+ *
+ * <p>Listening to the rosters, this keeps the index of each user's rooms, each present member's
+ * latest {@code data}, reports {@code room/roomId} and {@code userRooms/userId} changes, and
+ * records each member's visit (last seen, data) durably when it leaves.
+ */
+public final class RoomPresence implements PresenceListener, Visibility.PresentRooms {
+
+  private static final String PREFIX = "presence-room-";
+
+  private final ChannelHub hub;
+  private final RoomRegistry registry;
+  private final Executor background;
+  private final ExpiryScheduler expiry;
+  private final Changes changes;
+  private final ConcurrentHashMap<String, Sessions> sessions = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Set<String>> roomsByUser = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, String> dataByMember = new ConcurrentHashMap<>();
+
+  public RoomPresence(ChannelHub hub, RoomRegistry registry, Executor background,
+      ExpiryScheduler expiry, Changes changes) {
+    this.hub = hub;
+    this.registry = registry;
+    this.background = background;
+    this.expiry = expiry;
+    this.changes = changes;
+  }
+
+  /** A present member as {@code rooms:list} shows it. */
+  public record Present(String userId, String dataJson) {}
+
+  /**
+   * Renews (or starts) a user's HTTP session in a room, with its latest data. Never blocks.
+   *
+   * @throws dev.beacon.core.hub.ChannelFullException if the room is at its member limit
+   */
+  public void heartbeat(App app, String roomId, String userId, String sessionId, String dataJson,
+      long now) {
+    long deadline = now + app.functions().presenceTtlSeconds() * 1000L;
+    String memberKey = key(app.id(), roomId, userId);
+    while (true) {
+      Sessions s = sessions.computeIfAbsent(memberKey, k -> new Sessions(app, roomId, userId));
+      boolean dataChanged;
+      synchronized (s) {
+        if (s.retired) {
+          continue;
+        }
+        if (s.deadlines.isEmpty()) {
+          try {
+            hub.joinWithoutConnection(app, channel(roomId), userId, dataJson);
+          } catch (RuntimeException e) {
+            retire(s);
+            throw e;
+          }
+        }
+        s.deadlines.put(sessionId, deadline);
+        arm(s, deadline);
+        String before = dataByMember.put(memberKey, dataJson);
+        dataChanged = before != null && !before.equals(dataJson);
+      }
+      if (dataChanged) {
+        changes.changed(List.of(DependencyKey.of(app.id(), "room", roomId)));
+      }
+      return;
+    }
+  }
+
+  /** Ends one HTTP session in a room, or all of the user's. Never blocks. */
+  public void leave(App app, String roomId, String userId, Optional<String> sessionId) {
+    Sessions s = sessions.get(key(app.id(), roomId, userId));
+    if (s == null) {
+      return;
+    }
+    synchronized (s) {
+      if (s.retired) {
+        return;
+      }
+      if (sessionId.isPresent()) {
+        s.deadlines.remove(sessionId.get());
+      } else {
+        s.deadlines.clear();
+      }
+      if (s.deadlines.isEmpty()) {
+        hub.leaveWithoutConnection(app, channel(roomId), userId);
+        retire(s);
+      }
+    }
+  }
+
+  /** The members present in a room now, in the order they arrived. */
+  public List<Present> present(App app, String roomId) {
+    List<Member> members = hub.members(app, PREFIX + roomId);
+    List<Present> out = new java.util.ArrayList<>(members.size());
+    for (Member m : members) {
+      String data = dataByMember.get(key(app.id(), roomId, m.userId()));
+      out.add(new Present(m.userId(), data != null ? data : m.userInfoJson()));
+    }
+    return out;
+  }
+
+  @Override
+  public Set<String> roomsOf(String appId, String userId) {
+    Set<String> rooms = roomsByUser.get(appId + '\u0000' + userId);
+    return rooms == null ? Set.of() : Set.copyOf(rooms);
+  }
+
+  // ------------------------------------------------------------------ roster events
+
+  @Override
+  public void memberJoined(String appId, String channel, Member member) {
+    if (!channel.startsWith(PREFIX)) {
+      return;
+    }
+    String roomId = channel.substring(PREFIX.length());
+    roomsByUser.computeIfAbsent(appId + '\u0000' + member.userId(), k -> ConcurrentHashMap.newKeySet())
+        .add(roomId);
+    dataByMember.putIfAbsent(key(appId, roomId, member.userId()), member.userInfoJson());
+    changes.changed(List.of(DependencyKey.of(appId, "room", roomId),
+        DependencyKey.of(appId, "userRooms", member.userId())));
+  }
+
+  @Override
+  public void memberLeft(String appId, String channel, String userId) {
+    if (!channel.startsWith(PREFIX)) {
+      return;
+    }
+    String roomId = channel.substring(PREFIX.length());
+    roomsByUser.computeIfPresent(appId + '\u0000' + userId, (k, rooms) -> {
+      rooms.remove(roomId);
+      return rooms.isEmpty() ? null : rooms;
+    });
+    String data = dataByMember.remove(key(appId, roomId, userId));
+    long now = expiry.clock().millis();
+    background.execute(() -> registry.recordVisit(appId, roomId, userId, now,
+        data == null ? "null" : data));
+    changes.changed(List.of(DependencyKey.of(appId, "room", roomId),
+        DependencyKey.of(appId, "userRooms", userId)));
+  }
+
+  // ------------------------------------------------------------------ expiry
+
+  private void arm(Sessions s, long deadline) {
+    if (s.timer != null && s.timerAt <= deadline) {
+      return;
+    }
+    if (s.timer != null) {
+      s.timer.cancel();
+    }
+    s.timerAt = deadline;
+    s.timer = expiry.schedule(deadline, () -> expire(s));
+  }
+
+  private void expire(Sessions s) {
+    long now = expiry.clock().millis();
+    synchronized (s) {
+      s.timer = null;
+      if (s.retired) {
+        return;
+      }
+      long next = Long.MAX_VALUE;
+      var it = s.deadlines.entrySet().iterator();
+      while (it.hasNext()) {
+        long at = it.next().getValue();
+        if (at <= now) {
+          it.remove();
+        } else {
+          next = Math.min(next, at);
+        }
+      }
+      if (s.deadlines.isEmpty()) {
+        hub.leaveWithoutConnection(s.app, channel(s.roomId), s.userId);
+        retire(s);
+      } else {
+        arm(s, next);
+      }
+    }
+  }
+
+  /** Lock held. */
+  private void retire(Sessions s) {
+    s.retired = true;
+    if (s.timer != null) {
+      s.timer.cancel();
+      s.timer = null;
+    }
+    sessions.remove(key(s.app.id(), s.roomId, s.userId), s);
+  }
+
+  static ChannelName channel(String roomId) {
+    return ChannelName.parse(LiveEvents.roomChannel(roomId));
+  }
+
+  private static String key(String appId, String roomId, String userId) {
+    return appId + '\u0000' + roomId + '\u0000' + userId;
+  }
+
+  private static final class Sessions {
+    final App app;
+    final String roomId;
+    final String userId;
+    final Map<String, Long> deadlines = new HashMap<>(2);
+    ExpiryScheduler.Handle timer;
+    long timerAt;
+    boolean retired;
+
+    Sessions(App app, String roomId, String userId) {
+      this.app = app;
+      this.roomId = roomId;
+      this.userId = userId;
+    }
+  }
+}

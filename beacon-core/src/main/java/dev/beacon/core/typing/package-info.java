@@ -1,0 +1,2 @@
+/** {@code typing:*} (SPEC section 4): typing indicators with expiry. */
+package dev.beacon.core.typing;

@@ -1,0 +1,177 @@
+package dev.beacon.server.auth;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.source.ImmutableSecret;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import dev.beacon.core.app.App;
+import dev.beacon.core.app.Apps;
+import dev.beacon.core.app.AuthSettings;
+import dev.beacon.core.time.Clock;
+import java.net.MalformedURLException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.text.ParseException;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Verifies end users' JWTs with nimbus-jose-jwt. Each app accepts HS256 with its shared secret,
+ * or RS256/ES256 with keys from its JWKS URL (fetched and cached by the library) — never {@code
+ * none}, and never an HMAC over a public key. {@code exp} and {@code nbf} are checked with 60 s
+ * of skew, {@code aud} must be the app's audience, {@code iss} its issuer when configured, and
+ * {@code sub} is required: it is the user id.
+ *
+ * <p>A token is routed to the app whose audience it names; failing that, each app that accepts
+ * tokens is tried. Verified tokens are remembered until they expire (bounded), so a client that
+ * sends the same token with every call pays for one verification.
+ */
+public final class TokenVerifier {
+
+  private static final int MAX_CACHED = 50_000;
+  private static final int SKEW_SECONDS = 60;
+
+  private final Apps apps;
+  private final Clock clock;
+  private final Map<String, DefaultJWTProcessor<SecurityContext>> processors = new LinkedHashMap<>();
+  private final ConcurrentHashMap<String, Verified> cache = new ConcurrentHashMap<>();
+
+  /** A verified token: the app it belongs to and the user it names. */
+  public record Verified(App app, String userId, long expiresAtMillis) {}
+
+  /** A token that does not verify; the message says why, for the caller. */
+  public static final class InvalidTokenException extends RuntimeException {
+    InvalidTokenException(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  public TokenVerifier(Apps apps, Clock clock) {
+    this.apps = apps;
+    this.clock = clock;
+    for (App app : apps.all()) {
+      if (app.auth().acceptsUserTokens()) {
+        processors.put(app.id(), processor(app.auth()));
+      }
+    }
+  }
+
+  /** Whether any app accepts end-user tokens. */
+  public boolean enabled() {
+    return !processors.isEmpty();
+  }
+
+  /**
+   * Verifies a token.
+   *
+   * @throws InvalidTokenException naming what is wrong
+   */
+  public Verified verify(String token) {
+    long now = clock.millis();
+    Verified hit = cache.get(token);
+    if (hit != null && hit.expiresAtMillis() > now) {
+      return hit;
+    }
+    SignedJWT jwt;
+    try {
+      jwt = SignedJWT.parse(token);
+    } catch (ParseException e) {
+      throw new InvalidTokenException("the token is not a signed JWT");
+    }
+    if (processors.isEmpty()) {
+      throw new InvalidTokenException("no app on this server accepts user tokens");
+    }
+    List<String> audience;
+    try {
+      audience = jwt.getJWTClaimsSet().getAudience();
+    } catch (ParseException e) {
+      throw new InvalidTokenException("the token's claims are not valid JSON");
+    }
+    InvalidTokenException failure = null;
+    for (App app : candidates(audience)) {
+      try {
+        JWTClaimsSet claims = processors.get(app.id()).process(jwt, null);
+        long exp = claims.getExpirationTime().getTime();
+        Verified verified = new Verified(app, claims.getSubject(), exp);
+        if (cache.size() >= MAX_CACHED) {
+          cache.clear();
+        }
+        cache.put(token, verified);
+        return verified;
+      } catch (BadJOSEException | JOSEException e) {
+        failure = new InvalidTokenException(describe(e));
+      }
+    }
+    throw failure != null ? failure : new InvalidTokenException("no app accepts this token's audience");
+  }
+
+  private List<App> candidates(List<String> audience) {
+    for (App app : apps.all()) {
+      if (processors.containsKey(app.id()) && audience != null
+          && audience.contains(app.auth().audience())) {
+        return List.of(app);
+      }
+    }
+    return apps.all().stream().filter(a -> processors.containsKey(a.id())).toList();
+  }
+
+  private static DefaultJWTProcessor<SecurityContext> processor(AuthSettings auth) {
+    DefaultJWTProcessor<SecurityContext> p = new DefaultJWTProcessor<>();
+    if (auth.jwtSecret().isPresent()) {
+      JWKSource<SecurityContext> secret = new ImmutableSecret<>(
+          auth.jwtSecret().get().getBytes(StandardCharsets.UTF_8));
+      p.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.HS256, secret));
+    } else {
+      try {
+        JWKSource<SecurityContext> keys = JWKSourceBuilder
+            .create(URI.create(auth.jwksUrl().orElseThrow()).toURL()).retrying(true).build();
+        p.setJWSKeySelector(new JWSVerificationKeySelector<>(
+            Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256), keys));
+      } catch (MalformedURLException e) {
+        throw new IllegalArgumentException("auth.jwks_url is not a URL: " + auth.jwksUrl().get());
+      }
+    }
+    JWTClaimsSet.Builder exact = new JWTClaimsSet.Builder();
+    auth.issuer().ifPresent(exact::issuer);
+    DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(
+        auth.audience(), exact.build(), new HashSet<>(List.of("sub", "exp")));
+    claims.setMaxClockSkew(SKEW_SECONDS);
+    p.setJWTClaimsSetVerifier(claims);
+    return p;
+  }
+
+  private static String describe(Exception e) {
+    String m = e.getMessage() == null ? e.toString() : e.getMessage();
+    if (m.contains("expired")) {
+      return "the token has expired";
+    }
+    if (m.contains("audience") || m.contains("aud")) {
+      return "the token's audience (aud) is not this app's";
+    }
+    if (m.contains("iss")) {
+      return "the token's issuer (iss) is not the one this app trusts";
+    }
+    if (m.contains("nbf") || m.contains("before use time")) {
+      return "the token is not valid yet (nbf)";
+    }
+    if (m.contains("JWS algorithm") || m.contains("key selector")) {
+      return "the token's signing algorithm is not accepted";
+    }
+    if (m.contains("signature")) {
+      return "the token's signature is invalid";
+    }
+    return "the token is invalid: " + m;
+  }
+}

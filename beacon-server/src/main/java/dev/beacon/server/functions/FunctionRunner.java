@@ -1,0 +1,103 @@
+package dev.beacon.server.functions;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.beacon.core.functions.Caller;
+import dev.beacon.core.functions.FunctionDefinition;
+import dev.beacon.core.functions.FunctionException;
+import dev.beacon.core.functions.Functions;
+import dev.beacon.server.metrics.MicrometerMetrics;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs function calls where they belong: those that only touch memory on the calling event loop,
+ * those that may block (the store) on a bounded worker pool whose queue, when full, refuses calls
+ * with an OVERLOADED error instead of growing. Results come back on the caller's context.
+ */
+public final class FunctionRunner implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FunctionRunner.class);
+
+  private final Functions functions;
+  private final ThreadPoolExecutor workers;
+  private final MicrometerMetrics metrics;
+
+  public FunctionRunner(Functions functions, int threads, int queue, MicrometerMetrics metrics) {
+    this.functions = functions;
+    this.metrics = metrics;
+    AtomicInteger n = new AtomicInteger();
+    this.workers = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(queue), r -> {
+          Thread t = new Thread(r, "beacon-functions-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        }, new ThreadPoolExecutor.AbortPolicy());
+    metrics.registry().gauge("beacon_function_queue", workers, w -> w.getQueue().size());
+  }
+
+  public Functions functions() {
+    return functions;
+  }
+
+  /** Calls a resolved function for a caller, on the right thread, completing on {@code context}. */
+  public Future<Functions.Result> run(Context context, FunctionDefinition def, Caller caller, JsonNode args) {
+    long start = System.nanoTime();
+    if (!def.blocking(caller.app())) {
+      try {
+        Functions.Result result = functions.invoke(def, caller, args);
+        record(caller, def, "success", start);
+        return Future.succeededFuture(result);
+      } catch (RuntimeException e) {
+        record(caller, def, outcome(e), start);
+        return Future.failedFuture(e);
+      }
+    }
+    Promise<Functions.Result> promise = Promise.promise();
+    try {
+      workers.execute(() -> {
+        try {
+          Functions.Result result = functions.invoke(def, caller, args);
+          record(caller, def, "success", start);
+          context.runOnContext(v -> promise.complete(result));
+        } catch (RuntimeException e) {
+          record(caller, def, outcome(e), start);
+          if (!(e instanceof FunctionException)) {
+            LOG.error("{} failed", def.path(), e);
+          }
+          context.runOnContext(v -> promise.fail(e));
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      record(caller, def, "overloaded", start);
+      return Future.failedFuture(FunctionException.overloaded(
+          "the server has " + workers.getQueue().size() + " calls waiting; try again shortly"));
+    }
+    return promise.future();
+  }
+
+  private static String outcome(RuntimeException e) {
+    return e instanceof FunctionException f ? f.code().toLowerCase(java.util.Locale.ROOT) : "error";
+  }
+
+  private void record(Caller caller, FunctionDefinition def, String outcome, long start) {
+    metrics.functionCall(caller.app().id(), def.path(), outcome, System.nanoTime() - start);
+  }
+
+  /** The worker pool, for blocking work of the functions' own (retention). */
+  public java.util.concurrent.Executor workers() {
+    return workers;
+  }
+
+  @Override
+  public void close() {
+    workers.shutdown();
+  }
+}
