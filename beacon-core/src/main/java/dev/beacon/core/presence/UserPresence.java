@@ -253,7 +253,6 @@ public final class UserPresence implements UserConnections {
           s.lastSeen = st.lastSeen();
         }
       });
-      retireIfIdle(s);
     }
   }
 

@@ -236,7 +236,7 @@ public final class JdbcStores implements BuiltInFunctions.Stores {
 
     @Override
     public List<String> friends(String appId, String userId) {
-      return db.list("SELECT friend_id FROM friends WHERE app_id = ? AND user_id = ? ORDER BY created_at, friend_id",
+      return db.list("SELECT friend_id FROM friends WHERE app_id = ? AND user_id = ? ORDER BY friend_id",
           rs -> rs.getString(1), appId, userId);
     }
 

@@ -1,0 +1,497 @@
+package dev.beacon.server.functions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.beacon.core.app.FunctionSettings;
+import dev.beacon.core.functions.DependencyKey;
+import dev.beacon.core.hub.Lane;
+import dev.beacon.core.hub.Subscriber;
+import dev.beacon.protocol.pusher.ChannelName;
+import dev.beacon.protocol.pusher.PresenceData;
+import dev.beacon.server.store.Database;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every built-in function's behaviour, run against each durable store (see the SQLite and
+ * PostgreSQL subclasses): the same tests, two stores.
+ */
+abstract class FunctionBehaviourTest {
+
+  FunctionsTestBed bed;
+
+  abstract Database.Kind kind();
+
+  @BeforeEach
+  void open() throws Exception {
+    bed = new FunctionsTestBed(kind());
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    bed.close();
+  }
+
+  static List<String> userIds(JsonNode array) {
+    List<String> out = new ArrayList<>();
+    array.forEach(n -> out.add(n.get("userId").asText()));
+    return out;
+  }
+
+  @Nested
+  class Presence {
+
+    @Test
+    void heartbeatKeepsAUserOnlineUntilItsSessionExpires() {
+      long start = bed.clock.millis();
+      JsonNode first = bed.call(bed.user("ann"), "presence:heartbeat", "{}");
+      assertThat(first.get("online").asBoolean()).isTrue();
+      assertThat(first.get("status").asText()).isEqualTo("online");
+      bed.advance(59_000);
+      assertThat(bed.call(bed.user("ann"), "presence:getMyPresence", "{}").get("online").asBoolean()).isTrue();
+      bed.advance(1_200);
+      JsonNode after = bed.call(bed.user("ann"), "presence:getMyPresence", "{}");
+      assertThat(after.get("online").asBoolean()).isFalse();
+      assertThat(after.get("status").asText()).isEqualTo("offline");
+      assertThat(after.get("lastSeen").asLong()).isBetween(start + 60_000, start + 60_300);
+      assertThat(bed.changes).contains(DependencyKey.of("app-id", "presence", "ann"));
+    }
+
+    @Test
+    void aUserWithSeveralSessionsGoesOfflineWhenTheLastEnds() {
+      bed.call(bed.user("ann"), "presence:heartbeat", "{\"sessionId\":\"phone\"}");
+      bed.call(bed.user("ann"), "presence:heartbeat", "{\"sessionId\":\"laptop\"}");
+      JsonNode one = bed.call(bed.user("ann"), "presence:setOffline", "{\"sessionId\":\"phone\"}");
+      assertThat(one.get("online").asBoolean()).isTrue();
+      JsonNode all = bed.call(bed.user("ann"), "presence:setOffline", "{\"all\":true}");
+      assertThat(all.get("online").asBoolean()).isFalse();
+      assertThat(all.get("lastSeen").asLong()).isEqualTo(bed.clock.millis());
+    }
+
+    @Test
+    void statusAndMessageAreKeptAndOfflineHidesTheUser() {
+      bed.call(bed.user("ann"), "presence:heartbeat", "{}");
+      JsonNode away = bed.call(bed.user("ann"), "presence:updatePresence",
+          "{\"status\":\"away\",\"statusMessage\":\"lunch\"}");
+      assertThat(away.get("status").asText()).isEqualTo("away");
+      assertThat(away.get("statusMessage").asText()).isEqualTo("lunch");
+      assertThat(away.get("online").asBoolean()).isTrue();
+      JsonNode hidden = bed.call(bed.user("ann"), "presence:updatePresence", "{\"status\":\"offline\"}");
+      assertThat(hidden.get("online").asBoolean()).isFalse();
+      assertThat(bed.failure(bed.user("ann"), "presence:updatePresence", "{\"status\":\"busy\"}")
+          .getMessage()).contains("ArgumentValidationError").contains("busy");
+    }
+
+    @Test
+    void aWebSocketConnectionIsASessionWithoutHeartbeats() {
+      bed.builtIns.userPresence().connected("app-id", "ann");
+      assertThat(bed.call(bed.admin(), "presence:getUserPresence", "{\"userId\":\"ann\"}")
+          .get("online").asBoolean()).isTrue();
+      bed.advance(120_000);
+      assertThat(bed.call(bed.admin(), "presence:getUserPresence", "{\"userId\":\"ann\"}")
+          .get("online").asBoolean()).isTrue();
+      bed.builtIns.userPresence().disconnected("app-id", "ann");
+      assertThat(bed.call(bed.admin(), "presence:getUserPresence", "{\"userId\":\"ann\"}")
+          .get("online").asBoolean()).isFalse();
+    }
+
+    @Test
+    void othersSeeOnlyFriendsAndRoomMates() {
+      bed.call(bed.user("bob"), "presence:heartbeat", "{}");
+      assertThat(bed.failure(bed.user("ann"), "presence:getUserPresence", "{\"userId\":\"bob\"}")
+          .code()).isEqualTo("FORBIDDEN");
+      bed.call(bed.admin(), "friends:add", "{\"userId\":\"ann\",\"friendId\":\"bob\"}");
+      assertThat(bed.call(bed.user("ann"), "presence:getUserPresence", "{\"userId\":\"bob\"}")
+          .get("online").asBoolean()).isTrue();
+      // a room-mate, not a friend
+      assertThat(bed.failure(bed.user("cy"), "presence:getUserPresence", "{\"userId\":\"bob\"}")
+          .code()).isEqualTo("FORBIDDEN");
+      bed.call(bed.user("cy"), "rooms:heartbeat", "{\"roomId\":\"lobby\"}");
+      bed.call(bed.user("bob"), "rooms:heartbeat", "{\"roomId\":\"lobby\"}");
+      assertThat(bed.call(bed.user("cy"), "presence:getUserPresence", "{\"userId\":\"bob\"}")
+          .get("userId").asText()).isEqualTo("bob");
+    }
+
+    @Test
+    void batchReturnsTheVisibleUsersAndIsBounded() {
+      bed.call(bed.admin(), "friends:set", "{\"userId\":\"ann\",\"friendIds\":[\"bob\",\"cy\"]}");
+      bed.call(bed.user("bob"), "presence:heartbeat", "{}");
+      JsonNode batch = bed.call(bed.user("ann"), "presence:getBatchPresence",
+          "{\"userIds\":[\"bob\",\"cy\",\"stranger\"]}");
+      assertThat(userIds(batch)).containsExactly("bob", "cy");
+      assertThat(batch.get(0).get("online").asBoolean()).isTrue();
+      assertThat(batch.get(1).get("online").asBoolean()).isFalse();
+      StringBuilder many = new StringBuilder("{\"userIds\":[");
+      for (int i = 0; i < 501; i++) {
+        many.append(i == 0 ? "" : ",").append("\"u").append(i).append('"');
+      }
+      assertThat(bed.failure(bed.admin(), "presence:getBatchPresence", many.append("]}").toString())
+          .getMessage()).contains("501 items").contains("500");
+    }
+
+    @Test
+    void onlineFriendsComeFromTheRegisteredFriendsOrTheGivenIds() {
+      bed.call(bed.admin(), "friends:set", "{\"userId\":\"ann\",\"friendIds\":[\"bob\",\"cy\"]}");
+      bed.call(bed.user("bob"), "presence:heartbeat", "{}");
+      assertThat(userIds(bed.call(bed.user("ann"), "presence:getOnlineFriends", "{}")))
+          .containsExactly("bob");
+      bed.call(bed.user("cy"), "presence:heartbeat", "{}");
+      assertThat(userIds(bed.call(bed.user("ann"), "presence:getOnlineFriends",
+          "{\"friendIds\":[\"cy\",\"stranger\"]}"))).containsExactly("cy");
+      assertThat(userIds(bed.call(bed.admin(), "presence:getOnlineFriends", "{\"userId\":\"ann\"}")))
+          .containsExactly("bob", "cy");
+    }
+
+    @Test
+    void followersHearOfTransitionsOnTheirUserChannel() {
+      bed.call(bed.admin(), "friends:add", "{\"userId\":\"ann\",\"friendId\":\"bob\"}");
+      bed.call(bed.user("bob"), "presence:heartbeat", "{}");
+      assertThat(bed.events).anyMatch(e -> e.startsWith("private-user-ann presence ")
+          && e.contains("\"userId\":\"bob\"") && e.contains("\"online\":true"));
+    }
+  }
+
+  @Nested
+  class Rooms {
+
+    @Test
+    void membersAreListedOnlineFirstWithTheirData() {
+      bed.call(bed.user("ann"), "rooms:heartbeat", "{\"roomId\":\"r\",\"data\":{\"status\":\"active\"}}");
+      bed.call(bed.user("bob"), "rooms:heartbeat", "{\"roomId\":\"r\"}");
+      bed.advance(1_000);
+      bed.call(bed.user("bob"), "rooms:leave", "{\"roomId\":\"r\"}");
+      bed.advance(1_000);
+      bed.call(bed.user("cy"), "rooms:heartbeat", "{\"roomId\":\"r\",\"data\":{\"status\":\"typing\"}}");
+      JsonNode list = bed.call(bed.user("ann"), "rooms:list", "{\"roomId\":\"r\"}");
+      assertThat(userIds(list)).containsExactly("ann", "cy", "bob");
+      assertThat(list.get(0).get("data").get("status").asText()).isEqualTo("active");
+      assertThat(list.get(2).get("online").asBoolean()).isFalse();
+      assertThat(list.get(2).get("lastSeen").asLong()).isEqualTo(bed.clock.millis() - 1_000);
+    }
+
+    @Test
+    void membershipExpiresWithoutHeartbeats() {
+      bed.call(bed.user("ann"), "rooms:heartbeat", "{\"roomId\":\"r\"}");
+      bed.advance(30_000);
+      bed.call(bed.user("ann"), "rooms:heartbeat", "{\"roomId\":\"r\"}");
+      bed.advance(59_000);
+      assertThat(bed.call(bed.user("ann"), "rooms:list", "{\"roomId\":\"r\"}").get(0)
+          .get("online").asBoolean()).isTrue();
+      bed.advance(1_200);
+      assertThat(bed.call(bed.user("ann"), "rooms:list", "{\"roomId\":\"r\"}").get(0)
+          .get("online").asBoolean()).isFalse();
+    }
+
+    @Test
+    void theRoomChannelAndTheFunctionsShowOneMembership() {
+      // a Pusher subscriber of presence-room-r is a member for rooms:list ...
+      Subscriber ws = subscriber(bed.lanes.lane(0), "1.1");
+      bed.hub.subscribe(bed.app, ChannelName.parse("presence-room-r"), ws,
+          Optional.of(new PresenceData("dee", "{\"name\":\"Dee\"}")));
+      assertThat(userIds(bed.call(bed.user("ann"), "rooms:list", "{\"roomId\":\"r\"}")))
+          .containsExactly("dee");
+      // ... and an HTTP member is a member of the channel
+      bed.call(bed.user("ann"), "rooms:heartbeat", "{\"roomId\":\"r\"}");
+      assertThat(bed.hub.users(bed.app, "presence-room-r")).containsExactly("dee", "ann");
+    }
+
+    @Test
+    void listUserAndSummary() {
+      bed.call(bed.user("ann"), "rooms:heartbeat", "{\"roomId\":\"a\"}");
+      bed.call(bed.user("ann"), "rooms:heartbeat", "{\"roomId\":\"b\"}");
+      bed.call(bed.user("bob"), "rooms:heartbeat", "{\"roomId\":\"b\"}");
+      JsonNode mine = bed.call(bed.user("ann"), "rooms:listUser", "{}");
+      assertThat(mine.findValuesAsText("roomId")).containsExactly("a", "b");
+      JsonNode summary = bed.call(bed.admin(), "rooms:summary", "{\"roomIds\":[\"a\",\"b\",\"c\"]}");
+      assertThat(summary.get("rooms").findValuesAsText("roomId")).containsExactly("a", "b", "c");
+      assertThat(summary.get("rooms").get(1).get("count").asInt()).isEqualTo(2);
+      assertThat(summary.get("rooms").get(2).get("count").asInt()).isZero();
+      assertThat(summary.get("distinctUsers").asInt()).isEqualTo(2);
+    }
+
+    @Test
+    void closedRoomsAdmitOnlyRegisteredMembers() throws Exception {
+      try (FunctionsTestBed closed = new FunctionsTestBed(kind(), new FunctionSettings(60, 5, 24, 90, false, 5, 10))) {
+        assertThat(closed.failure(closed.user("ann"), "rooms:heartbeat", "{\"roomId\":\"vip\"}").code())
+            .isEqualTo("FORBIDDEN");
+        closed.call(closed.admin(), "rooms:setMembers", "{\"roomId\":\"vip\",\"userIds\":[\"ann\"]}");
+        closed.call(closed.user("ann"), "rooms:heartbeat", "{\"roomId\":\"vip\"}");
+        assertThat(closed.failure(closed.user("bob"), "rooms:list", "{\"roomId\":\"vip\"}").code())
+            .isEqualTo("FORBIDDEN");
+        assertThat(closed.failure(closed.user("bob"), "typing:startTyping", "{\"chatroomId\":\"vip\"}")
+            .code()).isEqualTo("FORBIDDEN");
+        closed.call(closed.admin(), "rooms:addMember", "{\"roomId\":\"vip\",\"userId\":\"bob\"}");
+        assertThat(userIds(closed.call(closed.user("bob"), "rooms:list", "{\"roomId\":\"vip\"}")))
+            .containsExactly("ann", "bob");
+      }
+    }
+
+    @Test
+    void aRoomAtItsMemberLimitRefusesNewUsers() {
+      for (int i = 0; i < 100; i++) {
+        bed.call(bed.admin(), "rooms:heartbeat", "{\"roomId\":\"full\",\"userId\":\"u" + i + "\"}");
+      }
+      assertThat(bed.failure(bed.user("late"), "rooms:heartbeat", "{\"roomId\":\"full\"}")
+          .getMessage()).contains("full");
+    }
+  }
+
+  @Nested
+  class Typing {
+
+    @Test
+    void othersSeeTheTypistUntilItExpires() {
+      bed.call(bed.user("ann"), "typing:startTyping", "{\"chatroomId\":\"r\"}");
+      assertThat(userIds(bed.call(bed.user("bob"), "typing:getTypingInChatroom", "{\"chatroomId\":\"r\"}")))
+          .containsExactly("ann");
+      assertThat(bed.call(bed.user("ann"), "typing:getTypingInChatroom", "{\"chatroomId\":\"r\"}")).isEmpty();
+      assertThat(bed.call(bed.user("bob"), "typing:getTypingCount", "{\"chatroomId\":\"r\"}").asInt()).isEqualTo(1);
+      bed.advance(4_900);
+      assertThat(bed.call(bed.user("bob"), "typing:getTypingCount", "{\"chatroomId\":\"r\"}").asInt()).isEqualTo(1);
+      bed.advance(200);
+      assertThat(bed.call(bed.user("bob"), "typing:getTypingCount", "{\"chatroomId\":\"r\"}").asInt()).isZero();
+      assertThat(bed.events).containsSubsequence(
+          "presence-room-r typing {\"userId\":\"ann\",\"typing\":true}",
+          "presence-room-r typing {\"userId\":\"ann\",\"typing\":false}");
+      assertThat(bed.changes.stream().filter(k -> k.equals(DependencyKey.of("app-id", "typing", "r"))))
+          .hasSize(2);
+    }
+
+    @Test
+    void refreshingExtendsAndStoppingEnds() {
+      bed.call(bed.user("ann"), "typing:startTyping", "{\"chatroomId\":\"r\"}");
+      bed.advance(4_000);
+      bed.call(bed.user("ann"), "typing:startTyping", "{\"chatroomId\":\"r\"}");
+      bed.advance(4_000);
+      assertThat(bed.call(bed.user("bob"), "typing:getTypingCount", "{\"chatroomId\":\"r\"}").asInt()).isEqualTo(1);
+      bed.call(bed.user("ann"), "typing:stopTyping", "{\"chatroomId\":\"r\"}");
+      assertThat(bed.call(bed.user("bob"), "typing:getTypingCount", "{\"chatroomId\":\"r\"}").asInt()).isZero();
+    }
+
+    @Test
+    void typingIsRateLimitedPerUser() {
+      for (int i = 0; i < 10; i++) {
+        bed.call(bed.user("ann"), "typing:startTyping", "{\"chatroomId\":\"r\"}");
+      }
+      assertThat(bed.failure(bed.user("ann"), "typing:startTyping", "{\"chatroomId\":\"r\"}").code())
+          .isEqualTo("RATE_LIMITED");
+      bed.advance(1_000);
+      bed.call(bed.user("ann"), "typing:startTyping", "{\"chatroomId\":\"r\"}");
+    }
+  }
+
+  @Nested
+  class Notifications {
+
+    @Test
+    void pushedNotificationsAreListedNewestFirstAndCounted() {
+      for (int i = 1; i <= 3; i++) {
+        bed.call(bed.admin(), "notifications:pushNotification",
+            "{\"userId\":\"ann\",\"type\":\"like\",\"title\":\"n" + i + "\",\"data\":{\"i\":" + i + "}}");
+        bed.advance(10);
+      }
+      JsonNode page = bed.call(bed.user("ann"), "notifications:subscribeToNotifications", "{}");
+      assertThat(page.get("page").findValuesAsText("title")).containsExactly("n3", "n2", "n1");
+      assertThat(page.get("page").get(0).get("data").get("i").asInt()).isEqualTo(3);
+      assertThat(page.get("isDone").asBoolean()).isTrue();
+      assertThat(bed.call(bed.user("ann"), "notifications:getUnreadCount", "{}").asInt()).isEqualTo(3);
+      assertThat(bed.events).anyMatch(e -> e.startsWith("private-user-ann notification ")
+          && e.contains("\"title\":\"n1\""));
+    }
+
+    @Test
+    void pagesFollowTheCursorAndUnreadOnlyFilters() {
+      for (int i = 1; i <= 5; i++) {
+        bed.call(bed.admin(), "notifications:pushNotification",
+            "{\"userId\":\"ann\",\"type\":\"t\",\"title\":\"n" + i + "\"}");
+        bed.advance(1);
+      }
+      JsonNode first = bed.call(bed.user("ann"), "notifications:subscribeToNotifications", "{\"limit\":2}");
+      assertThat(first.get("page").findValuesAsText("title")).containsExactly("n5", "n4");
+      assertThat(first.get("isDone").asBoolean()).isFalse();
+      JsonNode second = bed.call(bed.user("ann"), "notifications:subscribeToNotifications",
+          "{\"limit\":2,\"cursor\":\"" + first.get("continueCursor").asText() + "\"}");
+      assertThat(second.get("page").findValuesAsText("title")).containsExactly("n3", "n2");
+      String n4 = first.get("page").get(1).get("_id").asText();
+      bed.call(bed.user("ann"), "notifications:markAsRead", "{\"notificationId\":\"" + n4 + "\"}");
+      JsonNode unread = bed.call(bed.user("ann"), "notifications:subscribeToNotifications", "{\"unreadOnly\":true}");
+      assertThat(unread.get("page").findValuesAsText("title")).containsExactly("n5", "n3", "n2", "n1");
+      assertThat(bed.call(bed.user("ann"), "notifications:markAllAsRead", "{}").asInt()).isEqualTo(4);
+      assertThat(bed.call(bed.user("ann"), "notifications:getUnreadCount", "{}").asInt()).isZero();
+    }
+
+    @Test
+    void noUserReadsOrMarksAnotherUsersNotifications() {
+      String id = bed.call(bed.admin(), "notifications:pushNotification",
+          "{\"userId\":\"ann\",\"type\":\"t\",\"title\":\"secret\"}").asText();
+      assertThat(bed.call(bed.user("bob"), "notifications:subscribeToNotifications", "{}")
+          .get("page")).isEmpty();
+      assertThat(bed.failure(bed.user("bob"), "notifications:markAsRead",
+          "{\"notificationId\":\"" + id + "\"}").code()).isEqualTo("NOT_FOUND");
+      assertThat(bed.failure(bed.user("bob"), "notifications:getUnreadCount", "{\"userId\":\"ann\"}")
+          .code()).isEqualTo("FORBIDDEN");
+      assertThat(bed.failure(bed.user("bob"), "notifications:pushNotification",
+          "{\"userId\":\"ann\",\"type\":\"t\",\"title\":\"spam\"}").code()).isEqualTo("FORBIDDEN");
+      assertThat(bed.call(bed.user("ann"), "notifications:getUnreadCount", "{}").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void oldNotificationsAreRemovedByRetention() {
+      bed.call(bed.admin(), "notifications:pushNotification", "{\"userId\":\"ann\",\"type\":\"t\",\"title\":\"old\"}");
+      bed.advance(91L * 86_400_000);
+      bed.call(bed.admin(), "notifications:pushNotification", "{\"userId\":\"ann\",\"type\":\"t\",\"title\":\"new\"}");
+      bed.builtIns.retention().run();
+      assertThat(bed.call(bed.user("ann"), "notifications:subscribeToNotifications", "{}")
+          .get("page").findValuesAsText("title")).containsExactly("new");
+    }
+  }
+
+  @Nested
+  class ReadReceipts {
+
+    @Test
+    void messageReceiptsSayWhoReadAndWhen() {
+      long t0 = bed.clock.millis();
+      bed.call(bed.user("ann"), "readReceipts:markMessageRead",
+          "{\"chatroomId\":\"r\",\"messageId\":\"m1\",\"messageTs\":" + (t0 - 5000) + "}");
+      bed.advance(1_000);
+      bed.call(bed.user("bob"), "readReceipts:markMessageRead", "{\"chatroomId\":\"r\",\"messageId\":\"m1\"}");
+      bed.call(bed.user("ann"), "readReceipts:markMessageRead", "{\"chatroomId\":\"r\",\"messageId\":\"m1\"}");
+      JsonNode receipts = bed.call(bed.user("cy"), "readReceipts:getMessageReadReceipts",
+          "{\"chatroomId\":\"r\",\"messageId\":\"m1\"}");
+      assertThat(userIds(receipts)).containsExactly("ann", "bob");
+      assertThat(receipts.get(0).get("readAt").asLong()).isEqualTo(t0);
+      assertThat(bed.call(bed.user("cy"), "readReceipts:hasUserReadMessage",
+          "{\"chatroomId\":\"r\",\"messageId\":\"m1\",\"userId\":\"bob\"}").asBoolean()).isTrue();
+      assertThat(bed.call(bed.user("cy"), "readReceipts:hasUserReadMessage",
+          "{\"chatroomId\":\"r\",\"messageId\":\"m1\",\"userId\":\"dee\"}").asBoolean()).isFalse();
+      assertThat(bed.events).anyMatch(e -> e.startsWith("presence-room-r read ") && e.contains("\"messageId\":\"m1\""));
+    }
+
+    @Test
+    void aChatroomWatermarkReadsEverythingUpToItsTime() {
+      long t0 = bed.clock.millis();
+      bed.call(bed.user("bob"), "readReceipts:markChatroomRead", "{\"chatroomId\":\"r\",\"upToTs\":" + (t0 - 100) + "}");
+      assertThat(bed.call(bed.user("ann"), "readReceipts:hasUserReadMessage",
+          "{\"chatroomId\":\"r\",\"messageId\":\"old\",\"userId\":\"bob\",\"messageTs\":" + (t0 - 200) + "}").asBoolean()).isTrue();
+      assertThat(bed.call(bed.user("ann"), "readReceipts:hasUserReadMessage",
+          "{\"chatroomId\":\"r\",\"messageId\":\"new\",\"userId\":\"bob\",\"messageTs\":" + t0 + "}").asBoolean()).isFalse();
+      // a watermark never moves back
+      bed.call(bed.user("bob"), "readReceipts:markChatroomRead", "{\"chatroomId\":\"r\",\"upToTs\":" + (t0 - 10_000) + "}");
+      assertThat(userIds(bed.call(bed.user("ann"), "readReceipts:getMessageReadReceipts",
+          "{\"chatroomId\":\"r\",\"messageId\":\"old\",\"messageTs\":" + (t0 - 200) + "}"))).containsExactly("bob");
+      // default: up to now
+      bed.advance(1_000);
+      bed.call(bed.user("cy"), "readReceipts:markChatroomRead", "{\"chatroomId\":\"r\"}");
+      assertThat(userIds(bed.call(bed.user("ann"), "readReceipts:getMessageReadReceipts",
+          "{\"chatroomId\":\"r\",\"messageId\":\"new\",\"messageTs\":" + t0 + "}"))).containsExactly("cy");
+    }
+  }
+
+  @Nested
+  class FriendActivity {
+
+    @Test
+    void friendsSeeActivityNewestFirstAndPaged() {
+      bed.call(bed.admin(), "friends:set", "{\"userId\":\"ann\",\"friendIds\":[\"bob\",\"cy\"]}");
+      bed.call(bed.user("bob"), "friendActivity:recordActivity", "{\"type\":\"played\",\"data\":{\"song\":\"a\"}}");
+      bed.advance(5);
+      bed.call(bed.user("cy"), "friendActivity:recordActivity", "{\"type\":\"posted\"}");
+      bed.advance(5);
+      bed.call(bed.user("stranger"), "friendActivity:recordActivity", "{\"type\":\"posted\"}");
+      bed.advance(5);
+      bed.call(bed.user("bob"), "friendActivity:recordActivity", "{\"type\":\"liked\"}");
+      JsonNode first = bed.call(bed.user("ann"), "friendActivity:getFriendActivityFeed", "{\"limit\":2}");
+      assertThat(first.get("page").findValuesAsText("type")).containsExactly("liked", "posted");
+      JsonNode second = bed.call(bed.user("ann"), "friendActivity:getFriendActivityFeed",
+          "{\"limit\":2,\"cursor\":\"" + first.get("continueCursor").asText() + "\"}");
+      assertThat(second.get("page").findValuesAsText("type")).containsExactly("played");
+      assertThat(second.get("isDone").asBoolean()).isTrue();
+      assertThat(second.get("page").get(0).get("data").get("song").asText()).isEqualTo("a");
+    }
+
+    @Test
+    void givenIdsAreFilteredToUsersTheCallerMaySee() {
+      bed.call(bed.user("stranger"), "friendActivity:recordActivity", "{\"type\":\"posted\"}");
+      assertThat(bed.call(bed.user("ann"), "friendActivity:getFriendActivityFeed",
+          "{\"friendIds\":[\"stranger\"]}").get("page")).isEmpty();
+    }
+
+    @Test
+    void hasNewActivitySinceAndExpiryAfterADay() {
+      bed.call(bed.admin(), "friends:set", "{\"userId\":\"ann\",\"friendIds\":[\"bob\"]}");
+      long before = bed.clock.millis();
+      bed.advance(10);
+      bed.call(bed.user("bob"), "friendActivity:recordActivity", "{\"type\":\"x\"}");
+      assertThat(bed.call(bed.user("ann"), "friendActivity:hasNewActivity", "{\"since\":" + before + "}")
+          .asBoolean()).isTrue();
+      assertThat(bed.call(bed.user("ann"), "friendActivity:hasNewActivity",
+          "{\"since\":" + bed.clock.millis() + "}").asBoolean()).isFalse();
+      bed.advance(24 * 3_600_000L + 1_000);
+      assertThat(bed.call(bed.user("ann"), "friendActivity:getFriendActivityFeed", "{}").get("page")).isEmpty();
+      assertThat(bed.call(bed.user("ann"), "friendActivity:hasNewActivity", "{\"since\":" + before + "}")
+          .asBoolean()).isFalse();
+      bed.builtIns.retention().run();
+      assertThat(bed.db.one("SELECT COUNT(*) FROM activities", rs -> rs.getLong(1)).orElseThrow()).isZero();
+    }
+
+    @Test
+    void followersHearOfActivityOnTheirUserChannel() {
+      bed.call(bed.admin(), "friends:set", "{\"userId\":\"ann\",\"friendIds\":[\"bob\"]}");
+      bed.call(bed.user("bob"), "friendActivity:recordActivity", "{\"type\":\"x\"}");
+      assertThat(bed.events).anyMatch(e -> e.startsWith("private-user-ann activity ")
+          && e.contains("\"userId\":\"bob\""));
+    }
+  }
+
+  @Nested
+  class Friends {
+
+    @Test
+    void theBackendManagesTheGraph() {
+      bed.call(bed.admin(), "friends:set", "{\"userId\":\"ann\",\"friendIds\":[\"bob\",\"cy\",\"bob\",\"ann\"]}");
+      assertThat(bed.call(bed.admin(), "friends:list", "{\"userId\":\"ann\"}").toString())
+          .isEqualTo("[\"bob\",\"cy\"]");
+      assertThat(bed.call(bed.admin(), "friends:add", "{\"userId\":\"ann\",\"friendId\":\"dee\"}").asBoolean()).isTrue();
+      assertThat(bed.call(bed.admin(), "friends:add", "{\"userId\":\"ann\",\"friendId\":\"dee\"}").asBoolean()).isFalse();
+      assertThat(bed.call(bed.admin(), "friends:remove", "{\"userId\":\"ann\",\"friendId\":\"bob\"}").asBoolean()).isTrue();
+      assertThat(bed.call(bed.admin(), "friends:list", "{\"userId\":\"ann\"}").toString())
+          .isEqualTo("[\"cy\",\"dee\"]");
+      assertThat(bed.failure(bed.user("ann"), "friends:add", "{\"userId\":\"ann\",\"friendId\":\"eve\"}").code())
+          .isEqualTo("FORBIDDEN");
+    }
+  }
+
+  @Test
+  void queriesDeclareWhatTheyRead() {
+    assertThat(bed.reads(bed.user("ann"), "typing:getTypingInChatroom", "{\"chatroomId\":\"r\"}"))
+        .containsExactly(DependencyKey.of("app-id", "typing", "r"));
+    assertThat(bed.reads(bed.user("ann"), "notifications:getUnreadCount", "{}"))
+        .containsExactly(DependencyKey.of("app-id", "notifications", "ann"));
+    assertThat(bed.reads(bed.user("ann"), "rooms:list", "{\"roomId\":\"r\"}"))
+        .contains(DependencyKey.of("app-id", "room", "r"));
+  }
+
+  static Subscriber subscriber(Lane lane, String socketId) {
+    return new Subscriber() {
+      @Override
+      public Lane lane() {
+        return lane;
+      }
+
+      @Override
+      public String socketId() {
+        return socketId;
+      }
+
+      @Override
+      public void deliver(byte[] frame) {}
+    };
+  }
+}

@@ -1,0 +1,142 @@
+package dev.beacon.server.functions;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.beacon.core.app.App;
+import dev.beacon.core.app.Apps;
+import dev.beacon.core.app.FunctionSettings;
+import dev.beacon.core.functions.BuiltInFunctions;
+import dev.beacon.core.functions.Caller;
+import dev.beacon.core.functions.DependencyKey;
+import dev.beacon.core.functions.FunctionException;
+import dev.beacon.core.functions.Functions;
+import dev.beacon.core.hub.ChannelHub;
+import dev.beacon.core.hub.ClusterBus;
+import dev.beacon.core.hub.ManualLanes;
+import dev.beacon.core.metrics.BeaconMetrics;
+import dev.beacon.core.pusher.PusherLiveEvents;
+import dev.beacon.core.social.LiveEvents;
+import dev.beacon.core.time.ExpiryScheduler;
+import dev.beacon.core.time.ManualClock;
+import dev.beacon.protocol.convex.ConvexValues;
+import dev.beacon.protocol.json.Json;
+import dev.beacon.server.store.Database;
+import dev.beacon.server.store.DatabaseSettings;
+import dev.beacon.server.store.JdbcStores;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The built-in functions over a real store (SQLite in a temp folder, or PostgreSQL on this
+ * machine in a fresh schema), a manual clock and manual lanes, with every live event and change
+ * recorded. Background work runs inline, so tests see durable effects at once.
+ */
+final class FunctionsTestBed implements AutoCloseable {
+
+  static final String PG_URL = "jdbc:postgresql://127.0.0.1:5432/test";
+
+  final ManualClock clock = new ManualClock(1_700_000_000_000L);
+  final ManualLanes lanes = new ManualLanes(2, clock, 100_000);
+  final ExpiryScheduler expiry = new ExpiryScheduler(clock, 50);
+  final ChannelHub hub = new ChannelHub(lanes.lanes(), clock, BeaconMetrics.NONE, ClusterBus.LOCAL,
+      60_000, 100);
+  final List<String> events = Collections.synchronizedList(new ArrayList<>());
+  final List<DependencyKey> changes = Collections.synchronizedList(new ArrayList<>());
+  final App app;
+  final Apps apps;
+  final Database db;
+  final BuiltInFunctions builtIns;
+  final Functions functions;
+  private final Optional<String> schema;
+
+  FunctionsTestBed(Database.Kind kind, FunctionSettings settings) throws Exception {
+    this.app = App.builder("app-id", "app-key", "app-secret").functions(settings).build();
+    this.apps = Apps.of(List.of(app));
+    if (kind == Database.Kind.SQLITE) {
+      schema = Optional.empty();
+      db = Database.open(DatabaseSettings.EMBEDDED, Files.createTempDirectory("beacon-fn"));
+    } else {
+      schema = Optional.of("beacon_t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12));
+      db = Database.open(new DatabaseSettings(Optional.of(PG_URL), Optional.of("postgres"),
+          Optional.empty(), schema, 4), Path.of("."));
+    }
+    LiveEvents live = new LiveEvents() {
+      final PusherLiveEvents pusher = new PusherLiveEvents(hub);
+
+      @Override
+      public void toUser(App a, String userId, String event, JsonNode data) {
+        events.add(LiveEvents.userChannel(userId) + " " + event + " " + Json.write(data));
+        pusher.toUser(a, userId, event, data);
+      }
+
+      @Override
+      public void toRoom(App a, String roomId, String event, JsonNode data) {
+        events.add(LiveEvents.roomChannel(roomId) + " " + event + " " + Json.write(data));
+        pusher.toRoom(a, roomId, event, data);
+      }
+    };
+    builtIns = new BuiltInFunctions(apps, new JdbcStores(db), hub, live, changes::addAll, expiry,
+        Runnable::run);
+    functions = builtIns.functions();
+  }
+
+  FunctionsTestBed(Database.Kind kind) throws Exception {
+    this(kind, FunctionSettings.DEFAULT);
+  }
+
+  Caller user(String id) {
+    return Caller.user(app, id);
+  }
+
+  Caller admin() {
+    return Caller.backend(app);
+  }
+
+  /** Calls a function with JSON arguments; returns the value as the client would get it. */
+  JsonNode call(Caller caller, String path, String argsJson) {
+    var def = functions.resolve(path, Optional.empty());
+    Functions.Result result = functions.invoke(def, caller,
+        ConvexValues.fromJson(Json.parse(argsJson)));
+    return ConvexValues.toJson(result.value());
+  }
+
+  /** The reads a query records. */
+  List<DependencyKey> reads(Caller caller, String path, String argsJson) {
+    var def = functions.resolve(path, Optional.empty());
+    return new ArrayList<>(functions.invoke(def, caller,
+        ConvexValues.fromJson(Json.parse(argsJson))).reads());
+  }
+
+  /** The error a call fails with. */
+  FunctionException failure(Caller caller, String path, String argsJson) {
+    try {
+      call(caller, path, argsJson);
+    } catch (FunctionException e) {
+      return e;
+    }
+    throw new AssertionError(path + " did not fail");
+  }
+
+  /** Moves time on and runs what expired. */
+  void advance(long millis) {
+    clock.advance(millis);
+    expiry.tick();
+    lanes.runAll();
+  }
+
+  @Override
+  public void close() throws Exception {
+    db.close();
+    if (schema.isPresent()) {
+      try (var c = DriverManager.getConnection(PG_URL, "postgres", "");
+          var s = c.createStatement()) {
+        s.execute("DROP SCHEMA IF EXISTS " + schema.get() + " CASCADE");
+      }
+    }
+  }
+}
