@@ -154,22 +154,23 @@ public final class TokenVerifier {
 
   private static String describe(Exception e) {
     String m = e.getMessage() == null ? e.toString() : e.getMessage();
-    if (m.contains("expired")) {
+    String lower = m.toLowerCase(java.util.Locale.ROOT);
+    if (lower.contains("expired")) {
       return "the token has expired";
     }
-    if (m.contains("audience") || m.contains("aud")) {
+    if (lower.contains("audience") || lower.contains("aud")) {
       return "the token's audience (aud) is not this app's";
     }
-    if (m.contains("iss")) {
+    if (lower.contains("iss")) {
       return "the token's issuer (iss) is not the one this app trusts";
     }
-    if (m.contains("nbf") || m.contains("before use time")) {
+    if (lower.contains("nbf") || lower.contains("before use time")) {
       return "the token is not valid yet (nbf)";
     }
-    if (m.contains("JWS algorithm") || m.contains("key selector")) {
+    if (lower.contains("jws algorithm") || lower.contains("key selector")) {
       return "the token's signing algorithm is not accepted";
     }
-    if (m.contains("signature")) {
+    if (lower.contains("signature")) {
       return "the token's signature is invalid";
     }
     return "the token is invalid: " + m;

@@ -104,7 +104,7 @@ public final class Database implements AutoCloseable {
 
   public <T> Optional<T> one(String sql, Row<T> row, Object... params) {
     List<T> rows = list(sql, row, params);
-    return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+    return rows.isEmpty() ? Optional.empty() : Optional.ofNullable(rows.get(0));
   }
 
   /** Runs {@code work} in one transaction, committed when it returns. */

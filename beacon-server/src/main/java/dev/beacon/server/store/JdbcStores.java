@@ -152,7 +152,7 @@ public final class JdbcStores implements BuiltInFunctions.Stores {
           + "AND message_id = ? AND message_ts IS NOT NULL", rs -> {
             long v = rs.getLong(1);
             return rs.wasNull() ? null : v;
-          }, appId, chatroomId, messageId).filter(java.util.Objects::nonNull);
+          }, appId, chatroomId, messageId);
     }
 
     @Override

@@ -38,6 +38,7 @@ import java.util.UUID;
  */
 final class FunctionsTestBed implements AutoCloseable {
 
+
   static final String PG_URL = "jdbc:postgresql://127.0.0.1:5432/test";
 
   final ManualClock clock = new ManualClock(1_700_000_000_000L);
@@ -130,7 +131,7 @@ final class FunctionsTestBed implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() throws java.sql.SQLException {
     db.close();
     if (schema.isPresent()) {
       try (var c = DriverManager.getConnection(PG_URL, "postgres", "");

@@ -1,0 +1,141 @@
+package dev.beacon.server.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSSigner;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jose.util.Base64URL;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.PlainJWT;
+import com.nimbusds.jwt.SignedJWT;
+import com.sun.net.httpserver.HttpServer;
+import dev.beacon.core.app.App;
+import dev.beacon.core.app.Apps;
+import dev.beacon.core.app.AuthSettings;
+import dev.beacon.core.time.ManualClock;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Date;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class TokenVerifierTest {
+
+  static final String SECRET = "a-shared-secret-of-at-least-32-bytes!";
+  final ManualClock clock = new ManualClock(System.currentTimeMillis());
+  HttpServer jwks;
+
+  @AfterEach
+  void stop() {
+    if (jwks != null) {
+      jwks.stop(0);
+    }
+  }
+
+  static App hsApp(String id) {
+    return App.builder(id, id + "-key", id + "-secret").auth(new AuthSettings(id + "-admin",
+        Optional.of(SECRET + id), Optional.empty(), Optional.of("https://issuer"), id)).build();
+  }
+
+  JWTClaimsSet.Builder claims(String aud) {
+    return new JWTClaimsSet.Builder().subject("ann").audience(aud).issuer("https://issuer")
+        .expirationTime(new Date(clock.millis() + 60_000));
+  }
+
+  static String hs256(JWTClaimsSet claims, String secret) throws Exception {
+    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
+    jwt.sign(new MACSigner(secret.getBytes(StandardCharsets.UTF_8)));
+    return jwt.serialize();
+  }
+
+  @Test
+  void aGoodHs256TokenNamesTheUserAndTheApp() throws Exception {
+    TokenVerifier v = new TokenVerifier(Apps.of(List.of(hsApp("one"), hsApp("two"))), clock);
+    TokenVerifier.Verified verified = v.verify(hs256(claims("two").build(), SECRET + "two"));
+    assertThat(verified.userId()).isEqualTo("ann");
+    assertThat(verified.app().id()).isEqualTo("two");
+  }
+
+  @Test
+  void refusesExpiredNotYetValidWrongAudienceIssuerOrSecret() throws Exception {
+    TokenVerifier v = new TokenVerifier(Apps.of(List.of(hsApp("one"))), clock);
+    String expired = hs256(claims("one").expirationTime(new Date(clock.millis() - 120_000)).build(), SECRET + "one");
+    assertThatThrownBy(() -> v.verify(expired)).hasMessageContaining("expired");
+    String early = hs256(claims("one").notBeforeTime(new Date(clock.millis() + 120_000)).build(), SECRET + "one");
+    assertThatThrownBy(() -> v.verify(early)).isInstanceOf(TokenVerifier.InvalidTokenException.class);
+    String audience = hs256(claims("other").build(), SECRET + "one");
+    assertThatThrownBy(() -> v.verify(audience)).hasMessageContaining("aud");
+    String issuer = hs256(claims("one").issuer("https://evil").build(), SECRET + "one");
+    assertThatThrownBy(() -> v.verify(issuer)).hasMessageContaining("iss");
+    String forged = hs256(claims("one").build(), "another-secret-that-is-32-bytes-long!!");
+    assertThatThrownBy(() -> v.verify(forged)).hasMessageContaining("signature");
+    String noSubject = hs256(new JWTClaimsSet.Builder().audience("one").issuer("https://issuer")
+        .expirationTime(new Date(clock.millis() + 60_000)).build(), SECRET + "one");
+    assertThatThrownBy(() -> v.verify(noSubject)).isInstanceOf(TokenVerifier.InvalidTokenException.class);
+  }
+
+  @Test
+  void skewOfAMinuteIsTolerated() throws Exception {
+    TokenVerifier v = new TokenVerifier(Apps.of(List.of(hsApp("one"))), clock);
+    String justExpired = hs256(claims("one").expirationTime(new Date(clock.millis() - 30_000)).build(), SECRET + "one");
+    assertThat(v.verify(justExpired).userId()).isEqualTo("ann");
+  }
+
+  @Test
+  void refusesAlgNone() {
+    TokenVerifier v = new TokenVerifier(Apps.of(List.of(hsApp("one"))), clock);
+    String none = new PlainJWT(claims("one").build()).serialize();
+    assertThatThrownBy(() -> v.verify(none)).hasMessageContaining("not a signed JWT");
+    // an "alg":"none" header on a token with a signature part
+    String header = Base64URL.encode("{\"alg\":\"none\"}").toString();
+    String body = Base64URL.encode(claims("one").build().toString()).toString();
+    assertThatThrownBy(() -> v.verify(header + "." + body + ".")).isInstanceOf(TokenVerifier.InvalidTokenException.class);
+  }
+
+  @Test
+  void verifiesRs256AndEs256FromAJwksUrlAndRefusesHmacOverThePublicKey() throws Exception {
+    RSAKey rsa = new RSAKeyGenerator(2048).keyID("rsa1").generate();
+    ECKey ec = new ECKeyGenerator(Curve.P_256).keyID("ec1").generate();
+    String jwksJson = new JWKSet(List.of(rsa.toPublicJWK(), ec.toPublicJWK())).toString();
+    jwks = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    jwks.createContext("/jwks.json", ex -> {
+      byte[] b = jwksJson.getBytes(StandardCharsets.UTF_8);
+      ex.getResponseHeaders().add("content-type", "application/json");
+      ex.sendResponseHeaders(200, b.length);
+      ex.getResponseBody().write(b);
+      ex.close();
+    });
+    jwks.start();
+    App app = App.builder("rs", "rs-key", "rs-secret").auth(new AuthSettings("rs-admin", Optional.empty(),
+        Optional.of("http://127.0.0.1:" + jwks.getAddress().getPort() + "/jwks.json"), Optional.empty(), "rs")).build();
+    TokenVerifier v = new TokenVerifier(Apps.of(List.of(app)), clock);
+
+    assertThat(v.verify(signed(JWSAlgorithm.RS256, "rsa1", new RSASSASigner(rsa))).userId()).isEqualTo("ann");
+    assertThat(v.verify(signed(JWSAlgorithm.ES256, "ec1", new ECDSASigner(ec))).userId()).isEqualTo("ann");
+    // HS/RS confusion: an HMAC keyed with the public key's bytes must not pass
+    String confused = signed(JWSAlgorithm.HS256, "rsa1",
+        new MACSigner(rsa.toPublicJWK().toJSONString().getBytes(StandardCharsets.UTF_8)));
+    assertThatThrownBy(() -> v.verify(confused)).isInstanceOf(TokenVerifier.InvalidTokenException.class);
+  }
+
+  private String signed(JWSAlgorithm alg, String kid, JWSSigner signer) throws Exception {
+    SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(alg).keyID(kid).type(JOSEObjectType.JWT).build(),
+        claims("rs").issuer(null).build());
+    jwt.sign(signer);
+    return jwt.serialize();
+  }
+}
