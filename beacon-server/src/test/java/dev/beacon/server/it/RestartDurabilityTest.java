@@ -1,0 +1,111 @@
+package dev.beacon.server.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.beacon.protocol.json.Json;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Acknowledged writes survive the server being killed: notifications pushed, then {@code kill -9}
+ * (no shutdown hook, no flush), then a new process on the same data folder has every one of them,
+ * with read state, receipts and the friend graph.
+ */
+class RestartDurabilityTest {
+
+  static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  @Test
+  void everyAcknowledgedWriteSurvivesKillMinus9() throws Exception {
+    Path data = Files.createTempDirectory("beacon-durable");
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Process first = startServer(port, data);
+    List<String> ids = new ArrayList<>();
+    try {
+      for (int i = 0; i < 40; i++) {
+        ids.add(call(port, "mutation", "notifications:pushNotification",
+            "{\"userId\":\"ann\",\"type\":\"t\",\"title\":\"n" + i + "\"}").asText());
+      }
+      call(port, "mutation", "notifications:markAsRead",
+          "{\"userId\":\"ann\",\"notificationId\":\"" + ids.get(0) + "\"}");
+      call(port, "mutation", "readReceipts:markMessageRead",
+          "{\"userId\":\"ann\",\"chatroomId\":\"r\",\"messageId\":\"m\"}");
+      call(port, "mutation", "friends:set", "{\"userId\":\"ann\",\"friendIds\":[\"bob\"]}");
+    } finally {
+      first.destroyForcibly(); // SIGKILL
+      first.waitFor(10, TimeUnit.SECONDS);
+    }
+    Process second = startServer(port, data);
+    try {
+      JsonNode page = call(port, "query", "notifications:subscribeToNotifications",
+          "{\"userId\":\"ann\",\"limit\":100}");
+      List<String> titles = page.get("page").findValuesAsText("_id");
+      assertThat(titles).containsExactlyInAnyOrderElementsOf(ids);
+      assertThat(call(port, "query", "notifications:getUnreadCount", "{\"userId\":\"ann\"}").asInt())
+          .isEqualTo(39);
+      assertThat(call(port, "query", "readReceipts:hasUserReadMessage",
+          "{\"chatroomId\":\"r\",\"messageId\":\"m\",\"userId\":\"ann\"}").asBoolean()).isTrue();
+      assertThat(call(port, "query", "friends:list", "{\"userId\":\"ann\"}").toString())
+          .isEqualTo("[\"bob\"]");
+    } finally {
+      second.destroyForcibly();
+      second.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static Process startServer(int port, Path data) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), "dev.beacon.server.Main");
+    pb.environment().keySet().removeIf(k -> k.startsWith("BEACON_"));
+    pb.environment().put("BEACON_PORT", Integer.toString(port));
+    pb.environment().put("BEACON_DATA_DIR", data.toString());
+    pb.environment().put("BEACON_EVENT_LOOPS", "2");
+    pb.redirectErrorStream(true);
+    Process p = pb.start();
+    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    StringBuilder log = new StringBuilder();
+    String line;
+    while ((line = out.readLine()) != null) {
+      log.append(line).append('\n');
+      if (line.startsWith("Beacon is listening")) {
+        Thread drain = new Thread(() -> out.lines().forEach(l -> { }));
+        drain.setDaemon(true);
+        drain.start();
+        return p;
+      }
+      if (System.nanoTime() > deadline) {
+        break;
+      }
+    }
+    p.destroyForcibly();
+    throw new AssertionError("server did not start:\n" + log);
+  }
+
+  private static JsonNode call(int port, String kind, String path, String args) throws Exception {
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + port + "/api/" + kind))
+        .header("authorization", "Convex app-secret")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"path\":\"" + path + "\",\"args\":" + args + "}"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    JsonNode body = Json.parse(r.body());
+    assertThat(body.get("status").asText()).as(r.body()).isEqualTo("success");
+    return body.get("value");
+  }
+}
