@@ -47,6 +47,7 @@ public final class BeaconServer implements AutoCloseable {
   private final PusherChannels pusher;
   private final MicrometerMetrics metrics;
   private final AtomicBoolean draining = new AtomicBoolean();
+  private final AtomicInteger openSockets = new AtomicInteger();
   private final dev.beacon.server.store.Database database;
   private final dev.beacon.server.functions.FunctionRunner functionRunner;
   private final java.util.concurrent.ScheduledExecutorService housekeeping;
@@ -144,7 +145,7 @@ public final class BeaconServer implements AutoCloseable {
         vertx.deployVerticle(() -> {
           int i = next.getAndIncrement();
           return new EventLoopVerticle(candidate, config, lanes.get(i), executors.get(i), pusher,
-              routes, draining::get);
+              routes, draining::get, openSockets);
         }, new DeploymentOptions().setInstances(loops)).await(30, TimeUnit.SECONDS);
         bound = candidate;
       } catch (Exception e) {
@@ -234,7 +235,8 @@ public final class BeaconServer implements AutoCloseable {
     draining.set(true);
     pusher.closeAll("Server is shutting down; reconnect");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(config.shutdownGraceSeconds());
-    while (System.nanoTime() < deadline && openConnections() > 0) {
+    // sessions end at once; wait for the sockets themselves, so clients hear the 4200
+    while (System.nanoTime() < deadline && openSockets.get() > 0) {
       try {
         Thread.sleep(20);
       } catch (InterruptedException e) {
@@ -242,7 +244,7 @@ public final class BeaconServer implements AutoCloseable {
         break;
       }
     }
-    int left = openConnections();
+    int left = openSockets.get();
     if (left > 0) {
       LOG.warn("closing with {} connections still open after {}s", left, config.shutdownGraceSeconds());
     }
@@ -267,14 +269,6 @@ public final class BeaconServer implements AutoCloseable {
   @Override
   public void close() {
     stop();
-  }
-
-  private int openConnections() {
-    int total = 0;
-    for (App app : apps.all()) {
-      total += pusher.connectionCount(app.id());
-    }
-    return total;
   }
 
   private static String rootMessage(Throwable e) {

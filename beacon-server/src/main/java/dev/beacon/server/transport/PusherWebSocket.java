@@ -52,8 +52,10 @@ final class PusherWebSocket implements PusherTransport {
 
   /** Opens a Pusher session on an accepted WebSocket. */
   static void open(ServerWebSocket ws, Lane lane, PusherChannels service,
-      PusherChannels.Admission.Admitted admitted, long maxBufferedBytes) {
+      PusherChannels.Admission.Admitted admitted, long maxBufferedBytes,
+      java.util.concurrent.atomic.AtomicInteger openSockets) {
     PusherWebSocket transport = new PusherWebSocket(ws, lane, maxBufferedBytes);
+    openSockets.incrementAndGet();
     PusherSession session = service.open(admitted, lane, transport);
     transport.session = session;
     ws.textMessageHandler(session::onText);
@@ -66,6 +68,7 @@ final class PusherWebSocket implements PusherTransport {
     ws.exceptionHandler(e -> LOG.debug("WebSocket {} failed: {}", session.socketId(), e.toString()));
     ws.closeHandler(v -> {
       transport.closed = true;
+      openSockets.decrementAndGet();
       session.onClosed();
     });
   }
