@@ -2,18 +2,29 @@ package dev.beacon.server;
 
 import dev.beacon.core.app.App;
 import dev.beacon.core.app.Apps;
+import dev.beacon.core.functions.BuiltInFunctions;
+import dev.beacon.core.functions.Changes;
 import dev.beacon.core.hub.ChannelHub;
 import dev.beacon.core.hub.ClusterBus;
 import dev.beacon.core.hub.Lane;
 import dev.beacon.core.hub.Lanes;
 import dev.beacon.core.pusher.PusherChannels;
 import dev.beacon.core.pusher.PusherHttpApi;
+import dev.beacon.core.pusher.PusherLiveEvents;
 import dev.beacon.core.time.Clock;
+import dev.beacon.server.auth.Credentials;
+import dev.beacon.server.auth.DevTokens;
+import dev.beacon.server.auth.TokenVerifier;
 import dev.beacon.server.config.BeaconConfig;
+import dev.beacon.server.functions.FunctionRoutes;
+import dev.beacon.server.functions.FunctionRunner;
 import dev.beacon.server.http.DevAuthRoutes;
-import dev.beacon.server.http.JsonReplies;
+import dev.beacon.server.http.DevTokenRoutes;
 import dev.beacon.server.http.OpsRoutes;
 import dev.beacon.server.http.PusherApiRoutes;
+import dev.beacon.server.http.Routes;
+import dev.beacon.server.store.Database;
+import dev.beacon.server.store.JdbcStores;
 import dev.beacon.server.metrics.MicrometerMetrics;
 import dev.beacon.server.transport.BoundExecutor;
 import dev.beacon.server.transport.EventLoopVerticle;
@@ -29,6 +40,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,11 +61,10 @@ public final class BeaconServer implements AutoCloseable {
   private final MicrometerMetrics metrics;
   private final AtomicBoolean draining = new AtomicBoolean();
   private final AtomicInteger openSockets = new AtomicInteger();
-  private final dev.beacon.server.store.Database database;
-  private final dev.beacon.server.functions.FunctionRunner functionRunner;
-  private final java.util.concurrent.ScheduledExecutorService housekeeping;
-  private final java.util.concurrent.ThreadPoolExecutor background;
-  private final dev.beacon.core.functions.BuiltInFunctions builtIns;
+  private final Database database;
+  private final FunctionRunner functionRunner;
+  private final BackgroundWork background;
+  private final BuiltInFunctions builtIns;
   private final AtomicBoolean stopped = new AtomicBoolean();
   private final int port;
 
@@ -78,61 +90,28 @@ public final class BeaconServer implements AutoCloseable {
     registerGauges(hub, lanes);
 
     // the built-in functions: durable store, one expiry wheel, background writes
-    this.database = dev.beacon.server.store.Database.open(config.db(), config.dataDir());
-    this.housekeeping = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "beacon-expiry");
-      t.setDaemon(true);
-      return t;
-    });
-    dev.beacon.core.time.ExpiryScheduler expiry = new dev.beacon.core.time.ExpiryScheduler(clock, 50);
-    housekeeping.scheduleAtFixedRate(expiry::tick, 50, 50, TimeUnit.MILLISECONDS);
-    this.background = new java.util.concurrent.ThreadPoolExecutor(2, 2, 60, TimeUnit.SECONDS,
-        new java.util.concurrent.ArrayBlockingQueue<>(100_000), r -> {
-          Thread t = new Thread(r, "beacon-background");
-          t.setDaemon(true);
-          return t;
-        }, (r, pool) -> LOG.warn("background queue full ({} tasks): dropping a write", pool.getQueue().size()));
-    this.builtIns = new dev.beacon.core.functions.BuiltInFunctions(apps,
-        new dev.beacon.server.store.JdbcStores(database), hub, new dev.beacon.core.pusher.PusherLiveEvents(hub),
-        dev.beacon.core.functions.Changes.NONE, expiry, background);
+    this.database = Database.open(config.db(), config.dataDir());
+    this.background = new BackgroundWork(clock, 100_000);
+    this.builtIns = new BuiltInFunctions(apps, new JdbcStores(database), hub, new PusherLiveEvents(hub),
+        Changes.NONE, background.expiry(), background.pool());
     pusher.userConnections(builtIns.userPresence());
-    housekeeping.scheduleWithFixedDelay(() -> background.execute(builtIns.retention()), 1, 10,
-        TimeUnit.MINUTES);
-    this.functionRunner = new dev.beacon.server.functions.FunctionRunner(builtIns.functions(),
-        config.functionWorkers(), config.functionQueue(), metrics);
-    dev.beacon.server.auth.Credentials credentials = new dev.beacon.server.auth.Credentials(apps,
-        new dev.beacon.server.auth.TokenVerifier(apps, clock));
-    java.util.concurrent.atomic.AtomicLong lastTs = new java.util.concurrent.atomic.AtomicLong();
-    dev.beacon.server.functions.FunctionRoutes functionRoutes = new dev.beacon.server.functions.FunctionRoutes(
-        functionRunner, credentials,
+    background.every(10, builtIns.retention());
+    this.functionRunner = new FunctionRunner(builtIns.functions(), config.functionWorkers(),
+        config.functionQueue(), metrics);
+    Credentials credentials = new Credentials(apps, new TokenVerifier(apps, clock));
+    AtomicLong lastTs = new AtomicLong();
+    FunctionRoutes functionRoutes = new FunctionRoutes(functionRunner, credentials,
         () -> lastTs.updateAndGet(prev -> Math.max(prev + 1, System.currentTimeMillis() * 1_000_000L)));
-    dev.beacon.server.http.DevTokenRoutes devTokens = config.development()
-        ? new dev.beacon.server.http.DevTokenRoutes(apps, new dev.beacon.server.auth.DevTokens(clock)) : null;
 
-    PusherApiRoutes apiRoutes = new PusherApiRoutes(api, metrics, config.maxRequestBytes());
-    OpsRoutes ops = new OpsRoutes(metrics, () -> !draining.get());
-    DevAuthRoutes devAuth = config.development() ? new DevAuthRoutes(apps) : null;
-    java.util.function.Consumer<Router> routes = router -> {
-      ops.mount(router);
-      apiRoutes.mount(router);
-      functionRoutes.mount(router);
-      if (devAuth != null) {
-        devAuth.mount(router);
-        devTokens.mount(router);
-      }
-      router.get("/").handler(ctx -> JsonReplies.reply(ctx, 200, "{\"name\":\"Beacon\","
-          + "\"pusher_websocket\":\"/app/{key}\",\"pusher_http_api\":\"/apps/{app_id}/...\","
-          + "\"health\":\"/health\",\"metrics\":\"/metrics\"}"));
-      router.route().last().handler(ctx -> JsonReplies.error(ctx, 404,
-          "No route for " + ctx.request().method() + " " + ctx.request().path()));
-      router.route().failureHandler(ctx -> {
-        int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
-        if (ctx.failure() != null && status == 500) {
-          LOG.error("request {} {} failed", ctx.request().method(), ctx.request().path(), ctx.failure());
-        }
-        JsonReplies.error(ctx, status, JsonReplies.reason(status));
-      });
-    };
+    List<Consumer<Router>> sets = new ArrayList<>();
+    sets.add(new OpsRoutes(metrics, () -> !draining.get())::mount);
+    sets.add(new PusherApiRoutes(api, metrics, config.maxRequestBytes())::mount);
+    sets.add(functionRoutes::mount);
+    if (config.development()) {
+      sets.add(new DevAuthRoutes(apps)::mount);
+      sets.add(new DevTokenRoutes(apps, new DevTokens(clock))::mount);
+    }
+    Routes routes = new Routes(sets);
 
     // every loop listens on the same port (Vert.x shares it between them); for port 0 a free
     // port is chosen first, and chosen again if another process takes it in between
@@ -157,6 +136,8 @@ public final class BeaconServer implements AutoCloseable {
     }
     if (bound < 0) {
       vertx.close();
+      background.close();
+      database.close();
       throw new IllegalStateException("cannot listen on " + config.host() + ":" + config.port()
           + ": " + rootMessage(failure), failure);
     }
@@ -216,7 +197,7 @@ public final class BeaconServer implements AutoCloseable {
     return pusher;
   }
 
-  public dev.beacon.core.functions.BuiltInFunctions builtIns() {
+  public BuiltInFunctions builtIns() {
     return builtIns;
   }
 
@@ -253,16 +234,8 @@ public final class BeaconServer implements AutoCloseable {
     } catch (Exception e) {
       LOG.warn("event loops did not stop cleanly: {}", rootMessage(e));
     }
-    housekeeping.shutdownNow();
     functionRunner.close();
-    background.shutdown();
-    try {
-      if (!background.awaitTermination(10, TimeUnit.SECONDS)) {
-        LOG.warn("{} background writes left unfinished", background.getQueue().size());
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    background.close();
     database.close();
   }
 

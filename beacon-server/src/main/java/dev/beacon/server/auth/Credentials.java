@@ -45,15 +45,48 @@ public final class Credentials {
         "the Authorization header must be 'Bearer <JWT>' or 'Convex <admin key>'");
   }
 
-  /** The backend of the app with this admin key. */
+  /**
+   * The backend of the app with this admin key. {@code key:identity} (what {@code
+   * setAdminAuth(key, actingAsIdentity)} sends, the identity base64-encoded JSON) calls as the
+   * end user the identity's {@code subject} names.
+   */
   public Caller adminCaller(String key) {
-    byte[] given = key.getBytes(StandardCharsets.UTF_8);
-    for (App app : apps.all()) {
-      if (MessageDigest.isEqual(app.auth().adminKey().getBytes(StandardCharsets.UTF_8), given)) {
-        return Caller.backend(app);
+    Optional<App> app = appWithAdminKey(key);
+    if (app.isPresent()) {
+      return Caller.backend(app.get());
+    }
+    int colon = key.lastIndexOf(':');
+    if (colon > 0) {
+      Optional<App> acting = appWithAdminKey(key.substring(0, colon));
+      if (acting.isPresent()) {
+        return Caller.user(acting.get(), actingSubject(key.substring(colon + 1)));
       }
     }
     throw FunctionException.unauthenticated("the admin key is not valid for any app");
+  }
+
+  private Optional<App> appWithAdminKey(String key) {
+    byte[] given = key.getBytes(StandardCharsets.UTF_8);
+    for (App app : apps.all()) {
+      if (MessageDigest.isEqual(app.auth().adminKey().getBytes(StandardCharsets.UTF_8), given)) {
+        return Optional.of(app);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static String actingSubject(String encoded) {
+    try {
+      String json = new String(java.util.Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8);
+      com.fasterxml.jackson.databind.JsonNode identity = dev.beacon.protocol.json.Json.parse(json);
+      com.fasterxml.jackson.databind.JsonNode subject = identity.get("subject");
+      if (subject != null && subject.isTextual() && !subject.textValue().isEmpty()) {
+        return subject.textValue();
+      }
+    } catch (IllegalArgumentException e) {
+      // fall through
+    }
+    throw FunctionException.unauthenticated("the identity to act as must be base64 JSON with a 'subject'");
   }
 
   /** The end user a JWT names. */

@@ -1,0 +1,71 @@
+package dev.beacon.server;
+
+import dev.beacon.core.time.Clock;
+import dev.beacon.core.time.ExpiryScheduler;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The threads that are not event loops: one that ticks the expiry wheel and runs periodic jobs,
+ * and a small bounded pool for writes and notifications no caller waits for. When that pool's
+ * queue is full, new work is dropped with a warning rather than blocking an event loop.
+ */
+final class BackgroundWork implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(BackgroundWork.class);
+  static final long TICK_MILLIS = 50;
+
+  private final ScheduledExecutorService scheduler;
+  private final ThreadPoolExecutor pool;
+  private final ExpiryScheduler expiry;
+
+  BackgroundWork(Clock clock, int queue) {
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("beacon-expiry"));
+    this.pool = new ThreadPoolExecutor(2, 2, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queue),
+        daemon("beacon-background"),
+        (r, p) -> LOG.warn("background queue full ({} tasks): dropping a write", p.getQueue().size()));
+    this.expiry = new ExpiryScheduler(clock, TICK_MILLIS);
+    scheduler.scheduleAtFixedRate(expiry::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  ExpiryScheduler expiry() {
+    return expiry;
+  }
+
+  Executor pool() {
+    return pool;
+  }
+
+  /** Runs {@code job} on the pool every {@code minutes}, first after one minute. */
+  void every(long minutes, Runnable job) {
+    scheduler.scheduleWithFixedDelay(() -> pool.execute(job), 1, minutes, TimeUnit.MINUTES);
+  }
+
+  /** Stops the timers and finishes the writes already queued (up to ten seconds). */
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+    pool.shutdown();
+    try {
+      if (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
+        LOG.warn("{} background writes left unfinished", pool.getQueue().size());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}
