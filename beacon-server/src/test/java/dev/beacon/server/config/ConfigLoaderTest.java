@@ -109,4 +109,42 @@ class ConfigLoaderTest {
         Map.of("BEACON_APPS_0_ENCRYPTION_MASTER_KEY_BASE64", "c2hvcnQ=")))
         .hasMessageContaining("32 bytes");
   }
+
+  @Test
+  void functionAndAuthSettingsHaveDefaultsAndOverrides() {
+    BeaconConfig dev = ConfigLoader.load(Optional.empty(), Map.of());
+    App app = dev.apps().get(0);
+    assertThat(app.auth().adminKey()).isEqualTo("app-secret");
+    assertThat(app.auth().jwtSecret()).contains(ConfigLoader.DEV_JWT_SECRET);
+    assertThat(app.auth().audience()).isEqualTo("app-id");
+    assertThat(app.functions().presenceTtlSeconds()).isEqualTo(60);
+    assertThat(app.functions().openRooms()).isTrue();
+    assertThat(dev.db().url()).isEmpty();
+    BeaconConfig custom = ConfigLoader.load(Optional.empty(), Map.of(
+        "BEACON_DB_URL", "jdbc:postgresql://127.0.0.1:5432/test", "BEACON_APPS_0_OPEN_ROOMS", "false",
+        "BEACON_APPS_0_TYPING_TTL_SECONDS", "3", "BEACON_APPS_0_JWKS_URL", "https://idp/jwks.json"));
+    assertThat(custom.db().url()).contains("jdbc:postgresql://127.0.0.1:5432/test");
+    assertThat(custom.db().poolSize()).isEqualTo(10);
+    assertThat(custom.apps().get(0).functions().openRooms()).isFalse();
+    assertThat(custom.apps().get(0).functions().typingTtlSeconds()).isEqualTo(3);
+    assertThat(custom.apps().get(0).auth().jwksUrl()).contains("https://idp/jwks.json");
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("BEACON_DB_URL", "mysql://x")))
+        .hasMessageContaining("db.url");
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("BEACON_APPS_0_JWT_SECRET", "short")))
+        .hasMessageContaining("32 bytes");
+  }
+
+  @Test
+  void productionRefusesTheDevelopmentAdminKeyAndJwtSecret() {
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("BEACON_MODE", "production",
+        "BEACON_APPS_0_SECRET", "s3cr3t", "BEACON_APPS_0_ADMIN_KEY", "app-secret")))
+        .hasMessageContaining("apps.0.admin_key");
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("BEACON_MODE", "production",
+        "BEACON_APPS_0_SECRET", "s3cr3t", "BEACON_APPS_0_JWT_SECRET", ConfigLoader.DEV_JWT_SECRET)))
+        .hasMessageContaining("apps.0.jwt_secret");
+    BeaconConfig prod = ConfigLoader.load(Optional.empty(), Map.of("BEACON_MODE", "production",
+        "BEACON_APPS_0_SECRET", "s3cr3t"));
+    assertThat(prod.apps().get(0).auth().jwtSecret()).isEmpty();
+    assertThat(prod.apps().get(0).auth().adminKey()).isEqualTo("s3cr3t");
+  }
 }
