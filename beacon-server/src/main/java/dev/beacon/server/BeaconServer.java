@@ -4,6 +4,10 @@ import dev.beacon.core.app.App;
 import dev.beacon.core.app.Apps;
 import dev.beacon.core.functions.BuiltInFunctions;
 import dev.beacon.core.functions.Changes;
+import dev.beacon.core.live.LiveQueries;
+import dev.beacon.core.live.SyncService;
+import dev.beacon.core.live.Timestamps;
+import dev.beacon.server.auth.SyncAuthenticator;
 import dev.beacon.core.hub.ChannelHub;
 import dev.beacon.core.hub.ClusterBus;
 import dev.beacon.core.hub.Lane;
@@ -40,7 +44,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,6 +68,8 @@ public final class BeaconServer implements AutoCloseable {
   private final FunctionRunner functionRunner;
   private final BackgroundWork background;
   private final BuiltInFunctions builtIns;
+  private final java.util.concurrent.ExecutorService liveEngine;
+  private final SyncService sync;
   private final AtomicBoolean stopped = new AtomicBoolean();
   private final int port;
 
@@ -92,16 +97,33 @@ public final class BeaconServer implements AutoCloseable {
     // the built-in functions: durable store, one expiry wheel, background writes
     this.database = Database.open(config.db(), config.dataDir());
     this.background = new BackgroundWork(clock, 100_000);
-    this.builtIns = new BuiltInFunctions(apps, new JdbcStores(database), hub, new PusherLiveEvents(hub),
-        Changes.NONE, background.expiry(), background.pool());
+    JdbcStores stores = new JdbcStores(database);
+    ChangeRelay changes = new ChangeRelay();
+    this.builtIns = new BuiltInFunctions(apps, stores, hub, new PusherLiveEvents(hub),
+        changes, background.expiry(), background.pool());
     pusher.userConnections(builtIns.userPresence());
     background.every(10, builtIns.retention());
     this.functionRunner = new FunctionRunner(builtIns.functions(), config.functionWorkers(),
         config.functionQueue(), metrics);
     Credentials credentials = new Credentials(apps, new TokenVerifier(apps, clock));
-    AtomicLong lastTs = new AtomicLong();
-    FunctionRoutes functionRoutes = new FunctionRoutes(functionRunner, credentials,
-        () -> lastTs.updateAndGet(prev -> Math.max(prev + 1, System.currentTimeMillis() * 1_000_000L)));
+
+    // live queries over the Convex sync protocol: one engine thread, evaluations on the workers
+    this.liveEngine = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "beacon-live");
+      t.setDaemon(true);
+      return t;
+    });
+    LiveQueries live = new LiveQueries(builtIns.functions(), liveEngine, functionRunner.workers());
+    changes.target(live);
+    Timestamps timestamps = new Timestamps(stores.timestamps(), background.pool(),
+        () -> clock.millis() * 1_000_000L);
+    this.sync = new SyncService(builtIns.functions(), live, timestamps,
+        new SyncAuthenticator(apps, credentials), functionRunner.workers(), builtIns.userPresence());
+    metrics.registry().gauge("beacon_live_queries", live, LiveQueries::size);
+    metrics.registry().gauge("beacon_sync_connections", sync, SyncService::connections);
+    io.micrometer.core.instrument.FunctionCounter.builder("beacon_live_query_evaluations", live,
+        LiveQueries::evaluations).description("Live query evaluations").register(metrics.registry());
+    FunctionRoutes functionRoutes = new FunctionRoutes(functionRunner, credentials, timestamps::next);
 
     List<Consumer<Router>> sets = new ArrayList<>();
     sets.add(new OpsRoutes(metrics, () -> !draining.get())::mount);
@@ -124,7 +146,7 @@ public final class BeaconServer implements AutoCloseable {
         vertx.deployVerticle(() -> {
           int i = next.getAndIncrement();
           return new EventLoopVerticle(candidate, config, lanes.get(i), executors.get(i), pusher,
-              routes, draining::get, openSockets);
+              sync, routes, draining::get, openSockets);
         }, new DeploymentOptions().setInstances(loops)).await(30, TimeUnit.SECONDS);
         bound = candidate;
       } catch (Exception e) {
@@ -150,6 +172,20 @@ public final class BeaconServer implements AutoCloseable {
       return socket.getLocalPort();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot find a free port on " + host, e);
+    }
+  }
+
+  /** Passes changes to the live-query engine, which is built after the functions it runs. */
+  private static final class ChangeRelay implements Changes {
+    private volatile Changes target = Changes.NONE;
+
+    void target(Changes changes) {
+      this.target = changes;
+    }
+
+    @Override
+    public void changed(java.util.Collection<dev.beacon.core.functions.DependencyKey> keys) {
+      target.changed(keys);
     }
   }
 
@@ -197,6 +233,10 @@ public final class BeaconServer implements AutoCloseable {
     return pusher;
   }
 
+  public SyncService sync() {
+    return sync;
+  }
+
   public BuiltInFunctions builtIns() {
     return builtIns;
   }
@@ -235,6 +275,7 @@ public final class BeaconServer implements AutoCloseable {
       LOG.warn("event loops did not stop cleanly: {}", rootMessage(e));
     }
     functionRunner.close();
+    liveEngine.shutdownNow();
     background.close();
     database.close();
   }

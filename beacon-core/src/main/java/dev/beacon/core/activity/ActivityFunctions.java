@@ -70,7 +70,10 @@ public final class ActivityFunctions {
     String user = call.actingUser();
     Activity a = new Activity(ids.next(call.now()), user, call.args().string("type"),
         call.args().optValue("data").map(Json::write).orElse("null"), call.now());
-    store.insert(call.appId(), a);
+    String id = store.insert(call.appId(), a, call.requestKey());
+    if (!id.equals(a.id())) {
+      return NODES.textNode(id); // a retried request: stored the first time
+    }
     changes.changed(List.of(DependencyKey.of(call.appId(), "activity", user)));
     ObjectNode json = a.toJson();
     for (String follower : friends.followersOf(call.appId(), user)) {

@@ -6,7 +6,12 @@ import java.util.Optional;
 /** Durable friend activity. Blocking. */
 public interface ActivityStore {
 
-  void insert(String appId, Activity activity);
+  /**
+   * Stores an activity; with a request key, only if none was stored for that key before.
+   *
+   * @return the id stored under the request key (the earlier one, if there was one)
+   */
+  String insert(String appId, Activity activity, java.util.Optional<String> requestKey);
 
   /**
    * The newest activity of the given users created after {@code since}, with ids below {@code

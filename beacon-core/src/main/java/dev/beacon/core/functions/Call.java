@@ -14,11 +14,21 @@ public final class Call {
   private final Args args;
   private final long now;
   private final Set<DependencyKey> reads = new LinkedHashSet<>();
+  private final java.util.Optional<String> requestKey;
 
-  Call(Caller caller, Args args, long now) {
+  Call(Caller caller, Args args, long now, java.util.Optional<String> requestKey) {
     this.caller = caller;
     this.args = args;
     this.now = now;
+    this.requestKey = requestKey;
+  }
+
+  /**
+   * What identifies this request if the client may send it again (a sync session's id and
+   * request id); functions that create records store it, so a retry creates nothing twice.
+   */
+  public java.util.Optional<String> requestKey() {
+    return requestKey;
   }
 
   public Caller caller() {

@@ -69,6 +69,40 @@ public final class Functions {
    * @throws FunctionException when the call is refused or fails
    */
   public Result invoke(FunctionDefinition def, Caller caller, JsonNode args) {
+    return invoke(def, caller, args, java.util.Optional.empty());
+  }
+
+  /** The outcome of a query evaluation: a value or an error, and what was read either way. */
+  public record Evaluation(JsonNode value, java.util.Optional<FunctionException> error,
+      Set<DependencyKey> reads) {
+    public boolean failed() {
+      return error.isPresent();
+    }
+  }
+
+  /** Runs a call, catching its failure, so that a live query knows what a failed run read. */
+  public Evaluation evaluate(FunctionDefinition def, Caller caller, JsonNode args) {
+    Call[] call = new Call[1];
+    try {
+      Result r = invoke(def, caller, args, java.util.Optional.empty(), c -> call[0] = c);
+      return new Evaluation(r.value(), java.util.Optional.empty(), r.reads());
+    } catch (FunctionException e) {
+      return new Evaluation(NullNode.getInstance(), java.util.Optional.of(e),
+          call[0] == null ? Set.of() : call[0].reads());
+    }
+  }
+
+  /**
+   * Runs a call carrying a request key (a sync session's id and request id): functions that
+   * create records use it so that a retried mutation creates nothing twice.
+   */
+  public Result invoke(FunctionDefinition def, Caller caller, JsonNode args,
+      java.util.Optional<String> requestKey) {
+    return invoke(def, caller, args, requestKey, c -> { });
+  }
+
+  private Result invoke(FunctionDefinition def, Caller caller, JsonNode args,
+      java.util.Optional<String> requestKey, java.util.function.Consumer<Call> started) {
     def.args().check(args, "");
     switch (def.access()) {
       case BACKEND:
@@ -87,7 +121,8 @@ public final class Functions {
       default:
         break;
     }
-    Call call = new Call(caller, new Args(args), clock.millis());
+    Call call = new Call(caller, new Args(args), clock.millis(), requestKey);
+    started.accept(call);
     JsonNode value = def.body().run(call);
     return new Result(value == null ? NullNode.getInstance() : value, call.reads());
   }

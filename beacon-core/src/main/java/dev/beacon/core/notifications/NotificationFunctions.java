@@ -69,7 +69,10 @@ public final class NotificationFunctions {
     String data = call.args().optValue("data").map(Json::write).orElse("null");
     Notification n = new Notification(ids.next(call.now()), user, call.args().string("type"),
         call.args().string("title"), call.args().optString("body").orElse(""), data, call.now(), 0);
-    store.insert(call.appId(), n);
+    String id = store.insert(call.appId(), n, call.requestKey());
+    if (!id.equals(n.id())) {
+      return NODES.textNode(id); // a retried request: stored the first time
+    }
     changed(call, user);
     live.toUser(call.app(), user, "notification", n.toJson());
     return NODES.textNode(n.id());

@@ -6,7 +6,13 @@ import java.util.Optional;
 /** Durable notifications. Every write is committed before it returns. Blocking. */
 public interface NotificationStore {
 
-  void insert(String appId, Notification notification);
+  /**
+   * Stores a notification; with a request key, only if no notification was stored for that key
+   * before.
+   *
+   * @return the id stored under the request key (the earlier one, if there was one)
+   */
+  String insert(String appId, Notification notification, java.util.Optional<String> requestKey);
 
   Optional<Notification> find(String appId, String id);
 

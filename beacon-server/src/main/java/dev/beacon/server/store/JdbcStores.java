@@ -28,6 +28,7 @@ public final class JdbcStores implements BuiltInFunctions.Stores {
   private final Friends friends = new Friends();
   private final Rooms rooms = new Rooms();
   private final Presence presence = new Presence();
+  private final ServerState state = new ServerState();
 
   public JdbcStores(Database db) {
     this.db = db;
@@ -63,6 +64,25 @@ public final class JdbcStores implements BuiltInFunctions.Stores {
     return presence;
   }
 
+  /** The reserve of Convex timestamps, kept across restarts. */
+  public dev.beacon.core.live.Timestamps.Store timestamps() {
+    return state;
+  }
+
+  private final class ServerState implements dev.beacon.core.live.Timestamps.Store {
+    @Override
+    public long load() {
+      return db.one("SELECT value FROM server_state WHERE name = 'convex_ts_reserve'",
+          rs -> Long.parseLong(rs.getString(1))).orElse(0L);
+    }
+
+    @Override
+    public void save(long reserve) {
+      db.update("INSERT INTO server_state (name, value) VALUES ('convex_ts_reserve', ?) "
+          + "ON CONFLICT (name) DO UPDATE SET value = excluded.value", Long.toString(reserve));
+    }
+  }
+
   // ------------------------------------------------------------------ notifications
 
   private final class Notifications implements NotificationStore {
@@ -74,9 +94,16 @@ public final class JdbcStores implements BuiltInFunctions.Stores {
     }
 
     @Override
-    public void insert(String appId, Notification n) {
-      db.update("INSERT INTO notifications (app_id, " + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          appId, n.id(), n.userId(), n.type(), n.title(), n.body(), n.dataJson(), n.createdAt(), n.readAt());
+    public String insert(String appId, Notification n, Optional<String> requestKey) {
+      int inserted = db.update("INSERT INTO notifications (app_id, " + COLUMNS + ", request_key) "
+          + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (app_id, request_key) DO NOTHING",
+          appId, n.id(), n.userId(), n.type(), n.title(), n.body(), n.dataJson(), n.createdAt(),
+          n.readAt(), requestKey.orElse(null));
+      if (inserted > 0 || requestKey.isEmpty()) {
+        return n.id();
+      }
+      return db.one("SELECT id FROM notifications WHERE app_id = ? AND request_key = ?",
+          rs -> rs.getString(1), appId, requestKey.get()).orElse(n.id());
     }
 
     @Override
@@ -192,9 +219,15 @@ public final class JdbcStores implements BuiltInFunctions.Stores {
     }
 
     @Override
-    public void insert(String appId, Activity a) {
-      db.update("INSERT INTO activities (app_id, id, user_id, type, data, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-          appId, a.id(), a.userId(), a.type(), a.dataJson(), a.createdAt());
+    public String insert(String appId, Activity a, Optional<String> requestKey) {
+      int inserted = db.update("INSERT INTO activities (app_id, id, user_id, type, data, created_at, "
+          + "request_key) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (app_id, request_key) DO NOTHING",
+          appId, a.id(), a.userId(), a.type(), a.dataJson(), a.createdAt(), requestKey.orElse(null));
+      if (inserted > 0 || requestKey.isEmpty()) {
+        return a.id();
+      }
+      return db.one("SELECT id FROM activities WHERE app_id = ? AND request_key = ?",
+          rs -> rs.getString(1), appId, requestKey.get()).orElse(a.id());
     }
 
     @Override

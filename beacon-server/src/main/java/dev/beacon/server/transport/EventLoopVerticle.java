@@ -23,25 +23,29 @@ import java.util.regex.Pattern;
 public final class EventLoopVerticle extends VerticleBase {
 
   private static final Pattern APP_PATH = Pattern.compile("/app/([^/]+)/?");
+  /** The Convex client connects to {@code /api/{clientVersion}/sync}; {@code /api/sync} too. */
+  private static final Pattern SYNC_PATH = Pattern.compile("/api/(?:[^/]+/)?sync/?");
 
   private final int port;
   private final BeaconConfig config;
   private final Lane lane;
   private final BoundExecutor executor;
   private final PusherChannels pusher;
+  private final dev.beacon.core.live.SyncService sync;
   private final Consumer<Router> routes;
   private final BooleanSupplier draining;
   private final java.util.concurrent.atomic.AtomicInteger openSockets;
   private HttpServer server;
 
   public EventLoopVerticle(int port, BeaconConfig config, Lane lane, BoundExecutor executor,
-      PusherChannels pusher, Consumer<Router> routes, BooleanSupplier draining,
-      java.util.concurrent.atomic.AtomicInteger openSockets) {
+      PusherChannels pusher, dev.beacon.core.live.SyncService sync, Consumer<Router> routes,
+      BooleanSupplier draining, java.util.concurrent.atomic.AtomicInteger openSockets) {
     this.port = port;
     this.config = config;
     this.lane = lane;
     this.executor = executor;
     this.pusher = pusher;
+    this.sync = sync;
     this.routes = routes;
     this.draining = draining;
     this.openSockets = openSockets;
@@ -68,6 +72,8 @@ public final class EventLoopVerticle extends VerticleBase {
     server = vertx.createHttpServer(options).requestHandler(req -> {
       if (req.path().startsWith("/app/") && req.canUpgradeToWebSocket()) {
         pusherUpgrade(req);
+      } else if (SYNC_PATH.matcher(req.path()).matches() && req.canUpgradeToWebSocket()) {
+        syncUpgrade(req);
       } else {
         router.handle(req);
       }
@@ -105,6 +111,16 @@ public final class EventLoopVerticle extends VerticleBase {
         PusherWebSocket.open(ws, lane, pusher, (PusherChannels.Admission.Admitted) admission,
             config.maxBufferedBytes(), openSockets);
       }
+    });
+  }
+
+  private void syncUpgrade(HttpServerRequest req) {
+    req.toWebSocket().onSuccess(ws -> {
+      if (draining.getAsBoolean()) {
+        ws.close((short) 1013, "Server is shutting down; reconnect shortly");
+        return;
+      }
+      SyncWebSocket.open(ws, lane, sync, config.maxBufferedBytes(), openSockets);
     });
   }
 

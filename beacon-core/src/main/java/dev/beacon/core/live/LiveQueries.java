@@ -1,0 +1,286 @@
+package dev.beacon.core.live;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.beacon.core.functions.Caller;
+import dev.beacon.core.functions.Changes;
+import dev.beacon.core.functions.DependencyKey;
+import dev.beacon.core.functions.FunctionDefinition;
+import dev.beacon.core.functions.Functions;
+import dev.beacon.protocol.json.Json;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The live-query engine. Subscriptions to the same (function, arguments, caller) share one
+ * {@link LiveQuery} and one evaluation. Each evaluation records the dependency keys it read; a
+ * {@link #changed change} of any of them marks the query dirty, and dirty queries are re-run in
+ * rounds: changes arriving close together coalesce into one round, and a query is re-run once
+ * per round however many of its keys changed. Only results that differ from the last one are
+ * passed to the query's watchers.
+ *
+ * <p>The engine's state is confined to one thread (its executor); evaluations that may block run
+ * on the worker pool and report back. {@link #whenSettled} runs a task once every change reported
+ * so far has been evaluated and passed on, which is how a mutation's caller is given a transition
+ * that includes the mutation's own effects.
+ */
+public final class LiveQueries implements Changes {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LiveQueries.class);
+
+  /** Receives a live query's results; called on the engine's thread, so it must only hand off. */
+  public interface Watcher {
+    void updated(LiveQuery query, QueryResult result);
+  }
+
+  private final Functions functions;
+  private final Executor engine;
+  private final Executor workers;
+  private final Map<String, LiveQuery> queries = new HashMap<>();
+  private final Map<DependencyKey, Set<LiveQuery>> byKey = new HashMap<>();
+  private Set<LiveQuery> dirty = new LinkedHashSet<>();
+  private List<Runnable> nextRoundWaiters = new ArrayList<>();
+  private List<Runnable> roundWaiters = new ArrayList<>();
+  private boolean roundScheduled;
+  private boolean roundRunning;
+  private int outstanding;
+  private final AtomicLong evaluations = new AtomicLong();
+
+  /**
+   * @param engine a single-threaded executor that owns the engine's state
+   * @param workers where evaluations that may block run
+   */
+  public LiveQueries(Functions functions, Executor engine, Executor workers) {
+    this.functions = functions;
+    this.engine = engine;
+    this.workers = workers;
+  }
+
+  /** One shared subscription target. */
+  public final class LiveQuery {
+    final String key;
+    final FunctionDefinition def;
+    final Caller caller;
+    final JsonNode args;
+    final Set<Watcher> watchers = new LinkedHashSet<>();
+    /** Watchers that joined while an evaluation was due, and wait for their first result. */
+    final Set<Watcher> awaitingFirst = new LinkedHashSet<>();
+    Set<DependencyKey> reads = Set.of();
+    QueryResult last;
+    boolean evaluating;
+
+    LiveQuery(String key, FunctionDefinition def, Caller caller, JsonNode args) {
+      this.key = key;
+      this.def = def;
+      this.caller = caller;
+      this.args = args;
+    }
+
+    public FunctionDefinition definition() {
+      return def;
+    }
+  }
+
+  /**
+   * Subscribes a watcher to a query; it is sent the current result (after a first evaluation if
+   * there is none yet). Safe from any thread.
+   *
+   * @return the shared query's key, to unsubscribe with
+   */
+  public String subscribe(FunctionDefinition def, Caller caller, JsonNode args, Watcher watcher) {
+    String key = key(def, caller, args);
+    engine.execute(() -> {
+      LiveQuery q = queries.computeIfAbsent(key, k -> new LiveQuery(k, def, caller, args));
+      q.watchers.add(watcher);
+      if (q.last != null && !dirty.contains(q) && !q.evaluating) {
+        watcher.updated(q, q.last);
+      } else {
+        q.awaitingFirst.add(watcher);
+        markDirty(q);
+      }
+    });
+    return key;
+  }
+
+  /** Stops a watcher of the query {@code key}; a query nobody watches is forgotten. */
+  public void unsubscribe(String key, Watcher watcher) {
+    engine.execute(() -> {
+      LiveQuery query = queries.get(key);
+      if (query == null) {
+        return;
+      }
+      query.watchers.remove(watcher);
+      query.awaitingFirst.remove(watcher);
+      if (query.watchers.isEmpty() && queries.get(query.key) == query) {
+        queries.remove(query.key);
+        index(query, Set.of());
+        dirty.remove(query);
+      }
+    });
+  }
+
+  @Override
+  public void changed(Collection<DependencyKey> keys) {
+    List<DependencyKey> copy = List.copyOf(keys);
+    engine.execute(() -> {
+      for (DependencyKey k : copy) {
+        Set<LiveQuery> affected = byKey.get(k);
+        if (affected != null) {
+          for (LiveQuery q : affected) {
+            markDirty(q);
+          }
+        }
+      }
+    });
+  }
+
+  /** Runs {@code task} once every change reported before this call has been passed on. */
+  public void whenSettled(Runnable task) {
+    engine.execute(() -> {
+      if (!dirty.isEmpty()) {
+        nextRoundWaiters.add(task);
+      } else if (roundRunning) {
+        roundWaiters.add(task);
+      } else {
+        task.run();
+      }
+    });
+  }
+
+  /** Live queries being watched (for metrics). Approximate when read off the engine thread. */
+  public int size() {
+    return queries.size();
+  }
+
+  /** Evaluations run since start. */
+  public long evaluations() {
+    return evaluations.get();
+  }
+
+  // ------------------------------------------------------------------ rounds (engine thread)
+
+  private void markDirty(LiveQuery q) {
+    if (!queries.containsKey(q.key) || queries.get(q.key) != q) {
+      return;
+    }
+    dirty.add(q);
+    if (!roundScheduled && !roundRunning) {
+      roundScheduled = true;
+      engine.execute(this::round);
+    }
+  }
+
+  private void round() {
+    roundScheduled = false;
+    if (roundRunning || dirty.isEmpty()) {
+      return;
+    }
+    roundRunning = true;
+    Set<LiveQuery> batch = dirty;
+    dirty = new LinkedHashSet<>();
+    roundWaiters = nextRoundWaiters;
+    nextRoundWaiters = new ArrayList<>();
+    outstanding = batch.size();
+    for (LiveQuery q : batch) {
+      q.evaluating = true;
+      evaluations.incrementAndGet();
+      if (q.def.blocking(q.caller.app())) {
+        workers.execute(() -> {
+          Functions.Evaluation e = run(q);
+          engine.execute(() -> complete(q, e));
+        });
+      } else {
+        complete(q, run(q));
+      }
+    }
+  }
+
+  private Functions.Evaluation run(LiveQuery q) {
+    try {
+      return functions.evaluate(q.def, q.caller, q.args);
+    } catch (RuntimeException e) {
+      LOG.error("live query {} failed", q.def.path(), e);
+      return new Functions.Evaluation(com.fasterxml.jackson.databind.node.NullNode.getInstance(),
+          java.util.Optional.of(new dev.beacon.core.functions.FunctionException.Internal()), Set.of());
+    }
+  }
+
+  private void complete(LiveQuery q, Functions.Evaluation e) {
+    q.evaluating = false;
+    if (queries.get(q.key) == q) {
+      index(q, e.reads());
+      QueryResult result = e.failed() ? QueryResult.failure(e.error().get()) : QueryResult.success(e.value());
+      if (!result.sameAs(q.last)) {
+        q.last = result;
+        q.awaitingFirst.clear();
+        for (Watcher w : List.copyOf(q.watchers)) {
+          w.updated(q, result);
+        }
+      } else if (!q.awaitingFirst.isEmpty()) {
+        // unchanged for those who have it; new watchers still need a first result
+        List<Watcher> waiting = List.copyOf(q.awaitingFirst);
+        q.awaitingFirst.clear();
+        for (Watcher w : waiting) {
+          w.updated(q, result);
+        }
+      }
+    }
+    done();
+  }
+
+  private void done() {
+    if (--outstanding > 0) {
+      return;
+    }
+    roundRunning = false;
+    List<Runnable> waiters = roundWaiters;
+    roundWaiters = new ArrayList<>();
+    for (Runnable w : waiters) {
+      w.run();
+    }
+    if (!dirty.isEmpty()) {
+      roundScheduled = true;
+      engine.execute(this::round);
+    } else if (!nextRoundWaiters.isEmpty()) {
+      List<Runnable> next = nextRoundWaiters;
+      nextRoundWaiters = new ArrayList<>();
+      next.forEach(Runnable::run);
+    }
+  }
+
+  private void index(LiveQuery q, Set<DependencyKey> reads) {
+    for (DependencyKey k : q.reads) {
+      if (!reads.contains(k)) {
+        Set<LiveQuery> set = byKey.get(k);
+        if (set != null) {
+          set.remove(q);
+          if (set.isEmpty()) {
+            byKey.remove(k);
+          }
+        }
+      }
+    }
+    if (queries.get(q.key) == q) {
+      for (DependencyKey k : reads) {
+        byKey.computeIfAbsent(k, x -> new HashSet<>()).add(q);
+      }
+      q.reads = Set.copyOf(reads);
+    } else {
+      q.reads = Set.of();
+    }
+  }
+
+  static String key(FunctionDefinition def, Caller caller, JsonNode args) {
+    return def.path() + '\u0000' + Json.write(args) + '\u0000' + caller.app().id() + '\u0000'
+        + (caller.trusted() ? "*" : caller.userId().orElse(""));
+  }
+}

@@ -1,0 +1,463 @@
+package dev.beacon.core.live;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.beacon.core.functions.Caller;
+import dev.beacon.core.functions.FunctionDefinition;
+import dev.beacon.core.functions.FunctionException;
+import dev.beacon.core.functions.FunctionKind;
+import dev.beacon.core.functions.Functions;
+import dev.beacon.core.hub.Attached;
+import dev.beacon.core.hub.Lane;
+import dev.beacon.core.time.TimerWheel;
+import dev.beacon.protocol.convex.ConvexValues;
+import dev.beacon.protocol.convex.sync.StateVersion;
+import dev.beacon.protocol.convex.sync.SyncClientMessage;
+import dev.beacon.protocol.convex.sync.SyncCodec;
+import dev.beacon.protocol.convex.sync.SyncServerMessage;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One Convex sync WebSocket: its query set, identity and the transitions that keep the client's
+ * copy of the query results current.
+ *
+ * <p>Confined to its lane's thread. The client keeps a state version (query set, timestamp,
+ * identity) and every Transition must start exactly at it, so the session remembers the last
+ * version it sent and never sends two transitions at once. Results that arrive close together
+ * (within one lane batch) go out in one transition; a transition waits until every query the
+ * client just added has its first result. After a mutation, a transition with a timestamp at
+ * least the mutation's, and carrying the mutation's effects on the client's queries, follows the
+ * response — the client resolves {@code mutation()} only then.
+ */
+public final class SyncSession implements Attached {
+
+  static final long PING_AFTER_MILLIS = 15_000;
+  static final long DEAD_AFTER_MILLIS = 70_000;
+
+  private final SyncService service;
+  private final Lane lane;
+  private final SyncTransport transport;
+  private final Map<Integer, Query> queries = new HashMap<>();
+  private final LinkedHashMap<Integer, SyncServerMessage.StateModification> pending = new LinkedHashMap<>();
+
+  private String sessionId = "";
+  private int querySetVersion;
+  private int identityVersion;
+  private StateVersion sent = StateVersion.INITIAL;
+  private Caller caller;
+  private int awaiting;
+  private boolean versionMoved;
+  private long minTs;
+  private boolean flushScheduled;
+  private boolean closed;
+  private long lastSentAt;
+  private long lastReceivedAt;
+  private TimerWheel.Timeout pingTimer;
+
+  /** A query the client added: live, or failed without evaluation (unknown function). */
+  private final class Query implements LiveQueries.Watcher {
+    final int id;
+    final FunctionDefinition def;
+    final JsonNode args;
+    String key;
+    boolean received;
+
+    Query(int id, FunctionDefinition def, JsonNode args) {
+      this.id = id;
+      this.def = def;
+      this.args = args;
+    }
+
+    @Override
+    public void updated(LiveQueries.LiveQuery query, QueryResult result) {
+      lane.submit(() -> resultArrived(this, result));
+    }
+  }
+
+  SyncSession(SyncService service, Lane lane, SyncTransport transport) {
+    this.service = service;
+    this.lane = lane;
+    this.transport = transport;
+    this.caller = service.authenticator.anonymous();
+  }
+
+  void start() {
+    lane.attach(this);
+    long now = lane.clock().millis();
+    lastSentAt = now;
+    lastReceivedAt = now;
+    pingTimer = lane.timers().schedule(now + PING_AFTER_MILLIS, this::checkLiveness);
+  }
+
+  // ------------------------------------------------------------------ inbound
+
+  /** Handles one text frame. */
+  public void onText(String text) {
+    if (closed) {
+      return;
+    }
+    lastReceivedAt = lane.clock().millis();
+    SyncClientMessage message;
+    try {
+      message = SyncCodec.decode(text);
+    } catch (IllegalArgumentException e) {
+      fatal("Invalid message: " + e.getMessage());
+      return;
+    }
+    if (message instanceof SyncClientMessage.Connect m) {
+      sessionId = m.sessionId();
+      m.maxObservedTimestamp().ifPresent(service.timestamps::observe);
+    } else if (message instanceof SyncClientMessage.ModifyQuerySet m) {
+      modifyQuerySet(m);
+    } else if (message instanceof SyncClientMessage.Authenticate m) {
+      authenticate(m);
+    } else if (message instanceof SyncClientMessage.Mutation m) {
+      mutation(m);
+    } else if (message instanceof SyncClientMessage.Action m) {
+      send(new SyncServerMessage.ActionFailed(m.requestId(),
+          "Beacon has no actions: its built-in functions are queries and mutations"));
+    }
+    // Event: client telemetry, nothing to do
+  }
+
+  /** Any frame at all, such as a pong: the client is alive. */
+  public void onActivity() {
+    lastReceivedAt = lane.clock().millis();
+  }
+
+  // ------------------------------------------------------------------ query set
+
+  private void modifyQuerySet(SyncClientMessage.ModifyQuerySet m) {
+    if (m.baseVersion() != querySetVersion) {
+      fatal("Invalid query set version " + m.baseVersion() + ": the server is at " + querySetVersion);
+      return;
+    }
+    for (SyncClientMessage.QueryChange change : m.modifications()) {
+      if (change instanceof SyncClientMessage.Add add) {
+        if (queries.containsKey(add.queryId())) {
+          fatal("Query " + add.queryId() + " is already in the query set");
+          return;
+        }
+        if (queries.size() >= SyncService.MAX_QUERIES_PER_CONNECTION) {
+          fatal("A connection may subscribe to at most " + SyncService.MAX_QUERIES_PER_CONNECTION
+              + " queries");
+          return;
+        }
+        add(add);
+      } else if (change instanceof SyncClientMessage.Remove remove) {
+        Query q = queries.remove(remove.queryId());
+        if (q != null) {
+          stop(q);
+          pending.put(q.id, new SyncServerMessage.QueryRemoved(q.id));
+        }
+      }
+    }
+    querySetVersion = m.newVersion();
+    versionMoved = true;
+    scheduleFlush();
+  }
+
+  private void add(SyncClientMessage.Add add) {
+    FunctionDefinition def;
+    try {
+      def = service.functions.resolve(canonical(add.udfPath()), Optional.of(FunctionKind.QUERY));
+    } catch (FunctionException e) {
+      queries.put(add.queryId(), new Query(add.queryId(), null, add.args()));
+      pending.put(add.queryId(), failed(add.queryId(), QueryResult.failure(e)));
+      return;
+    }
+    Query q = new Query(add.queryId(), def, add.args());
+    queries.put(q.id, q);
+    watch(q);
+  }
+
+  private void watch(Query q) {
+    awaiting++;
+    q.received = false;
+    q.key = service.live.subscribe(q.def, caller, q.args, q);
+  }
+
+  private void stop(Query q) {
+    if (q.key != null) {
+      service.live.unsubscribe(q.key, q);
+      q.key = null;
+    }
+    if (q.def != null && !q.received) {
+      awaiting--;
+    }
+  }
+
+  private void resultArrived(Query q, QueryResult result) {
+    if (closed || queries.get(q.id) != q || q.key == null) {
+      return; // removed, or from before a change of identity
+    }
+    if (!q.received) {
+      q.received = true;
+      awaiting--;
+    }
+    pending.put(q.id, result.failed() ? failed(q.id, result)
+        : new SyncServerMessage.QueryUpdated(q.id, result.value().get()));
+    scheduleFlush();
+  }
+
+  private static SyncServerMessage.QueryFailed failed(int id, QueryResult r) {
+    return new SyncServerMessage.QueryFailed(id, r.errorMessage().orElse("Query failed"),
+        r.errorCode().map(c -> (JsonNode) JsonNodeFactory.instance.objectNode().put("code", c)));
+  }
+
+  // ------------------------------------------------------------------ identity
+
+  private void authenticate(SyncClientMessage.Authenticate m) {
+    if (m.baseVersion() != identityVersion) {
+      fatal("Invalid identity version " + m.baseVersion() + ": the server is at " + identityVersion);
+      return;
+    }
+    Caller next;
+    try {
+      next = service.authenticator.authenticate(m.tokenType(), m.value(), m.impersonating());
+    } catch (FunctionException e) {
+      send(new SyncServerMessage.AuthError(e.getMessage(), m.baseVersion(), true));
+      close(1000, "AuthError");
+      return;
+    }
+    identityVersion = m.baseVersion() + 1;
+    versionMoved = true;
+    if (!sameIdentity(caller, next)) {
+      endPresence();
+      caller = next;
+      startPresence();
+      // every query runs again as the new identity
+      for (Query q : queries.values()) {
+        if (q.def != null) {
+          stop(q);
+          watch(q);
+        }
+      }
+    }
+    // a refreshed token for the same user only moves the identity version
+    scheduleFlush();
+  }
+
+  private static boolean sameIdentity(Caller a, Caller b) {
+    return a.app().id().equals(b.app().id()) && a.trusted() == b.trusted()
+        && a.userId().equals(b.userId());
+  }
+
+  private void startPresence() {
+    if (!caller.trusted() && caller.userId().isPresent()) {
+      service.userConnections.connected(caller.app().id(), caller.userId().get());
+    }
+  }
+
+  private void endPresence() {
+    if (!caller.trusted() && caller.userId().isPresent()) {
+      service.userConnections.disconnected(caller.app().id(), caller.userId().get());
+    }
+  }
+
+  // ------------------------------------------------------------------ mutations
+
+  private void mutation(SyncClientMessage.Mutation m) {
+    if (!sessionId.isEmpty()) {
+      boolean fresh = service.mutations.begin(sessionId, m.requestId(),
+          entry -> lane.submit(() -> replay(entry)));
+      if (!fresh) {
+        return; // answered (or about to be) from the log
+      }
+    }
+    FunctionDefinition def;
+    try {
+      def = service.functions.resolve(canonical(m.udfPath()), Optional.of(FunctionKind.MUTATION));
+    } catch (FunctionException e) {
+      respond(m.requestId(), mutationFailed(m.requestId(), e), 0);
+      return;
+    }
+    Caller who = caller;
+    Optional<String> requestKey = sessionId.isEmpty() ? Optional.empty()
+        : Optional.of(sessionId + ":" + m.requestId());
+    Runnable run = () -> {
+      SyncServerMessage response;
+      try {
+        Functions.Result r = service.functions.invoke(def, who, m.args(), requestKey);
+        response = new SyncServerMessage.MutationSucceeded(m.requestId(), ConvexValues.toJson(r.value()), 0);
+      } catch (FunctionException e) {
+        response = mutationFailed(m.requestId(), e);
+      } catch (RuntimeException e) {
+        org.slf4j.LoggerFactory.getLogger(SyncSession.class).error("{} failed", def.path(), e);
+        response = mutationFailed(m.requestId(), new FunctionException.Internal());
+      }
+      SyncServerMessage answer = response;
+      lane.submitControl(() -> completed(m.requestId(), answer));
+    };
+    if (def.blocking(who.app())) {
+      try {
+        service.workers.execute(run);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        respond(m.requestId(), mutationFailed(m.requestId(),
+            FunctionException.overloaded("too many calls are waiting; try again shortly")), 0);
+      }
+    } else {
+      run.run();
+    }
+  }
+
+  /** A mutation finished: give it a timestamp, answer, then a transition at or after it. */
+  private void completed(int requestId, SyncServerMessage response) {
+    long ts = service.timestamps.next();
+    SyncServerMessage answer = response instanceof SyncServerMessage.MutationSucceeded s
+        ? new SyncServerMessage.MutationSucceeded(s.requestId(), s.result(), ts) : response;
+    respond(requestId, answer, ts);
+  }
+
+  private void respond(int requestId, SyncServerMessage answer, long ts) {
+    if (!sessionId.isEmpty()) {
+      service.mutations.finish(sessionId, requestId, answer, ts);
+    }
+    if (closed) {
+      return;
+    }
+    send(answer);
+    if (answer instanceof SyncServerMessage.MutationSucceeded) {
+      // once the engine has passed on everything the mutation changed, send a transition that
+      // carries it, with a timestamp at or after the mutation's
+      service.live.whenSettled(() -> lane.submit(() -> {
+        minTs = Math.max(minTs, ts);
+        scheduleFlush();
+      }));
+    }
+  }
+
+  /** The answer to a mutation the client sent again, from the log. */
+  private void replay(MutationLog.Entry entry) {
+    if (closed) {
+      return;
+    }
+    send(entry.response());
+    if (entry.response() instanceof SyncServerMessage.MutationSucceeded) {
+      minTs = Math.max(minTs, entry.ts());
+      scheduleFlush();
+    }
+  }
+
+  private static SyncServerMessage mutationFailed(int requestId, FunctionException e) {
+    return new SyncServerMessage.MutationFailed(requestId, e.getMessage(),
+        e.errorDataCode().map(c -> (JsonNode) JsonNodeFactory.instance.objectNode().put("code", c)));
+  }
+
+  // ------------------------------------------------------------------ transitions
+
+  private void scheduleFlush() {
+    if (!flushScheduled) {
+      flushScheduled = true;
+      lane.submitControl(this::flush);
+    }
+  }
+
+  private void flush() {
+    flushScheduled = false;
+    if (closed || awaiting > 0) {
+      return;
+    }
+    if (pending.isEmpty() && !versionMoved && minTs <= sent.ts()) {
+      return;
+    }
+    StateVersion end = new StateVersion(querySetVersion, service.timestamps.next(), identityVersion);
+    List<SyncServerMessage.StateModification> mods = new ArrayList<>(pending.values());
+    pending.clear();
+    versionMoved = false;
+    SyncServerMessage.Transition t = new SyncServerMessage.Transition(sent, end, mods);
+    sent = end;
+    send(t);
+  }
+
+  private void send(SyncServerMessage message) {
+    if (closed) {
+      return;
+    }
+    lastSentAt = lane.clock().millis();
+    transport.send(SyncCodec.encode(message));
+  }
+
+  // ------------------------------------------------------------------ liveness and closing
+
+  private void checkLiveness() {
+    pingTimer = null;
+    if (closed) {
+      return;
+    }
+    long now = lane.clock().millis();
+    if (now - lastReceivedAt >= DEAD_AFTER_MILLIS) {
+      close(1001, "No sign of life from the client");
+      return;
+    }
+    if (now - lastSentAt >= PING_AFTER_MILLIS) {
+      send(new SyncServerMessage.Ping());
+    }
+    transport.ping();
+    pingTimer = lane.timers().schedule(now + PING_AFTER_MILLIS, this::checkLiveness);
+  }
+
+  private void fatal(String error) {
+    send(new SyncServerMessage.FatalError(error));
+    close(1008, "FatalError");
+  }
+
+  /**
+   * Closes the connection. Pusher's codes (4000 and up, used when the server shuts down or
+   * terminates a user) mean nothing to a Convex client and become 1001, going away.
+   */
+  @Override
+  public void close(int code, String reason) {
+    if (closed) {
+      return;
+    }
+    transport.close(code >= 4000 ? 1001 : code, reason);
+    onClosed();
+  }
+
+  /** The socket closed: stop every query and the presence session. Idempotent. */
+  public void onClosed() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (pingTimer != null) {
+      pingTimer.cancel();
+    }
+    for (Query q : queries.values()) {
+      if (q.key != null) {
+        service.live.unsubscribe(q.key, q);
+      }
+    }
+    queries.clear();
+    endPresence();
+    lane.detach(this);
+    service.closed();
+  }
+
+  @Override
+  public String appId() {
+    return caller.app().id();
+  }
+
+  @Override
+  public boolean actsAs(String userId) {
+    return !caller.trusted() && caller.userId().filter(userId::equals).isPresent();
+  }
+
+  /** {@code presence.js:heartbeat} and {@code presence:heartbeat} name the same function. */
+  static String canonical(String udfPath) {
+    int colon = udfPath.lastIndexOf(':');
+    String module = colon < 0 ? udfPath : udfPath.substring(0, colon);
+    String function = colon < 0 ? "default" : udfPath.substring(colon + 1);
+    if (module.endsWith(".js")) {
+      module = module.substring(0, module.length() - 3);
+    }
+    return module + ":" + function;
+  }
+}

@@ -1,0 +1,69 @@
+package dev.beacon.core.live;
+
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Convex timestamps: nanoseconds, strictly increasing, below 2^63, and never going backwards —
+ * not when the wall clock steps back, not across a restart (a reserve is stored ahead of use and
+ * the next process starts above it), and not behind a timestamp a client has seen (clients report
+ * their highest on reconnect).
+ */
+public final class Timestamps {
+
+  /** Where the reserve is kept between runs. */
+  public interface Store {
+    long load();
+
+    void save(long reserve);
+  }
+
+  static final long RESERVE_NANOS = 60_000_000_000L;
+
+  private final AtomicLong last;
+  private final AtomicLong reserved;
+  private final Store store;
+  private final Executor background;
+  private final java.util.function.LongSupplier wallNanos;
+
+  /** Starts above the stored reserve. Blocking (reads the store). */
+  public Timestamps(Store store, Executor background, java.util.function.LongSupplier wallNanos) {
+    this.store = store;
+    this.background = background;
+    this.wallNanos = wallNanos;
+    long start = Math.max(store.load(), wallNanos.getAsLong());
+    this.last = new AtomicLong(start);
+    this.reserved = new AtomicLong(start);
+    reserve(start);
+  }
+
+  /** A new timestamp, greater than every one given or observed before. */
+  public long next() {
+    long wall = wallNanos.getAsLong();
+    long ts = last.updateAndGet(prev -> Math.max(prev + 1, wall));
+    if (ts > reserved.get() - RESERVE_NANOS / 2) {
+      reserve(ts);
+    }
+    return ts;
+  }
+
+  /** The latest timestamp given. */
+  public long current() {
+    return last.get();
+  }
+
+  /** A client saw {@code ts}: never answer it with anything lower. */
+  public void observe(long ts) {
+    if (ts > 0 && ts < Long.MAX_VALUE / 2) {
+      last.accumulateAndGet(ts, Math::max);
+    }
+  }
+
+  private void reserve(long from) {
+    long target = from + RESERVE_NANOS;
+    long before = reserved.getAndAccumulate(target, Math::max);
+    if (target > before || before == from) {
+      background.execute(() -> store.save(reserved.get()));
+    }
+  }
+}

@@ -1,0 +1,207 @@
+package dev.beacon.protocol.convex.sync;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.beacon.protocol.convex.ConvexValues;
+import dev.beacon.protocol.json.Json;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Encodes and decodes Convex sync protocol messages as the {@code convex} npm client sends and
+ * parses them. Timestamps travel as base64 of 8 little-endian bytes; every {@code logLines} is an
+ * array (the client iterates it).
+ */
+public final class SyncCodec {
+
+  private SyncCodec() {}
+
+  /**
+   * Decodes one client frame.
+   *
+   * @throws IllegalArgumentException naming what is malformed
+   */
+  public static SyncClientMessage decode(String text) {
+    JsonNode m = Json.parse(text);
+    if (!m.isObject()) {
+      throw new IllegalArgumentException("a message must be a JSON object with a 'type'");
+    }
+    String type = text(m, "type");
+    switch (type) {
+      case "Connect":
+        return new SyncClientMessage.Connect(text(m, "sessionId"), m.path("connectionCount").asInt(0),
+            optionalText(m, "lastCloseReason"),
+            optionalText(m, "maxObservedTimestamp").map(ConvexValues::decodeInt64));
+      case "ModifyQuerySet": {
+        List<SyncClientMessage.QueryChange> changes = new ArrayList<>();
+        JsonNode list = m.get("modifications");
+        if (list == null || !list.isArray()) {
+          throw new IllegalArgumentException("ModifyQuerySet needs a 'modifications' array");
+        }
+        for (JsonNode c : list) {
+          String kind = text(c, "type");
+          if (kind.equals("Add")) {
+            changes.add(new SyncClientMessage.Add(integer(c, "queryId"), text(c, "udfPath"), args(c)));
+          } else if (kind.equals("Remove")) {
+            changes.add(new SyncClientMessage.Remove(integer(c, "queryId")));
+          } else {
+            throw new IllegalArgumentException("unknown query set modification '" + kind + "'");
+          }
+        }
+        return new SyncClientMessage.ModifyQuerySet(integer(m, "baseVersion"), integer(m, "newVersion"), changes);
+      }
+      case "Mutation":
+        return new SyncClientMessage.Mutation(integer(m, "requestId"), text(m, "udfPath"), args(m));
+      case "Action":
+        return new SyncClientMessage.Action(integer(m, "requestId"), text(m, "udfPath"));
+      case "Authenticate": {
+        String tokenType = text(m, "tokenType");
+        SyncClientMessage.TokenType t;
+        switch (tokenType) {
+          case "User":
+            t = SyncClientMessage.TokenType.USER;
+            break;
+          case "Admin":
+            t = SyncClientMessage.TokenType.ADMIN;
+            break;
+          case "None":
+            t = SyncClientMessage.TokenType.NONE;
+            break;
+          default:
+            throw new IllegalArgumentException("unknown tokenType '" + tokenType + "'");
+        }
+        JsonNode impersonating = m.get("impersonating");
+        return new SyncClientMessage.Authenticate(t, optionalText(m, "value"), integer(m, "baseVersion"),
+            impersonating == null || impersonating.isNull() ? Optional.empty() : Optional.of(impersonating));
+      }
+      case "Event":
+        return new SyncClientMessage.Event(m.path("eventType").asText(""));
+      default:
+        throw new IllegalArgumentException("unknown message type '" + type + "'");
+    }
+  }
+
+  private static JsonNode args(JsonNode m) {
+    JsonNode args = m.get("args");
+    if (args == null || !args.isArray() || args.size() != 1 || !args.get(0).isObject()) {
+      throw new IllegalArgumentException("'args' must be an array holding one object");
+    }
+    return ConvexValues.fromJson(args.get(0));
+  }
+
+  private static String text(JsonNode m, String field) {
+    JsonNode v = m.get(field);
+    if (v == null || !v.isTextual()) {
+      throw new IllegalArgumentException("'" + field + "' must be a string");
+    }
+    return v.textValue();
+  }
+
+  private static Optional<String> optionalText(JsonNode m, String field) {
+    JsonNode v = m.get(field);
+    return v == null || !v.isTextual() ? Optional.empty() : Optional.of(v.textValue());
+  }
+
+  private static int integer(JsonNode m, String field) {
+    JsonNode v = m.get(field);
+    if (v == null || !v.canConvertToInt() || !v.isIntegralNumber() || v.intValue() < 0) {
+      throw new IllegalArgumentException("'" + field + "' must be a non-negative integer");
+    }
+    return v.intValue();
+  }
+
+  // ------------------------------------------------------------------ encoding
+
+  /** Encodes a server message as one text frame. */
+  public static String encode(SyncServerMessage message) {
+    return Json.string(gen -> write(gen, message));
+  }
+
+  private static void write(JsonGenerator g, SyncServerMessage message) throws IOException {
+    g.writeStartObject();
+    if (message instanceof SyncServerMessage.Transition t) {
+      g.writeStringField("type", "Transition");
+      version(g, "startVersion", t.start());
+      version(g, "endVersion", t.end());
+      g.writeArrayFieldStart("modifications");
+      for (SyncServerMessage.StateModification mod : t.modifications()) {
+        g.writeStartObject();
+        if (mod instanceof SyncServerMessage.QueryUpdated u) {
+          g.writeStringField("type", "QueryUpdated");
+          g.writeNumberField("queryId", u.queryId());
+          g.writeFieldName("value");
+          g.writeTree(u.value());
+          g.writeArrayFieldStart("logLines");
+          g.writeEndArray();
+          g.writeNullField("journal");
+        } else if (mod instanceof SyncServerMessage.QueryFailed f) {
+          g.writeStringField("type", "QueryFailed");
+          g.writeNumberField("queryId", f.queryId());
+          g.writeStringField("errorMessage", f.errorMessage());
+          g.writeArrayFieldStart("logLines");
+          g.writeEndArray();
+          if (f.errorData().isPresent()) {
+            g.writeFieldName("errorData");
+            g.writeTree(f.errorData().get());
+          }
+          g.writeNullField("journal");
+        } else if (mod instanceof SyncServerMessage.QueryRemoved r) {
+          g.writeStringField("type", "QueryRemoved");
+          g.writeNumberField("queryId", r.queryId());
+        }
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+    } else if (message instanceof SyncServerMessage.MutationSucceeded s) {
+      g.writeStringField("type", "MutationResponse");
+      g.writeNumberField("requestId", s.requestId());
+      g.writeBooleanField("success", true);
+      g.writeFieldName("result");
+      g.writeTree(s.result());
+      g.writeStringField("ts", ConvexValues.encodeInt64(s.ts()));
+      g.writeArrayFieldStart("logLines");
+      g.writeEndArray();
+    } else if (message instanceof SyncServerMessage.MutationFailed f) {
+      g.writeStringField("type", "MutationResponse");
+      g.writeNumberField("requestId", f.requestId());
+      g.writeBooleanField("success", false);
+      g.writeStringField("result", f.errorMessage());
+      g.writeArrayFieldStart("logLines");
+      g.writeEndArray();
+      if (f.errorData().isPresent()) {
+        g.writeFieldName("errorData");
+        g.writeTree(f.errorData().get());
+      }
+    } else if (message instanceof SyncServerMessage.ActionFailed f) {
+      g.writeStringField("type", "ActionResponse");
+      g.writeNumberField("requestId", f.requestId());
+      g.writeBooleanField("success", false);
+      g.writeStringField("result", f.errorMessage());
+      g.writeArrayFieldStart("logLines");
+      g.writeEndArray();
+    } else if (message instanceof SyncServerMessage.AuthError e) {
+      g.writeStringField("type", "AuthError");
+      g.writeStringField("error", e.error());
+      g.writeNumberField("baseVersion", e.baseVersion());
+      g.writeBooleanField("authUpdateAttempted", e.authUpdateAttempted());
+    } else if (message instanceof SyncServerMessage.FatalError e) {
+      g.writeStringField("type", "FatalError");
+      g.writeStringField("error", e.error());
+    } else if (message instanceof SyncServerMessage.Ping) {
+      g.writeStringField("type", "Ping");
+    } else {
+      throw new IllegalStateException("unencodable " + message);
+    }
+    g.writeEndObject();
+  }
+
+  private static void version(JsonGenerator g, String field, StateVersion v) throws IOException {
+    g.writeObjectFieldStart(field);
+    g.writeNumberField("querySet", v.querySet());
+    g.writeStringField("ts", ConvexValues.encodeInt64(v.ts()));
+    g.writeNumberField("identity", v.identity());
+    g.writeEndObject();
+  }
+}
