@@ -1,0 +1,280 @@
+package dev.beacon.core.live;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.beacon.core.app.App;
+import dev.beacon.core.functions.Access;
+import dev.beacon.core.functions.Caller;
+import dev.beacon.core.functions.DependencyKey;
+import dev.beacon.core.functions.FunctionDefinition;
+import dev.beacon.core.functions.FunctionException;
+import dev.beacon.core.functions.Functions;
+import dev.beacon.core.functions.Validator;
+import dev.beacon.core.hub.ManualLanes;
+import dev.beacon.core.hub.UserConnections;
+import dev.beacon.core.time.ManualClock;
+import dev.beacon.protocol.convex.ConvexValues;
+import dev.beacon.protocol.json.Json;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class SyncSessionTest {
+
+  final App app = App.builder("a", "k", "secret").build();
+  final ManualClock clock = new ManualClock(1_700_000_000_000L);
+  final ManualLanes lanes = new ManualLanes(1, clock, 10_000);
+  final ArrayDeque<Runnable> engineQueue = new ArrayDeque<>();
+  final AtomicInteger counter = new AtomicInteger();
+  final AtomicInteger increments = new AtomicInteger();
+  final List<String> presence = new ArrayList<>();
+  LiveQueries live;
+  SyncService service;
+
+  SyncSessionTest() {
+    Functions functions = new Functions(clock);
+    live = new LiveQueries(functions, engineQueue::add, Runnable::run);
+    functions
+        .register(FunctionDefinition.query("counter:get", Access.PUBLIC, Map.of(), false, call -> {
+          call.read("counter", "c");
+          return JsonNodeFactory.instance.numberNode(counter.get());
+        }))
+        .register(FunctionDefinition.query("who:ami", Access.PUBLIC, Map.of(), false, call ->
+            JsonNodeFactory.instance.textNode(call.caller().userId().orElse("nobody"))))
+        .register(FunctionDefinition.mutation("counter:increment", Access.PUBLIC, Map.of(
+            "by", Validator.optional(Validator.number())), false, call -> {
+              increments.incrementAndGet();
+              int v = counter.addAndGet((int) call.args().optNumber("by").orElse(1.0).doubleValue());
+              live.changed(List.of(DependencyKey.of("a", "counter", "c")));
+              return JsonNodeFactory.instance.numberNode(v);
+            }));
+    Timestamps timestamps = new Timestamps(new Timestamps.Store() {
+      long saved;
+
+      @Override
+      public long load() {
+        return saved;
+      }
+
+      @Override
+      public void save(long reserve) {
+        saved = reserve;
+      }
+    }, Runnable::run, () -> clock.millis() * 1_000_000L);
+    Authenticator auth = new Authenticator() {
+      @Override
+      public Caller authenticate(dev.beacon.protocol.convex.sync.SyncClientMessage.TokenType type,
+          Optional<String> value, Optional<JsonNode> impersonating) {
+        if (value.isPresent() && value.get().startsWith("good:")) {
+          return Caller.user(app, value.get().substring(5));
+        }
+        throw FunctionException.unauthenticated("the token is invalid");
+      }
+
+      @Override
+      public Caller anonymous() {
+        return Caller.anonymous(app);
+      }
+    };
+    UserConnections users = new UserConnections() {
+      @Override
+      public void connected(String appId, String userId) {
+        presence.add("+" + userId);
+      }
+
+      @Override
+      public void disconnected(String appId, String userId) {
+        presence.add("-" + userId);
+      }
+    };
+    service = new SyncService(functions, live, timestamps, auth, Runnable::run, users);
+  }
+
+  /** A client socket: sends frames, records what the server sent. */
+  final class Client implements SyncTransport {
+    final List<JsonNode> received = new ArrayList<>();
+    Integer closeCode;
+    SyncSession session;
+
+    Client() {
+      session = service.open(lanes.lane(0), this);
+    }
+
+    Client send(String json) {
+      session.onText(json);
+      settle();
+      return this;
+    }
+
+    @Override
+    public void send(String text) {
+      received.add(Json.parse(text));
+    }
+
+    @Override
+    public void ping() {}
+
+    @Override
+    public void close(int code, String reason) {
+      closeCode = code;
+    }
+
+    List<JsonNode> ofType(String type) {
+      return received.stream().filter(m -> m.get("type").asText().equals(type)).toList();
+    }
+
+    JsonNode lastTransition() {
+      List<JsonNode> t = ofType("Transition");
+      return t.get(t.size() - 1);
+    }
+  }
+
+  void settle() {
+    for (int i = 0; i < 10; i++) {
+      Runnable r;
+      while ((r = engineQueue.poll()) != null) {
+        r.run();
+      }
+      lanes.runAll();
+    }
+  }
+
+  static String add(int base, int next, int queryId, String path) {
+    return "{\"type\":\"ModifyQuerySet\",\"baseVersion\":" + base + ",\"newVersion\":" + next
+        + ",\"modifications\":[{\"type\":\"Add\",\"queryId\":" + queryId + ",\"udfPath\":\"" + path
+        + "\",\"args\":[{}]}]}";
+  }
+
+  static long ts(JsonNode version) {
+    return ConvexValues.decodeInt64(version.get("ts").asText());
+  }
+
+  @Test
+  void transitionsChainFromTheInitialVersion() {
+    Client c = new Client();
+    c.send("{\"type\":\"Connect\",\"sessionId\":\"s1\",\"connectionCount\":0}");
+    c.send(add(0, 1, 0, "counter:get"));
+    JsonNode first = c.lastTransition();
+    assertThat(first.get("startVersion").toString())
+        .isEqualTo("{\"querySet\":0,\"ts\":\"AAAAAAAAAAA=\",\"identity\":0}");
+    assertThat(first.get("endVersion").get("querySet").asInt()).isEqualTo(1);
+    assertThat(first.get("modifications").get(0).get("value").asInt()).isZero();
+    c.send(add(1, 2, 1, "who:ami"));
+    JsonNode second = c.lastTransition();
+    assertThat(second.get("startVersion")).isEqualTo(first.get("endVersion"));
+    assertThat(ts(second.get("endVersion"))).isGreaterThan(ts(first.get("endVersion")));
+    assertThat(second.get("modifications").get(0).get("value").asText()).isEqualTo("nobody");
+  }
+
+  @Test
+  void aMutationIsFollowedByATransitionCarryingItsEffects() {
+    Client c = new Client();
+    c.send("{\"type\":\"Connect\",\"sessionId\":\"s1\",\"connectionCount\":0}");
+    c.send(add(0, 1, 0, "counter:get"));
+    c.send("{\"type\":\"Mutation\",\"requestId\":0,\"udfPath\":\"counter:increment\",\"args\":[{}]}");
+    JsonNode response = c.ofType("MutationResponse").get(0);
+    assertThat(response.get("success").asBoolean()).isTrue();
+    assertThat(response.get("result").asInt()).isEqualTo(1);
+    int responseAt = c.received.indexOf(response);
+    JsonNode after = c.received.get(c.received.size() - 1);
+    assertThat(c.received.indexOf(after)).isGreaterThan(responseAt);
+    assertThat(after.get("type").asText()).isEqualTo("Transition");
+    assertThat(ts(after.get("endVersion"))).isGreaterThanOrEqualTo(
+        ConvexValues.decodeInt64(response.get("ts").asText()));
+    assertThat(after.get("modifications").get(0).get("value").asInt()).isEqualTo(1);
+  }
+
+  @Test
+  void aMutationWithoutVisibleEffectsStillGetsATransition() {
+    Client c = new Client();
+    c.send("{\"type\":\"Connect\",\"sessionId\":\"s1\",\"connectionCount\":0}");
+    c.send(add(0, 1, 0, "who:ami"));
+    int before = c.ofType("Transition").size();
+    c.send("{\"type\":\"Mutation\",\"requestId\":0,\"udfPath\":\"counter:increment\",\"args\":[{}]}");
+    assertThat(c.ofType("Transition")).hasSize(before + 1);
+    assertThat(c.lastTransition().get("modifications")).isEmpty();
+  }
+
+  @Test
+  void aMutationSentAgainAfterAReconnectIsNotAppliedTwice() {
+    Client first = new Client();
+    first.send("{\"type\":\"Connect\",\"sessionId\":\"same\",\"connectionCount\":0}");
+    first.send("{\"type\":\"Mutation\",\"requestId\":7,\"udfPath\":\"counter:increment\",\"args\":[{\"by\":5}]}");
+    first.session.onClosed();
+    Client second = new Client();
+    second.send("{\"type\":\"Connect\",\"sessionId\":\"same\",\"connectionCount\":1}");
+    second.send(add(0, 1, 0, "counter:get"));
+    second.send("{\"type\":\"Mutation\",\"requestId\":7,\"udfPath\":\"counter:increment\",\"args\":[{\"by\":5}]}");
+    assertThat(increments).hasValue(1);
+    assertThat(second.ofType("MutationResponse").get(0).get("result").asInt()).isEqualTo(5);
+    assertThat(ts(second.lastTransition().get("endVersion"))).isGreaterThanOrEqualTo(
+        ConvexValues.decodeInt64(second.ofType("MutationResponse").get(0).get("ts").asText()));
+  }
+
+  @Test
+  void authenticationChangesTheIdentityAndRerunsQueries() {
+    Client c = new Client();
+    c.send(add(0, 1, 0, "who:ami"));
+    c.send("{\"type\":\"Authenticate\",\"tokenType\":\"User\",\"value\":\"good:ann\",\"baseVersion\":0}");
+    JsonNode t = c.lastTransition();
+    assertThat(t.get("endVersion").get("identity").asInt()).isEqualTo(1);
+    assertThat(t.get("modifications").get(0).get("value").asText()).isEqualTo("ann");
+    assertThat(presence).containsExactly("+ann");
+    // a fresh token for the same user moves only the version
+    c.send("{\"type\":\"Authenticate\",\"tokenType\":\"User\",\"value\":\"good:ann\",\"baseVersion\":1}");
+    assertThat(c.lastTransition().get("endVersion").get("identity").asInt()).isEqualTo(2);
+    assertThat(c.lastTransition().get("modifications")).isEmpty();
+    c.send("{\"type\":\"Authenticate\",\"tokenType\":\"User\",\"value\":\"good:bob\",\"baseVersion\":2}");
+    assertThat(c.lastTransition().get("modifications").get(0).get("value").asText()).isEqualTo("bob");
+    assertThat(presence).containsExactly("+ann", "-ann", "+bob");
+    c.session.onClosed();
+    assertThat(presence).containsExactly("+ann", "-ann", "+bob", "-bob");
+  }
+
+  @Test
+  void aBadTokenGetsAnAuthErrorAndTheConnectionCloses() {
+    Client c = new Client();
+    c.send("{\"type\":\"Authenticate\",\"tokenType\":\"User\",\"value\":\"forged\",\"baseVersion\":0}");
+    JsonNode error = c.ofType("AuthError").get(0);
+    assertThat(error.get("error").asText()).contains("invalid");
+    assertThat(error.get("baseVersion").asInt()).isZero();
+    assertThat(c.closeCode).isNotNull();
+  }
+
+  @Test
+  void protocolViolationsAreFatal() {
+    Client c = new Client();
+    c.send(add(3, 4, 0, "counter:get"));
+    assertThat(c.ofType("FatalError").get(0).get("error").asText()).contains("query set version");
+    assertThat(c.closeCode).isEqualTo(1008);
+    Client d = new Client();
+    d.send("{\"type\":\"Bogus\"}");
+    assertThat(d.ofType("FatalError")).hasSize(1);
+  }
+
+  @Test
+  void unknownFunctionsFailAndRemovedQueriesAreReported() {
+    Client c = new Client();
+    c.send(add(0, 1, 0, "nope:missing"));
+    JsonNode failed = c.lastTransition().get("modifications").get(0);
+    assertThat(failed.get("type").asText()).isEqualTo("QueryFailed");
+    assertThat(failed.get("errorMessage").asText()).contains("nope:missing");
+    c.send("{\"type\":\"ModifyQuerySet\",\"baseVersion\":1,\"newVersion\":2,\"modifications\":"
+        + "[{\"type\":\"Remove\",\"queryId\":0}]}");
+    assertThat(c.lastTransition().get("modifications").get(0).get("type").asText()).isEqualTo("QueryRemoved");
+  }
+
+  @Test
+  void aQuietConnectionIsPinged() {
+    Client c = new Client();
+    clock.advance(15_100);
+    lanes.tick();
+    assertThat(c.ofType("Ping")).hasSize(1);
+  }
+}
