@@ -106,7 +106,7 @@ class SyncSessionTest {
       session = service.open(lanes.lane(0), this);
     }
 
-    Client send(String json) {
+    Client frame(String json) {
       session.onText(json);
       settle();
       return this;
@@ -158,14 +158,14 @@ class SyncSessionTest {
   @Test
   void transitionsChainFromTheInitialVersion() {
     Client c = new Client();
-    c.send("{\"type\":\"Connect\",\"sessionId\":\"s1\",\"connectionCount\":0}");
-    c.send(add(0, 1, 0, "counter:get"));
+    c.frame("{\"type\":\"Connect\",\"sessionId\":\"s1\",\"connectionCount\":0}");
+    c.frame(add(0, 1, 0, "counter:get"));
     JsonNode first = c.lastTransition();
     assertThat(first.get("startVersion").toString())
         .isEqualTo("{\"querySet\":0,\"ts\":\"AAAAAAAAAAA=\",\"identity\":0}");
     assertThat(first.get("endVersion").get("querySet").asInt()).isEqualTo(1);
     assertThat(first.get("modifications").get(0).get("value").asInt()).isZero();
-    c.send(add(1, 2, 1, "who:ami"));
+    c.frame(add(1, 2, 1, "who:ami"));
     JsonNode second = c.lastTransition();
     assertThat(second.get("startVersion")).isEqualTo(first.get("endVersion"));
     assertThat(ts(second.get("endVersion"))).isGreaterThan(ts(first.get("endVersion")));
@@ -175,9 +175,9 @@ class SyncSessionTest {
   @Test
   void aMutationIsFollowedByATransitionCarryingItsEffects() {
     Client c = new Client();
-    c.send("{\"type\":\"Connect\",\"sessionId\":\"s1\",\"connectionCount\":0}");
-    c.send(add(0, 1, 0, "counter:get"));
-    c.send("{\"type\":\"Mutation\",\"requestId\":0,\"udfPath\":\"counter:increment\",\"args\":[{}]}");
+    c.frame("{\"type\":\"Connect\",\"sessionId\":\"s1\",\"connectionCount\":0}");
+    c.frame(add(0, 1, 0, "counter:get"));
+    c.frame("{\"type\":\"Mutation\",\"requestId\":0,\"udfPath\":\"counter:increment\",\"args\":[{}]}");
     JsonNode response = c.ofType("MutationResponse").get(0);
     assertThat(response.get("success").asBoolean()).isTrue();
     assertThat(response.get("result").asInt()).isEqualTo(1);
@@ -193,10 +193,10 @@ class SyncSessionTest {
   @Test
   void aMutationWithoutVisibleEffectsStillGetsATransition() {
     Client c = new Client();
-    c.send("{\"type\":\"Connect\",\"sessionId\":\"s1\",\"connectionCount\":0}");
-    c.send(add(0, 1, 0, "who:ami"));
+    c.frame("{\"type\":\"Connect\",\"sessionId\":\"s1\",\"connectionCount\":0}");
+    c.frame(add(0, 1, 0, "who:ami"));
     int before = c.ofType("Transition").size();
-    c.send("{\"type\":\"Mutation\",\"requestId\":0,\"udfPath\":\"counter:increment\",\"args\":[{}]}");
+    c.frame("{\"type\":\"Mutation\",\"requestId\":0,\"udfPath\":\"counter:increment\",\"args\":[{}]}");
     assertThat(c.ofType("Transition")).hasSize(before + 1);
     assertThat(c.lastTransition().get("modifications")).isEmpty();
   }
@@ -204,13 +204,13 @@ class SyncSessionTest {
   @Test
   void aMutationSentAgainAfterAReconnectIsNotAppliedTwice() {
     Client first = new Client();
-    first.send("{\"type\":\"Connect\",\"sessionId\":\"same\",\"connectionCount\":0}");
-    first.send("{\"type\":\"Mutation\",\"requestId\":7,\"udfPath\":\"counter:increment\",\"args\":[{\"by\":5}]}");
+    first.frame("{\"type\":\"Connect\",\"sessionId\":\"same\",\"connectionCount\":0}");
+    first.frame("{\"type\":\"Mutation\",\"requestId\":7,\"udfPath\":\"counter:increment\",\"args\":[{\"by\":5}]}");
     first.session.onClosed();
     Client second = new Client();
-    second.send("{\"type\":\"Connect\",\"sessionId\":\"same\",\"connectionCount\":1}");
-    second.send(add(0, 1, 0, "counter:get"));
-    second.send("{\"type\":\"Mutation\",\"requestId\":7,\"udfPath\":\"counter:increment\",\"args\":[{\"by\":5}]}");
+    second.frame("{\"type\":\"Connect\",\"sessionId\":\"same\",\"connectionCount\":1}");
+    second.frame(add(0, 1, 0, "counter:get"));
+    second.frame("{\"type\":\"Mutation\",\"requestId\":7,\"udfPath\":\"counter:increment\",\"args\":[{\"by\":5}]}");
     assertThat(increments).hasValue(1);
     assertThat(second.ofType("MutationResponse").get(0).get("result").asInt()).isEqualTo(5);
     assertThat(ts(second.lastTransition().get("endVersion"))).isGreaterThanOrEqualTo(
@@ -220,17 +220,17 @@ class SyncSessionTest {
   @Test
   void authenticationChangesTheIdentityAndRerunsQueries() {
     Client c = new Client();
-    c.send(add(0, 1, 0, "who:ami"));
-    c.send("{\"type\":\"Authenticate\",\"tokenType\":\"User\",\"value\":\"good:ann\",\"baseVersion\":0}");
+    c.frame(add(0, 1, 0, "who:ami"));
+    c.frame("{\"type\":\"Authenticate\",\"tokenType\":\"User\",\"value\":\"good:ann\",\"baseVersion\":0}");
     JsonNode t = c.lastTransition();
     assertThat(t.get("endVersion").get("identity").asInt()).isEqualTo(1);
     assertThat(t.get("modifications").get(0).get("value").asText()).isEqualTo("ann");
     assertThat(presence).containsExactly("+ann");
     // a fresh token for the same user moves only the version
-    c.send("{\"type\":\"Authenticate\",\"tokenType\":\"User\",\"value\":\"good:ann\",\"baseVersion\":1}");
+    c.frame("{\"type\":\"Authenticate\",\"tokenType\":\"User\",\"value\":\"good:ann\",\"baseVersion\":1}");
     assertThat(c.lastTransition().get("endVersion").get("identity").asInt()).isEqualTo(2);
     assertThat(c.lastTransition().get("modifications")).isEmpty();
-    c.send("{\"type\":\"Authenticate\",\"tokenType\":\"User\",\"value\":\"good:bob\",\"baseVersion\":2}");
+    c.frame("{\"type\":\"Authenticate\",\"tokenType\":\"User\",\"value\":\"good:bob\",\"baseVersion\":2}");
     assertThat(c.lastTransition().get("modifications").get(0).get("value").asText()).isEqualTo("bob");
     assertThat(presence).containsExactly("+ann", "-ann", "+bob");
     c.session.onClosed();
@@ -240,7 +240,7 @@ class SyncSessionTest {
   @Test
   void aBadTokenGetsAnAuthErrorAndTheConnectionCloses() {
     Client c = new Client();
-    c.send("{\"type\":\"Authenticate\",\"tokenType\":\"User\",\"value\":\"forged\",\"baseVersion\":0}");
+    c.frame("{\"type\":\"Authenticate\",\"tokenType\":\"User\",\"value\":\"forged\",\"baseVersion\":0}");
     JsonNode error = c.ofType("AuthError").get(0);
     assertThat(error.get("error").asText()).contains("invalid");
     assertThat(error.get("baseVersion").asInt()).isZero();
@@ -250,22 +250,22 @@ class SyncSessionTest {
   @Test
   void protocolViolationsAreFatal() {
     Client c = new Client();
-    c.send(add(3, 4, 0, "counter:get"));
+    c.frame(add(3, 4, 0, "counter:get"));
     assertThat(c.ofType("FatalError").get(0).get("error").asText()).contains("query set version");
     assertThat(c.closeCode).isEqualTo(1008);
     Client d = new Client();
-    d.send("{\"type\":\"Bogus\"}");
+    d.frame("{\"type\":\"Bogus\"}");
     assertThat(d.ofType("FatalError")).hasSize(1);
   }
 
   @Test
   void unknownFunctionsFailAndRemovedQueriesAreReported() {
     Client c = new Client();
-    c.send(add(0, 1, 0, "nope:missing"));
+    c.frame(add(0, 1, 0, "nope:missing"));
     JsonNode failed = c.lastTransition().get("modifications").get(0);
     assertThat(failed.get("type").asText()).isEqualTo("QueryFailed");
     assertThat(failed.get("errorMessage").asText()).contains("nope:missing");
-    c.send("{\"type\":\"ModifyQuerySet\",\"baseVersion\":1,\"newVersion\":2,\"modifications\":"
+    c.frame("{\"type\":\"ModifyQuerySet\",\"baseVersion\":1,\"newVersion\":2,\"modifications\":"
         + "[{\"type\":\"Remove\",\"queryId\":0}]}");
     assertThat(c.lastTransition().get("modifications").get(0).get("type").asText()).isEqualTo("QueryRemoved");
   }
