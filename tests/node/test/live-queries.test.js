@@ -1,0 +1,220 @@
+'use strict';
+
+// Live queries over the Convex sync WebSocket with the real `convex` client (ConvexClient): the
+// initial value, then a new one whenever the result changes, by mutation, by another client
+// connecting or leaving, or by expiry.
+
+const { describe, test, after } = require('node:test');
+const assert = require('node:assert/strict');
+const net = require('node:net');
+const { ConvexClient, ConvexHttpClient } = require('convex/browser');
+const { anyApi: api } = require('convex/server');
+const { useServer, startServer, defaultConfig } = require('../lib/server');
+const { connectClient, subscribed } = require('../lib/clients');
+const { once, eventually } = require('../lib/wait');
+
+const config = defaultConfig();
+config.apps[0].typing_ttl_seconds = 2;
+const ctx = useServer({ config });
+const clients = [];
+
+after(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+});
+
+async function token(user, server = ctx.server) {
+  const response = await fetch(`${server.httpUrl}/dev/token?user=${user}`);
+  return (await response.json()).token;
+}
+
+function client(user, server = ctx.server) {
+  const c = new ConvexClient(server.httpUrl, { logger: false });
+  if (user) {
+    c.setAuth(() => token(user, server));
+  }
+  clients.push(c);
+  return c;
+}
+
+function backend(server = ctx.server) {
+  const c = new ConvexHttpClient(server.httpUrl, { logger: false });
+  c.setAdminAuth('app-secret');
+  return c;
+}
+
+/** Subscribes and collects every value; `next(predicate)` waits for a matching one. */
+function watch(convex, query, args) {
+  const values = [];
+  const errors = [];
+  const waiters = [];
+  const check = () => {
+    for (const w of [...waiters]) {
+      const hit = values.find(w.predicate);
+      if (hit !== undefined) {
+        waiters.splice(waiters.indexOf(w), 1);
+        clearTimeout(w.timer);
+        w.resolve(hit);
+      }
+    }
+  };
+  const unsubscribe = convex.onUpdate(query, args, (v) => {
+    values.push(v);
+    check();
+  }, (e) => {
+    errors.push(e);
+    values.push({ error: e.message, data: e.data });
+    check();
+  });
+  return {
+    values,
+    errors,
+    unsubscribe,
+    next(predicate, timeoutMs = 8000) {
+      return new Promise((resolve, reject) => {
+        const w = { predicate, resolve };
+        w.timer = setTimeout(() => reject(new Error(
+          `no matching value within ${timeoutMs} ms; saw ${JSON.stringify(values)}`)), timeoutMs);
+        waiters.push(w);
+        check();
+      });
+    },
+  };
+}
+
+const ids = (list) => list.map((x) => x.userId);
+
+describe('ConvexClient.onUpdate', () => {
+  test('typing appears live for the other user and disappears after the expiry', async () => {
+    const ann = client('ann');
+    const ben = client('ben');
+    const seen = watch(ann, api.typing.getTypingInChatroom, { chatroomId: 'r-typing' });
+    await seen.next((v) => Array.isArray(v) && v.length === 0);
+    await ben.mutation(api.typing.startTyping, { chatroomId: 'r-typing' });
+    await seen.next((v) => Array.isArray(v) && ids(v).join() === 'ben');
+    const started = Date.now();
+    await seen.next((v) => Array.isArray(v) && v.length === 0 && Date.now() - started > 500);
+    const gone = Date.now() - started;
+    assert.ok(gone >= 1500 && gone < 4000, `gone after ${gone} ms (TTL 2 s)`);
+    // the typist does not see itself
+    const own = watch(ben, api.typing.getTypingInChatroom, { chatroomId: 'r-typing' });
+    await ben.mutation(api.typing.startTyping, { chatroomId: 'r-typing' });
+    assert.deepEqual(await own.next(Array.isArray), []);
+  });
+
+  test('an admin push raises the unread count live', async () => {
+    const cy = client('cy');
+    const unread = watch(cy, api.notifications.getUnreadCount, {});
+    await unread.next((v) => v === 0);
+    await backend().mutation(api.notifications.pushNotification, { userId: 'cy', type: 't', title: 'one' });
+    await unread.next((v) => v === 1);
+    await backend().mutation(api.notifications.pushNotification, { userId: 'cy', type: 't', title: 'two' });
+    await unread.next((v) => v === 2);
+    // read-your-writes: when mutation() resolves, the query already shows it
+    await cy.mutation(api.notifications.markAllAsRead, {});
+    assert.equal(unread.values[unread.values.length - 1], 0);
+  });
+
+  test('room members update as users come and go', async () => {
+    const dee = client('dee');
+    const eve = client('eve');
+    const list = watch(dee, api.rooms.list, { roomId: 'r-live' });
+    await list.next((v) => Array.isArray(v) && v.length === 0);
+    await eve.mutation(api.rooms.heartbeat, { roomId: 'r-live', data: { status: 'active' } });
+    const withEve = await list.next((v) => Array.isArray(v) && v.length === 1);
+    assert.deepEqual(withEve.map((m) => [m.userId, m.online, m.data.status]), [['eve', true, 'active']]);
+    await eve.mutation(api.rooms.leave, { roomId: 'r-live' });
+    await list.next((v) => Array.isArray(v) && v.length === 1 && v[0].online === false);
+  });
+
+  test('online friends follow a second client connecting and closing', async () => {
+    await backend().mutation(api.friends.set, { userId: 'fay', friendIds: ['gil'] });
+    const fay = client('fay');
+    const online = watch(fay, api.presence.getOnlineFriends, {});
+    await online.next((v) => Array.isArray(v) && v.length === 0);
+    const gil = client('gil');
+    // the sync WebSocket itself is gil's presence session: no heartbeat needed
+    gil.onUpdate(api.presence.getMyPresence, {}, () => {});
+    await online.next((v) => Array.isArray(v) && ids(v).join() === 'gil');
+    await gil.close();
+    await online.next((v) => Array.isArray(v) && v.length === 0);
+  });
+
+  test('mutation failures reach the caller and query errors the error callback', async () => {
+    const hal = client('hal');
+    await assert.rejects(hal.mutation(api.typing.startTyping, { chatroomId: 7 }),
+      /ArgumentValidationError/);
+    await assert.rejects(hal.mutation(api.friends.add, { userId: 'hal', friendId: 'x' }),
+      /Forbidden/);
+    const denied = watch(hal, api.friends.list, { userId: 'hal' });
+    const failure = await denied.next((v) => v && v.error);
+    assert.match(failure.error, /Forbidden/);
+    assert.equal(failure.data.code, 'FORBIDDEN');
+  });
+
+  test('a bad token is an auth failure and switching users re-runs queries', async () => {
+    const bad = new ConvexClient(ctx.server.httpUrl, { logger: false });
+    clients.push(bad);
+    const authStates = [];
+    bad.setAuth(async () => 'not-a-jwt', (isAuthenticated) => authStates.push(isAuthenticated));
+    await eventually(() => authStates.includes(false), 8000, 'the client to give up on the token');
+
+    const swap = new ConvexClient(ctx.server.httpUrl, { logger: false });
+    clients.push(swap);
+    swap.setAuth(() => token('ida'));
+    const me = watch(swap, api.presence.getMyPresence, {});
+    await me.next((v) => v && v.userId === 'ida');
+    swap.setAuth(() => token('jon'));
+    await me.next((v) => v && v.userId === 'jon');
+  });
+
+  test('a Pusher client and a Convex client see the same typing change', async () => {
+    const pusher = await connectClient(ctx.server, { user: { id: 'kim' } });
+    const room = await subscribed(pusher, 'presence-room-r-both');
+    const kim = client('kim');
+    const lee = client('lee');
+    const live = watch(kim, api.typing.getTypingInChatroom, { chatroomId: 'r-both' });
+    await live.next((v) => Array.isArray(v) && v.length === 0);
+    const onChannel = once(room, 'typing');
+    await lee.mutation(api.typing.startTyping, { chatroomId: 'r-both' });
+    assert.deepEqual(await onChannel, { userId: 'lee', typing: true });
+    await live.next((v) => Array.isArray(v) && ids(v).join() === 'lee');
+  });
+});
+
+describe('restarting the server', () => {
+  test('the client reconnects, its subscriptions resume, and no mutation is applied twice', async () => {
+    const port = await freePort();
+    const dataDir = require('node:fs').mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'beacon-restart-'));
+    const env = { BEACON_PORT: String(port), BEACON_DATA_DIR: dataDir };
+    let server = await startServer({ env });
+    try {
+      const mo = client('mo', server);
+      const unread = watch(mo, api.notifications.getUnreadCount, {});
+      await unread.next((v) => v === 0);
+      await mo.mutation(api.notifications.pushNotification, { userId: 'mo', type: 't', title: 'before' });
+      await unread.next((v) => v === 1);
+      await server.stop();
+      // a mutation sent while the server is away waits, is resent on reconnect, and applies once
+      const pending = mo.mutation(api.notifications.pushNotification, { userId: 'mo', type: 't', title: 'during' });
+      server = await startServer({ env });
+      await pending;
+      await unread.next((v) => v === 2, 20000);
+      const page = await backend(server).query(api.notifications.subscribeToNotifications,
+        { userId: 'mo', limit: 10 });
+      assert.deepEqual(page.page.map((n) => n.title), ['during', 'before']);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
