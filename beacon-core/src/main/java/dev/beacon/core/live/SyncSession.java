@@ -37,7 +37,8 @@ import java.util.Optional;
 public final class SyncSession implements Attached {
 
   static final long PING_AFTER_MILLIS = 15_000;
-  static final long DEAD_AFTER_MILLIS = 70_000;
+  /** Pings go out every 15 s and clients answer them: two missed answers mean the socket is dead. */
+  static final long DEAD_AFTER_MILLIS = 40_000;
 
   private final SyncService service;
   private final Lane lane;
