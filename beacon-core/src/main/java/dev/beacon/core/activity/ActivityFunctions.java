@@ -1,7 +1,6 @@
 package dev.beacon.core.activity;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.beacon.core.functions.Access;
@@ -9,6 +8,7 @@ import dev.beacon.core.functions.Call;
 import dev.beacon.core.functions.Changes;
 import dev.beacon.core.functions.DependencyKey;
 import dev.beacon.core.functions.FunctionDefinition;
+import dev.beacon.core.functions.PageRequest;
 import dev.beacon.core.functions.Validator;
 import dev.beacon.core.social.FriendGraph;
 import dev.beacon.core.social.LiveEvents;
@@ -110,18 +110,10 @@ public final class ActivityFunctions {
   private JsonNode feed(Call call) {
     List<String> users = subjects(call);
     users.forEach(u -> call.read("activity", u));
-    int limit = (int) Math.max(1, Math.min(MAX_PAGE, call.args().optNumber("limit").orElse(20.0)));
-    Optional<String> cursor = call.args().optString("cursor").filter(c -> !c.isEmpty());
-    List<Activity> page = users.isEmpty() ? List.of()
-        : store.feed(call.appId(), users, since(call), cursor, limit + 1);
-    boolean more = page.size() > limit;
-    List<Activity> shown = more ? page.subList(0, limit) : page;
-    ObjectNode out = NODES.objectNode();
-    ArrayNode items = out.putArray("page");
-    shown.forEach(a -> items.add(a.toJson()));
-    out.put("isDone", !more);
-    out.put("continueCursor", shown.isEmpty() ? cursor.orElse("") : shown.get(shown.size() - 1).id());
-    return out;
+    PageRequest page = PageRequest.of(call.args(), 20, MAX_PAGE);
+    List<Activity> fetched = users.isEmpty() ? List.of()
+        : store.feed(call.appId(), users, since(call), page.cursor(), page.fetch());
+    return page.result(fetched, Activity::id, Activity::toJson);
   }
 
   private JsonNode hasNew(Call call) {

@@ -1,15 +1,14 @@
 package dev.beacon.core.notifications;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.beacon.core.functions.Access;
 import dev.beacon.core.functions.Call;
 import dev.beacon.core.functions.Changes;
 import dev.beacon.core.functions.DependencyKey;
 import dev.beacon.core.functions.FunctionDefinition;
 import dev.beacon.core.functions.FunctionException;
+import dev.beacon.core.functions.PageRequest;
 import dev.beacon.core.functions.Validator;
 import dev.beacon.core.social.LiveEvents;
 import dev.beacon.core.store.Ids;
@@ -108,18 +107,10 @@ public final class NotificationFunctions {
   private JsonNode list(Call call) {
     String user = call.actingUser();
     call.read("notifications", user);
-    int limit = (int) Math.max(1, Math.min(MAX_PAGE, call.args().optNumber("limit").orElse(20.0)));
-    Optional<String> cursor = call.args().optString("cursor").filter(c -> !c.isEmpty());
+    PageRequest page = PageRequest.of(call.args(), 20, MAX_PAGE);
     boolean unreadOnly = call.args().bool("unreadOnly", false);
-    List<Notification> page = store.latest(call.appId(), user, limit + 1, cursor, unreadOnly);
-    boolean more = page.size() > limit;
-    List<Notification> shown = more ? page.subList(0, limit) : page;
-    ObjectNode out = NODES.objectNode();
-    ArrayNode items = out.putArray("page");
-    shown.forEach(n -> items.add(n.toJson()));
-    out.put("isDone", !more);
-    out.put("continueCursor", shown.isEmpty() ? cursor.orElse("") : shown.get(shown.size() - 1).id());
-    return out;
+    return page.result(store.latest(call.appId(), user, page.fetch(), page.cursor(), unreadOnly),
+        Notification::id, Notification::toJson);
   }
 
   private JsonNode unreadCount(Call call) {

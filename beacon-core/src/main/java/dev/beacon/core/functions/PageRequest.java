@@ -1,0 +1,39 @@
+package dev.beacon.core.functions;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * A paginated read: the {@code limit} and {@code cursor} arguments, and the result in the shape of
+ * Convex's {@code paginate()}: {@code {page, isDone, continueCursor}}. Stores return one item more
+ * than the limit so that the last page is known as such.
+ */
+public record PageRequest(int limit, Optional<String> cursor) {
+
+  public static PageRequest of(Args args, int defaultLimit, int maxLimit) {
+    int limit = (int) Math.max(1, Math.min(maxLimit, args.optNumber("limit").orElse((double) defaultLimit)));
+    return new PageRequest(limit, args.optString("cursor").filter(c -> !c.isEmpty()));
+  }
+
+  /** How many items to ask the store for. */
+  public int fetch() {
+    return limit + 1;
+  }
+
+  /** The page of {@code fetched} (newest first), with the cursor to continue after it. */
+  public <T> ObjectNode result(List<T> fetched, Function<T, String> id, Function<T, JsonNode> json) {
+    boolean more = fetched.size() > limit;
+    List<T> shown = more ? fetched.subList(0, limit) : fetched;
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    ArrayNode items = out.putArray("page");
+    shown.forEach(item -> items.add(json.apply(item)));
+    out.put("isDone", !more);
+    out.put("continueCursor", shown.isEmpty() ? cursor.orElse("") : id.apply(shown.get(shown.size() - 1)));
+    return out;
+  }
+}
