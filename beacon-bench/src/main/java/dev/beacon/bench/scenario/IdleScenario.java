@@ -11,7 +11,8 @@ import java.util.OptionalLong;
 /**
  * N connections, each alone in its own presence channel, then silence: what a connection costs
  * the server in live heap (after a forced GC) and resident memory, and the CPU it burns doing
- * nothing. The costs are differences from before the connections opened, divided by N.
+ * nothing. The costs are differences from before the connections opened, divided by N. With
+ * {@code --processes=P} the connections are spread over P client processes.
  */
 final class IdleScenario implements Scenario {
 
@@ -26,9 +27,8 @@ final class IdleScenario implements Scenario {
     OptionalLong rss0 = ctx.rssBytes();
     ctx.sampler().phase("connect");
     long t0 = System.nanoTime();
-    try (Population p = ctx.population(s -> s.subscribePresence(ctx.app(),
-        "presence-idle-" + s.index(), s.index(), "{}"), new SocketListener() {})) {
-      p.open(0, n, 0);
+    try (Crowd p = new Crowd(ctx, "idle", n, new SocketListener() {})) {
+      p.open(0);
       if (!p.awaitSubscribed(n, 300_000)) {
         throw new IllegalStateException("idle: connections did not all subscribe: " + p.status());
       }
