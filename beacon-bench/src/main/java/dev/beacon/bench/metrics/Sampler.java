@@ -21,12 +21,12 @@ public final class Sampler implements AutoCloseable {
   private final LatencyRecorder latency;
   private final LongAdder delivered;
   private final ProcessProbe server;
+  private final ProcessProbe self = new ProcessProbe(ProcessHandle.current().pid());
   private final List<Sample> samples = new ArrayList<>();
   private final ScheduledExecutorService timer;
   private final long start = System.nanoTime();
   private volatile String phase = "start";
   private long lastDelivered;
-  private volatile double lastCpu;
   private final org.HdrHistogram.Histogram pending = LatencyRecorder.emptyHistogram();
 
   public Sampler(LatencyRecorder latency, LongAdder delivered, ProcessProbe server) {
@@ -41,16 +41,12 @@ public final class Sampler implements AutoCloseable {
     if (server != null) {
       server.read();
     }
+    self.read();
     timer.scheduleAtFixedRate(this::sample, 1, 1, TimeUnit.SECONDS);
   }
 
   public void phase(String name) {
     phase = name;
-  }
-
-  /** The server's CPU in the last sampled second, percent of one core. */
-  public double lastCpu() {
-    return lastCpu;
   }
 
   private synchronized void sample() {
@@ -66,11 +62,10 @@ public final class Sampler implements AutoCloseable {
       ProcessProbe.Reading r = server.read();
       cpu = r.cpuPercent();
       rss = r.rssBytes() / (1024.0 * 1024.0);
-      lastCpu = cpu;
     }
     if (samples.size() < MAX_SAMPLES) {
       samples.add(new Sample((System.nanoTime() - start) / 1e9, phase, delta, p.p50(), p.p99(),
-          p.p999(), p.max(), cpu, rss));
+          p.p999(), p.max(), cpu, rss, self.read().cpuPercent()));
     }
   }
 

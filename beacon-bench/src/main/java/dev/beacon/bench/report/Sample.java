@@ -9,6 +9,7 @@ package dev.beacon.bench.report;
  * @param p50 latency percentiles of that second, ms (0 when nothing was delivered)
  * @param cpuPercent the server's CPU in percent of one core (-1 when unknown)
  * @param rssMb the server's resident memory in MiB (-1 when unknown)
+ * @param clientCpuPercent the load generator's own CPU (this process), percent of one core
  */
 public record Sample(double seconds, String phase, long deliveries, double p50, double p99,
-    double p999, double max, double cpuPercent, double rssMb) {}
+    double p999, double max, double cpuPercent, double rssMb, double clientCpuPercent) {}

@@ -23,9 +23,8 @@ import java.util.concurrent.locks.LockSupport;
 final class FanoutScenario implements Scenario {
 
   static final String CHANNEL = "private-bench-fanout";
-  /** Publications kept in flight at saturation. */
-  private static final int WINDOW = 16;
-  private static final int HTTP_CONNECTIONS = 4;
+  /** The most keep-alive connections an HTTP publisher opens. */
+  private static final int MAX_HTTP_CONNECTIONS = 32;
 
   @Override
   public List<Metric> run(RunContext ctx) throws Exception {
@@ -61,7 +60,8 @@ final class FanoutScenario implements Scenario {
   private Publisher publisher(RunContext ctx, String kind, int size) throws Exception {
     boolean beacon = ctx.protocol() == WireProtocol.PUSHER;
     if (kind.equals("http")) {
-      HttpPublisher http = HttpPublisher.open(ctx.loops(), ctx.server().endpoint(), HTTP_CONNECTIONS);
+      HttpPublisher http = HttpPublisher.open(ctx.loops(), ctx.server().endpoint(),
+          Math.min(MAX_HTTP_CONNECTIONS, ctx.config().window()));
       return beacon ? Publisher.beaconHttp(http, ctx.app(), CHANNEL, size)
           : Publisher.baselineHttp(http, CHANNEL, size);
     }
@@ -91,20 +91,25 @@ final class FanoutScenario implements Scenario {
       pubRate = c.rate();
     } else {
       ctx.sampler().phase("warm-up " + label);
-      saturate(ctx, publisher, n, c.warmup().toNanos());
+      saturate(ctx, publisher, n, c.window(), c.warmup().toNanos());
       ctx.sampler().phase("saturation " + label);
       ctx.sampler().flush();
       ctx.latency().reset();
       long before = ctx.delivered().sum();
       long t0 = System.nanoTime();
-      saturate(ctx, publisher, n, c.duration().toNanos());
+      saturate(ctx, publisher, n, c.window(), c.duration().toNanos());
       double seconds = (System.nanoTime() - t0) / 1e9;
       double perSecond = (ctx.delivered().sum() - before) / seconds;
       ctx.sampler().flush();
       Percentiles sat = Percentiles.of(ctx.latency().total());
       out.add(Metric.rate(label + " deliveries/s", perSecond, "/s"));
       out.add(Metric.cost(label + " p99 at saturation", sat.p99(), "ms"));
-      out.add(Metric.cost(label + " server CPU at saturation", ctx.sampler().lastCpu(), "%"));
+      double cpu = IdleScenario.averageCpu(ctx.sampler().samples(), "saturation " + label);
+      if (cpu >= 0) {
+        out.add(Metric.cost(label + " server CPU at saturation", cpu, "%"));
+      }
+      out.add(Metric.cost(label + " load generator CPU at saturation",
+          IdleScenario.averageClientCpu(ctx.sampler().samples(), "saturation " + label), "%"));
       pubRate = perSecond / n * c.fraction();
       drain(ctx, n);
     }
@@ -128,8 +133,8 @@ final class FanoutScenario implements Scenario {
     return out;
   }
 
-  /** Publishes as fast as deliveries keep up, keeping {@link #WINDOW} publications in flight. */
-  private static void saturate(RunContext ctx, Publisher publisher, int n, long nanos) {
+  /** Publishes as fast as deliveries keep up, keeping {@code window} publications in flight. */
+  private static void saturate(RunContext ctx, Publisher publisher, int n, int window, long nanos) {
     long end = System.nanoTime() + nanos;
     long baseDelivered = ctx.delivered().sum();
     long baseLost = publisher.lost();
@@ -137,7 +142,7 @@ final class FanoutScenario implements Scenario {
     long stalledSince = 0;
     while (System.nanoTime() < end) {
       long done = (ctx.delivered().sum() - baseDelivered) / n + (publisher.lost() - baseLost);
-      if (published - done < WINDOW && publisher.publish(System.nanoTime())) {
+      if (published - done < window && publisher.publish(System.nanoTime())) {
         published++;
         stalledSince = 0;
         continue;
@@ -149,7 +154,7 @@ final class FanoutScenario implements Scenario {
         published = done; // deliveries were lost (a closed socket): stop waiting for them
         stalledSince = 0;
       }
-      LockSupport.parkNanos(20_000);
+      LockSupport.parkNanos(100_000);
     }
   }
 

@@ -62,13 +62,24 @@ final class IdleScenario implements Scenario {
     return out;
   }
 
-  /** The mean CPU of the samples taken in {@code phase}, or -1 if none knew it. */
+  /** The server's mean CPU over the samples taken in {@code phase}, or -1 if none knew it. */
   static double averageCpu(List<Sample> samples, String phase) {
+    return average(samples, phase, Sample::cpuPercent);
+  }
+
+  /** The load generator's mean CPU over the samples taken in {@code phase}. */
+  static double averageClientCpu(List<Sample> samples, String phase) {
+    return average(samples, phase, Sample::clientCpuPercent);
+  }
+
+  private static double average(List<Sample> samples, String phase,
+      java.util.function.ToDoubleFunction<Sample> value) {
     double sum = 0;
     int count = 0;
     for (Sample s : samples) {
-      if (s.phase().equals(phase) && s.cpuPercent() >= 0) {
-        sum += s.cpuPercent();
+      double v = value.applyAsDouble(s);
+      if (s.phase().equals(phase) && v >= 0) {
+        sum += v;
         count++;
       }
     }

@@ -31,6 +31,7 @@ public final class EventLoopVerticle extends VerticleBase {
   private final PusherChannels pusher;
   private final Consumer<Router> routes;
   private final BooleanSupplier draining;
+  private final SharedFrame sharedFrame = new SharedFrame();
   private HttpServer server;
 
   public EventLoopVerticle(int port, BeaconConfig config, Lane lane, BoundExecutor executor,
@@ -96,7 +97,7 @@ public final class EventLoopVerticle extends VerticleBase {
         PusherWebSocket.refuse(ws, r.refusal(), version);
       } else {
         PusherWebSocket.open(ws, lane, pusher, (PusherChannels.Admission.Admitted) admission,
-            config.maxBufferedBytes());
+            config.maxBufferedBytes(), sharedFrame);
       }
     });
   }
