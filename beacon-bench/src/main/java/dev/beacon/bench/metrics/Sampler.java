@@ -22,6 +22,7 @@ public final class Sampler implements AutoCloseable {
   private final LongAdder delivered;
   private final ProcessProbe server;
   private final ProcessProbe self = new ProcessProbe(ProcessHandle.current().pid());
+  private final MachineProbe machine = new MachineProbe();
   private final List<Sample> samples = new ArrayList<>();
   private final ScheduledExecutorService timer;
   private final long start = System.nanoTime();
@@ -42,6 +43,7 @@ public final class Sampler implements AutoCloseable {
       server.read();
     }
     self.read();
+    machine.read();
     timer.scheduleAtFixedRate(this::sample, 1, 1, TimeUnit.SECONDS);
   }
 
@@ -65,7 +67,7 @@ public final class Sampler implements AutoCloseable {
     }
     if (samples.size() < MAX_SAMPLES) {
       samples.add(new Sample((System.nanoTime() - start) / 1e9, phase, delta, p.p50(), p.p99(),
-          p.p999(), p.max(), cpu, rss, self.read().cpuPercent()));
+          p.p999(), p.max(), cpu, rss, self.read().cpuPercent(), machine.read()));
     }
   }
 

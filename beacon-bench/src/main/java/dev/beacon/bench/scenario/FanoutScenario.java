@@ -110,6 +110,10 @@ final class FanoutScenario implements Scenario {
       }
       out.add(Metric.cost(label + " load generator CPU at saturation",
           IdleScenario.averageClientCpu(ctx.sampler().samples(), "saturation " + label), "%"));
+      if (cpu >= 0) {
+        out.add(Metric.cost(label + " other processes' CPU at saturation", Math.max(0,
+            IdleScenario.averageOtherCpu(ctx.sampler().samples(), "saturation " + label)), "%"));
+      }
       pubRate = perSecond / n * c.fraction();
       drain(ctx, n);
     }

@@ -53,6 +53,8 @@ final class IdleScenario implements Scenario {
       }
       if (cpu >= 0) {
         out.add(Metric.cost("server CPU while idle", cpu, "%"));
+        out.add(Metric.cost("other processes' CPU while idle",
+            Math.max(0, averageOtherCpu(ctx.sampler().samples(), "idle")), "%"));
       }
       if (p.subscribed() < n) {
         throw new IllegalStateException("idle: " + (n - p.subscribed()) + " connections dropped while idle ("
@@ -72,7 +74,13 @@ final class IdleScenario implements Scenario {
     return average(samples, phase, Sample::clientCpuPercent);
   }
 
-  private static double average(List<Sample> samples, String phase,
+  /** CPU taken by processes other than the server and the load generator during {@code phase}. */
+  static double averageOtherCpu(List<Sample> samples, String phase) {
+    return average(samples, phase,
+        s -> s.cpuPercent() < 0 ? -1 : s.machineCpuPercent() - s.cpuPercent() - s.clientCpuPercent());
+  }
+
+  static double average(List<Sample> samples, String phase,
       java.util.function.ToDoubleFunction<Sample> value) {
     double sum = 0;
     int count = 0;
