@@ -102,17 +102,23 @@ public final class Payloads {
   static int indexOf(ByteBuf buf, byte[] needle, int from) {
     int end = buf.writerIndex() - needle.length;
     byte first = needle[0];
-    outer:
-    for (int i = from; i <= end; i++) {
-      if (buf.getByte(i) != first) {
-        continue;
+    int i = from;
+    while (i <= end) {
+      i = buf.indexOf(i, end + 1, first);
+      if (i < 0) {
+        return -1;
       }
+      boolean match = true;
       for (int j = 1; j < needle.length; j++) {
         if (buf.getByte(i + j) != needle[j]) {
-          continue outer;
+          match = false;
+          break;
         }
       }
-      return i;
+      if (match) {
+        return i;
+      }
+      i++;
     }
     return -1;
   }
