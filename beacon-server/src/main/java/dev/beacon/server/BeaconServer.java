@@ -47,6 +47,7 @@ public final class BeaconServer implements AutoCloseable {
   private final PusherChannels pusher;
   private final MicrometerMetrics metrics;
   private final AtomicBoolean draining = new AtomicBoolean();
+  private final AtomicInteger openSockets = new AtomicInteger();
   private final AtomicBoolean stopped = new AtomicBoolean();
   private final int port;
 
@@ -105,7 +106,7 @@ public final class BeaconServer implements AutoCloseable {
         vertx.deployVerticle(() -> {
           int i = next.getAndIncrement();
           return new EventLoopVerticle(candidate, config, lanes.get(i), executors.get(i), pusher,
-              routes, draining::get);
+              routes, draining::get, openSockets);
         }, new DeploymentOptions().setInstances(loops)).await(30, TimeUnit.SECONDS);
         bound = candidate;
       } catch (Exception e) {
@@ -191,7 +192,8 @@ public final class BeaconServer implements AutoCloseable {
     draining.set(true);
     pusher.closeAll("Server is shutting down; reconnect");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(config.shutdownGraceSeconds());
-    while (System.nanoTime() < deadline && openConnections() > 0) {
+    // sessions end at once; wait for the sockets themselves, so clients hear the 4200
+    while (System.nanoTime() < deadline && openSockets.get() > 0) {
       try {
         Thread.sleep(20);
       } catch (InterruptedException e) {
@@ -199,7 +201,7 @@ public final class BeaconServer implements AutoCloseable {
         break;
       }
     }
-    int left = openConnections();
+    int left = openSockets.get();
     if (left > 0) {
       LOG.warn("closing with {} connections still open after {}s", left, config.shutdownGraceSeconds());
     }
@@ -213,14 +215,6 @@ public final class BeaconServer implements AutoCloseable {
   @Override
   public void close() {
     stop();
-  }
-
-  private int openConnections() {
-    int total = 0;
-    for (App app : apps.all()) {
-      total += pusher.connectionCount(app.id());
-    }
-    return total;
   }
 
   private static String rootMessage(Throwable e) {

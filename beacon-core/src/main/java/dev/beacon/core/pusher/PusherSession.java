@@ -403,6 +403,9 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
     flush();
     closing = true;
     transport.close(code, reason);
+    // the client may never answer the close (a dead network): leave every channel now, not when
+    // the socket finally goes, so members and quotas do not wait on the closing handshake
+    onClosed();
   }
 
   /** The transport has closed: leave every channel and forget the connection. Idempotent. */

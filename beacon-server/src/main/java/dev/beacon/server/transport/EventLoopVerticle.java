@@ -31,11 +31,13 @@ public final class EventLoopVerticle extends VerticleBase {
   private final PusherChannels pusher;
   private final Consumer<Router> routes;
   private final BooleanSupplier draining;
+  private final java.util.concurrent.atomic.AtomicInteger openSockets;
   private final SharedFrame sharedFrame = new SharedFrame();
   private HttpServer server;
 
   public EventLoopVerticle(int port, BeaconConfig config, Lane lane, BoundExecutor executor,
-      PusherChannels pusher, Consumer<Router> routes, BooleanSupplier draining) {
+      PusherChannels pusher, Consumer<Router> routes, BooleanSupplier draining,
+      java.util.concurrent.atomic.AtomicInteger openSockets) {
     this.port = port;
     this.config = config;
     this.lane = lane;
@@ -43,6 +45,7 @@ public final class EventLoopVerticle extends VerticleBase {
     this.pusher = pusher;
     this.routes = routes;
     this.draining = draining;
+    this.openSockets = openSockets;
   }
 
   @Override
@@ -60,7 +63,9 @@ public final class EventLoopVerticle extends VerticleBase {
         .setPerFrameWebSocketCompressionSupported(false)
         .setTcpNoDelay(true)
         .setReuseAddress(true)
-        .setIdleTimeout(0);
+        .setIdleTimeout(0)
+        // how long a close frame waits for the client's answer before the socket is dropped
+        .setWebSocketClosingTimeout(Math.max(1, Math.min(5, config.shutdownGraceSeconds())));
     server = vertx.createHttpServer(options).requestHandler(req -> {
       if (req.path().startsWith("/app/") && req.canUpgradeToWebSocket()) {
         pusherUpgrade(req);
@@ -83,8 +88,10 @@ public final class EventLoopVerticle extends VerticleBase {
     int version = parseOr(protocol, 7);
     req.toWebSocket().onSuccess(ws -> {
       if (draining.getAsBoolean()) {
-        PusherWebSocket.refuse(ws, new PusherChannels.Refusal(PusherError.RECONNECT,
-            "Server is shutting down"), version);
+        // not 4200: a client told to reconnect at once would come straight back to this server
+        // in a tight loop; 4100 makes it back off while the load balancer moves it elsewhere
+        PusherWebSocket.refuse(ws, new PusherChannels.Refusal(PusherError.OVER_CAPACITY,
+            "Server is shutting down; reconnect shortly"), version);
         return;
       }
       if (key == null) {
@@ -97,7 +104,7 @@ public final class EventLoopVerticle extends VerticleBase {
         PusherWebSocket.refuse(ws, r.refusal(), version);
       } else {
         PusherWebSocket.open(ws, lane, pusher, (PusherChannels.Admission.Admitted) admission,
-            config.maxBufferedBytes(), sharedFrame);
+            config.maxBufferedBytes(), openSockets, sharedFrame);
       }
     });
   }

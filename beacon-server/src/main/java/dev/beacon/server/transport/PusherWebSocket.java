@@ -54,8 +54,10 @@ final class PusherWebSocket implements PusherTransport {
 
   /** Opens a Pusher session on an accepted WebSocket. */
   static void open(ServerWebSocket ws, Lane lane, PusherChannels service,
-      PusherChannels.Admission.Admitted admitted, long maxBufferedBytes, SharedFrame shared) {
+      PusherChannels.Admission.Admitted admitted, long maxBufferedBytes,
+      java.util.concurrent.atomic.AtomicInteger openSockets, SharedFrame shared) {
     PusherWebSocket transport = new PusherWebSocket(ws, lane, maxBufferedBytes, shared);
+    openSockets.incrementAndGet();
     PusherSession session = service.open(admitted, lane, transport);
     transport.session = session;
     ws.textMessageHandler(session::onText);
@@ -68,6 +70,7 @@ final class PusherWebSocket implements PusherTransport {
     ws.exceptionHandler(e -> LOG.debug("WebSocket {} failed: {}", session.socketId(), e.toString()));
     ws.closeHandler(v -> {
       transport.closed = true;
+      openSockets.decrementAndGet();
       session.onClosed();
     });
   }
