@@ -73,8 +73,13 @@ public final class Runner {
         target.label(), repeat, config.repeat());
     ServerUnderTest server = null;
     RunContext ctx = null;
+    Thread stopOnExit = null;
     try {
       server = serverFor(target, logs);
+      // a started server must not outlive the tool, even when the tool is interrupted
+      ServerUnderTest started = server;
+      stopOnExit = new Thread(started::close, "stop-" + target.label());
+      Runtime.getRuntime().addShutdownHook(stopOnExit);
       ctx = new RunContext(config, server);
       List<Metric> metrics = Scenario.of(config.scenario()).run(ctx);
       return new TargetRun(target.label(), repeat, metrics, ctx.sampler().samples(), "");
@@ -89,6 +94,13 @@ public final class Runner {
       }
       if (server != null) {
         server.close();
+      }
+      if (stopOnExit != null) {
+        try {
+          Runtime.getRuntime().removeShutdownHook(stopOnExit);
+        } catch (IllegalStateException e) {
+          // already shutting down: the hook stops the server
+        }
       }
     }
   }

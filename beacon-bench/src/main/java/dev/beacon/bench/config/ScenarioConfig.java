@@ -21,8 +21,9 @@ import java.util.Optional;
  * @param publishers fanout: {@code http} (HTTP API trigger) and/or {@code client} (client events)
  * @param fraction fanout: the fraction of saturation at which latency is measured
  * @param inFlight connections between connecting and subscribed at once (all scenarios)
- * @param window fanout: publications in flight at saturation (HTTP: also the number of
- *     keep-alive connections, at most 32)
+ * @param window fanout: deliveries in flight while finding saturation; the publisher keeps
+ *     {@code max(2, window / subscribers)} publications in flight (HTTP: on as many keep-alive
+ *     connections, at most 32), so the server always has queued work but the queue stays short
  * @param beaconAddress an already running Beacon ({@code host:port}) instead of starting one
  * @param baselineAddress an already running baseline server instead of starting one
  */
@@ -83,7 +84,7 @@ public record ScenarioConfig(
                   --app-id=bench --app-key=bench-key --app-secret=bench-secret
         idle:     --connections=1000
         fanout:   --connections=1000 --payloads=64,1024 --publishers=http,client --fraction=0.5
-                  --window=64 (publications in flight while finding saturation)
+                  --window=64000 (deliveries in flight while finding saturation)
                   --rate=0 (0 finds saturation; else publications per second)
         rooms:    --rooms=100 --members=10 --rate=1000
         churn:    --rooms=2 --members=500 --rate=2000
@@ -119,7 +120,7 @@ public record ScenarioConfig(
     b.duration(o.duration("duration", b.duration));
     b.warmup(o.duration("warmup", b.warmup));
     b.inFlight(o.integer("in-flight", b.inFlight, 1, 100_000));
-    b.window(o.integer("window", b.window, 1, 100_000));
+    b.window(o.integer("window", b.window, 1, 100_000_000));
     b.clientThreads(o.integer("client-threads", cores, 1, 64));
     b.processes(o.integer("processes", 1, 1, 64));
     b.sources(o.integer("sources", 0, 0, 250));
@@ -161,7 +162,7 @@ public record ScenarioConfig(
     private Duration duration = Duration.ofSeconds(10);
     private Duration warmup = Duration.ofSeconds(3);
     private int inFlight = 256;
-    private int window = 64;
+    private int window = 64_000;
     private int clientThreads = Runtime.getRuntime().availableProcessors();
     private int processes = 1;
     private int sources;

@@ -67,7 +67,7 @@ public final class Sampler implements AutoCloseable {
     }
     if (samples.size() < MAX_SAMPLES) {
       samples.add(new Sample((System.nanoTime() - start) / 1e9, phase, delta, p.p50(), p.p99(),
-          p.p999(), p.max(), cpu, rss, self.read().cpuPercent(), machine.read()));
+          p.p999(), p.max(), cpu, rss, self.read().cpuPercent(), machine.read(), machine.softirq()));
     }
   }
 

@@ -11,7 +11,8 @@ package dev.beacon.bench.report;
  * @param rssMb the server's resident memory in MiB (-1 when unknown)
  * @param clientCpuPercent the load generator's own CPU (this process), percent of one core
  * @param machineCpuPercent the whole machine's busy CPU, percent of one core (200 = 2 cores)
+ * @param softirqPercent of which software interrupts (the loopback TCP stack, mostly)
  */
 public record Sample(double seconds, String phase, long deliveries, double p50, double p99,
     double p999, double max, double cpuPercent, double rssMb, double clientCpuPercent,
-    double machineCpuPercent) {}
+    double machineCpuPercent, double softirqPercent) {}

@@ -63,7 +63,7 @@ final class ChurnScenario implements Scenario {
     ctx.sampler().phase("connect");
     try (Population members0 = ctx.population(s -> s.subscribePresence(ctx.app(),
             channel(s.index() / members), s.index(), "{}"), listener);
-        Population pool = ctx.population(s -> {}, new SocketListener() {})) {
+        Population pool = ctx.population(s -> {}, new SocketListener() {}).readyWhenEstablished()) {
       members0.open(0, stable, 0);
       if (!members0.awaitSubscribed(stable, 300_000)) {
         throw new IllegalStateException("churn: members did not all subscribe: " + members0.status());
@@ -72,6 +72,9 @@ final class ChurnScenario implements Scenario {
       long deadline = System.currentTimeMillis() + 120_000;
       while (pool.established() < churners && System.currentTimeMillis() < deadline) {
         Thread.sleep(10);
+      }
+      if (pool.established() < churners) {
+        throw new IllegalStateException("churn: churners did not all connect: " + pool.status());
       }
       List<BenchSocket> sockets = new ArrayList<>(pool.sockets());
       sockets.sort(Comparator.comparingInt(BenchSocket::index));
@@ -106,6 +109,7 @@ final class ChurnScenario implements Scenario {
       out.add(Metric.cost("max", all.max(), "ms"));
       out.add(Metric.cost("member_added p99", a.p99(), "ms"));
       out.add(Metric.cost("member_removed p99", r.p99(), "ms"));
+      out.addAll(CpuFigures.of(ctx, "churn"));
       return out;
     }
   }

@@ -61,7 +61,7 @@ final class FanoutScenario implements Scenario {
     boolean beacon = ctx.protocol() == WireProtocol.PUSHER;
     if (kind.equals("http")) {
       HttpPublisher http = HttpPublisher.open(ctx.loops(), ctx.server().endpoint(),
-          Math.min(MAX_HTTP_CONNECTIONS, ctx.config().window()));
+          Math.min(MAX_HTTP_CONNECTIONS, publicationsInFlight(ctx.config())));
       return beacon ? Publisher.beaconHttp(http, ctx.app(), CHANNEL, size)
           : Publisher.baselineHttp(http, CHANNEL, size);
     }
@@ -91,13 +91,13 @@ final class FanoutScenario implements Scenario {
       pubRate = c.rate();
     } else {
       ctx.sampler().phase("warm-up " + label);
-      saturate(ctx, publisher, n, c.window(), c.warmup().toNanos());
+      saturate(ctx, publisher, n, publicationsInFlight(c), c.warmup().toNanos());
       ctx.sampler().phase("saturation " + label);
       ctx.sampler().flush();
       ctx.latency().reset();
       long before = ctx.delivered().sum();
       long t0 = System.nanoTime();
-      saturate(ctx, publisher, n, c.window(), c.duration().toNanos());
+      saturate(ctx, publisher, n, publicationsInFlight(c), c.duration().toNanos());
       double seconds = (System.nanoTime() - t0) / 1e9;
       double perSecond = (ctx.delivered().sum() - before) / seconds;
       ctx.sampler().flush();
@@ -110,6 +110,8 @@ final class FanoutScenario implements Scenario {
       }
       out.add(Metric.cost(label + " load generator CPU at saturation",
           IdleScenario.averageClientCpu(ctx.sampler().samples(), "saturation " + label), "%"));
+      out.add(Metric.cost(label + " softirq (loopback TCP) CPU at saturation",
+          IdleScenario.averageSoftirq(ctx.sampler().samples(), "saturation " + label), "%"));
       if (cpu >= 0) {
         out.add(Metric.cost(label + " other processes' CPU at saturation", Math.max(0,
             IdleScenario.averageOtherCpu(ctx.sampler().samples(), "saturation " + label)), "%"));
@@ -135,6 +137,11 @@ final class FanoutScenario implements Scenario {
     out.add(Metric.cost(label + " p99.9" + at, p.p999(), "ms"));
     out.add(Metric.cost(label + " max" + at, p.max(), "ms"));
     return out;
+  }
+
+  /** Publications kept in flight at saturation: the delivery window spread over the subscribers. */
+  static int publicationsInFlight(ScenarioConfig c) {
+    return Math.max(2, c.window() / c.connections());
   }
 
   /** Publishes as fast as deliveries keep up, keeping {@code window} publications in flight. */
@@ -185,14 +192,16 @@ final class FanoutScenario implements Scenario {
     }
   }
 
-  /** Waits (up to 5 s) for deliveries to stop arriving, so one phase does not spill into the next. */
+  /**
+   * Waits (up to 30 s) until no delivery has arrived for 300 ms, so that one phase's backlog does
+   * not spill into the next.
+   */
   private static void drain(RunContext ctx, int n) throws InterruptedException {
     long last = -1;
-    for (int i = 0; i < 50; i++) {
+    int still = 0;
+    for (int i = 0; i < 300 && still < 3; i++) {
       long now = ctx.delivered().sum();
-      if (now == last) {
-        return;
-      }
+      still = now == last ? still + 1 : 0;
       last = now;
       Thread.sleep(100);
     }

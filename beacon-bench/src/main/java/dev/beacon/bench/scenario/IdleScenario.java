@@ -74,10 +74,18 @@ final class IdleScenario implements Scenario {
     return average(samples, phase, Sample::clientCpuPercent);
   }
 
-  /** CPU taken by processes other than the server and the load generator during {@code phase}. */
+  /**
+   * CPU taken by processes other than the server and the load generator during {@code phase}
+   * (software interrupts left out).
+   */
   static double averageOtherCpu(List<Sample> samples, String phase) {
-    return average(samples, phase,
-        s -> s.cpuPercent() < 0 ? -1 : s.machineCpuPercent() - s.cpuPercent() - s.clientCpuPercent());
+    return average(samples, phase, s -> s.cpuPercent() < 0 ? -1
+        : s.machineCpuPercent() - s.softirqPercent() - s.cpuPercent() - s.clientCpuPercent());
+  }
+
+  /** Software-interrupt CPU (loopback networking) during {@code phase}. */
+  static double averageSoftirq(List<Sample> samples, String phase) {
+    return average(samples, phase, Sample::softirqPercent);
   }
 
   static double average(List<Sample> samples, String phase,

@@ -34,6 +34,7 @@ public final class Population implements AutoCloseable {
   private final AtomicInteger failed = new AtomicInteger();
   private final AtomicReference<String> firstError = new AtomicReference<>();
   private final Semaphore permits;
+  private volatile boolean readyWhenEstablished;
 
   /**
    * @param join what an established Pusher socket does (subscribe); not called for raw sockets,
@@ -48,6 +49,15 @@ public final class Population implements AutoCloseable {
     this.join = join;
     this.events = events;
     this.permits = new Semaphore(inFlight);
+  }
+
+  /**
+   * Counts a socket as done opening once established, for sockets that join nothing at first
+   * (churners subscribe later, many times).
+   */
+  public Population readyWhenEstablished() {
+    readyWhenEstablished = true;
+    return this;
   }
 
   /**
@@ -129,6 +139,9 @@ public final class Population implements AutoCloseable {
     @Override
     public void established(BenchSocket socket) {
       established.incrementAndGet();
+      if (readyWhenEstablished) {
+        permits.release();
+      }
       events.established(socket);
       if (protocol == WireProtocol.PUSHER) {
         join.accept(socket);
@@ -137,7 +150,8 @@ public final class Population implements AutoCloseable {
 
     @Override
     public void subscribed(BenchSocket socket) {
-      if (subscribed.incrementAndGet() > 0) {
+      subscribed.incrementAndGet();
+      if (!readyWhenEstablished) {
         permits.release();
       }
       events.subscribed(socket);

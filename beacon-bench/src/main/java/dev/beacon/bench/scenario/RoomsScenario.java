@@ -62,6 +62,7 @@ final class RoomsScenario implements Scenario {
       out.add(Metric.cost("p99", pc.p99(), "ms"));
       out.add(Metric.cost("p99.9", pc.p999(), "ms"));
       out.add(Metric.cost("max", pc.max(), "ms"));
+      out.addAll(CpuFigures.of(ctx, "typing"));
       return out;
     }
   }
