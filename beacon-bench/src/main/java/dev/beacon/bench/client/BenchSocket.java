@@ -27,6 +27,9 @@ public final class BenchSocket extends SimpleChannelInboundHandler<WebSocketFram
   private static final byte[] SUBSCRIPTION_ERROR = ascii("pusher:subscription_error");
   private static final String SOCKET_ID_FIELD = "socket_id\\\":\\\"";
 
+  private static final java.util.concurrent.atomic.AtomicLong dropped =
+      new java.util.concurrent.atomic.AtomicLong();
+
   private final int index;
   private final WireProtocol protocol;
   private final SocketListener listener;
@@ -78,12 +81,32 @@ public final class BenchSocket extends SimpleChannelInboundHandler<WebSocketFram
     }
   }
 
-  /** Sends a text frame; written and flushed on the socket's event loop. */
-  public void send(String text) {
+  /**
+   * Sends a text frame; written and flushed on the socket's event loop. The socket's outbound
+   * buffer is bounded by Netty's write-buffer high-water mark (64 KiB): a frame sent while it is
+   * over that is dropped and counted rather than queued.
+   *
+   * @return false if the frame was dropped (socket closed, or the server not reading)
+   */
+  public boolean send(String text) {
     Channel c = channel;
-    if (c != null && c.isActive()) {
-      c.writeAndFlush(new TextWebSocketFrame(text), c.voidPromise());
+    if (c == null || !c.isActive() || !c.isWritable()) {
+      dropped.incrementAndGet();
+      return false;
     }
+    c.writeAndFlush(new TextWebSocketFrame(text), c.voidPromise());
+    return true;
+  }
+
+  /** Frames {@link #send} dropped. */
+  public static long dropped() {
+    return dropped.get();
+  }
+
+  /** Whether a frame sent now would be written rather than dropped. */
+  public boolean writable() {
+    Channel c = channel;
+    return c != null && c.isActive() && c.isWritable();
   }
 
   /** Subscribes to a public channel. */
@@ -102,20 +125,20 @@ public final class BenchSocket extends SimpleChannelInboundHandler<WebSocketFram
    * Joins a presence channel as bench user {@code u<user>} with {@code userInfoJson}, signing
    * the channel data as the app's backend would.
    */
-  public void subscribePresence(BenchApp app, String channel, long user, String userInfoJson) {
+  public boolean subscribePresence(BenchApp app, String channel, long user, String userInfoJson) {
     String channelData = "{\"user_id\":\"u" + user + "\",\"user_info\":" + userInfoJson + "}";
     String auth = app.channelAuth(socketId, channel, Optional.of(channelData));
-    send("{\"event\":\"pusher:subscribe\",\"data\":{\"channel\":\"" + channel + "\",\"auth\":\""
+    return send("{\"event\":\"pusher:subscribe\",\"data\":{\"channel\":\"" + channel + "\",\"auth\":\""
         + auth + "\",\"channel_data\":" + dev.beacon.protocol.json.Json.quote(channelData) + "}}");
   }
 
-  public void unsubscribe(String channel) {
-    send("{\"event\":\"pusher:unsubscribe\",\"data\":{\"channel\":\"" + channel + "\"}}");
+  public boolean unsubscribe(String channel) {
+    return send("{\"event\":\"pusher:unsubscribe\",\"data\":{\"channel\":\"" + channel + "\"}}");
   }
 
   /** Sends a client event whose data is the string {@code data} (no characters to escape). */
-  public void clientEvent(String channel, String event, String data) {
-    send("{\"event\":\"" + event + "\",\"channel\":\"" + channel + "\",\"data\":\"" + data + "\"}");
+  public boolean clientEvent(String channel, String event, String data) {
+    return send("{\"event\":\"" + event + "\",\"channel\":\"" + channel + "\",\"data\":\"" + data + "\"}");
   }
 
   /** Closes the connection; idempotent. */

@@ -14,15 +14,21 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * C presence channels of M stable members, and a pool of churning connections that join and
- * leave them at a total rate of joins plus leaves per second. Each join or leave is a {@code
- * member_added} or {@code member_removed} to the M stable members; its latency runs from the
- * churner's subscribe or unsubscribe to each delivery.
+ * C presence channels of M stable members, and a few churning connections per channel (20) that
+ * join and leave them in turn at a total rate of joins plus leaves per second, so a channel holds
+ * about M + 10 members throughout. Each join or leave is a {@code member_added} or {@code
+ * member_removed} to the M stable members; its latency runs from the churner's subscribe or
+ * unsubscribe to each delivery. Every join uses a new user id (a sequence number), so each
+ * member event is matched to its own send time however fast the churners cycle.
  */
 final class ChurnScenario implements Scenario {
 
   /** Churner user ids start here, above any stable member's. */
   static final int CHURNER_BASE = 10_000_000;
+  /** Churning connections per channel. */
+  static final int CHURNERS_PER_CHANNEL = 20;
+  /** Send times kept, by join sequence number modulo this: minutes of joins at any sane rate. */
+  static final int RING = 1 << 20;
 
   @Override
   public List<Metric> run(RunContext ctx) throws Exception {
@@ -30,9 +36,9 @@ final class ChurnScenario implements Scenario {
     int channels = c.rooms();
     int members = c.members();
     int stable = channels * members;
-    // enough churners that each one toggles about once a second
-    int churners = (int) Math.max(channels, Math.min(20_000, Math.ceil(c.rate())));
-    AtomicLongArray sentAt = new AtomicLongArray(churners);
+    int churners = channels * CHURNERS_PER_CHANNEL;
+    AtomicLongArray joinedAt = new AtomicLongArray(RING);
+    AtomicLongArray leftAt = new AtomicLongArray(RING);
     LatencyRecorder added = new LatencyRecorder();
     LatencyRecorder removed = new LatencyRecorder();
     LongAdder addedCount = new LongAdder();
@@ -40,20 +46,21 @@ final class ChurnScenario implements Scenario {
     SocketListener listener = new SocketListener() {
       @Override
       public void memberAdded(BenchSocket socket, long number) {
-        record(number, added, addedCount);
+        record(number, joinedAt, added, addedCount);
       }
 
       @Override
       public void memberRemoved(BenchSocket socket, long number) {
-        record(number, removed, removedCount);
+        record(number, leftAt, removed, removedCount);
       }
 
-      private void record(long number, LatencyRecorder which, LongAdder count) {
-        int k = (int) (number - CHURNER_BASE);
-        if (k < 0 || k >= churners) {
-          return;
+      private void record(long number, AtomicLongArray sentAt, LatencyRecorder which,
+          LongAdder count) {
+        long seq = number - CHURNER_BASE;
+        if (seq < 0) {
+          return; // a stable member
         }
-        long latency = System.nanoTime() - sentAt.get(k);
+        long latency = System.nanoTime() - sentAt.get((int) (seq % RING));
         ctx.delivered().increment();
         count.increment();
         ctx.latency().record(latency);
@@ -78,9 +85,11 @@ final class ChurnScenario implements Scenario {
       }
       List<BenchSocket> sockets = new ArrayList<>(pool.sockets());
       sockets.sort(Comparator.comparingInt(BenchSocket::index));
-      boolean[] in = new boolean[churners];
+      long[] member = new long[churners];
+      java.util.Arrays.fill(member, -1);
+      long[] nextSeq = {0};
       ctx.sampler().phase("warm-up");
-      churn(ctx, sockets, in, sentAt, channels, c.rate(), c.warmup().toNanos());
+      churn(ctx, sockets, member, nextSeq, joinedAt, leftAt, channels, c.rate(), c.warmup().toNanos());
       Thread.sleep(300);
       ctx.sampler().flush();
       ctx.latency().reset();
@@ -89,7 +98,8 @@ final class ChurnScenario implements Scenario {
       ctx.sampler().phase("churn");
       long before = ctx.delivered().sum();
       long t0 = System.nanoTime();
-      long ops = churn(ctx, sockets, in, sentAt, channels, c.rate(), c.duration().toNanos());
+      long ops = churn(ctx, sockets, member, nextSeq, joinedAt, leftAt, channels, c.rate(),
+          c.duration().toNanos());
       double seconds = (System.nanoTime() - t0) / 1e9;
       Thread.sleep(500);
       ctx.sampler().flush();
@@ -118,9 +128,13 @@ final class ChurnScenario implements Scenario {
     return "presence-churn-" + i;
   }
 
-  /** Toggles churners in turn at {@code perSecond} joins plus leaves. */
-  private static long churn(RunContext ctx, List<BenchSocket> sockets, boolean[] in,
-      AtomicLongArray sentAt, int channels, double perSecond, long nanos) {
+  /**
+   * Toggles churners in turn at {@code perSecond} joins plus leaves; {@code member[k]} is the
+   * sequence number churner k is in its channel as, or -1 when it is out.
+   */
+  private static long churn(RunContext ctx, List<BenchSocket> sockets, long[] member,
+      long[] nextSeq, AtomicLongArray joinedAt, AtomicLongArray leftAt, int channels,
+      double perSecond, long nanos) {
     long start = System.nanoTime();
     long end = start + nanos;
     double interval = 1e9 / perSecond;
@@ -138,14 +152,20 @@ final class ChurnScenario implements Scenario {
       BenchSocket s = sockets.get(next);
       int k = s.index() - CHURNER_BASE;
       String channel = channel(k % channels);
-      sentAt.set(k, due);
-      if (in[k]) {
-        s.unsubscribe(channel);
+      if (member[k] >= 0) {
+        leftAt.set((int) (member[k] % RING), due);
+        if (s.unsubscribe(channel)) {
+          member[k] = -1;
+          ops++;
+        }
       } else {
-        s.subscribePresence(ctx.app(), channel, s.index(), "{}");
+        long seq = nextSeq[0]++;
+        joinedAt.set((int) (seq % RING), due);
+        if (s.subscribePresence(ctx.app(), channel, CHURNER_BASE + seq, "{}")) {
+          member[k] = seq;
+          ops++;
+        }
       }
-      in[k] = !in[k];
-      ops++;
       next = (next + 1) % sockets.size();
     }
   }

@@ -83,18 +83,14 @@ interface Publisher extends AutoCloseable {
 
   /** Client events from a socket subscribed to the private channel (Beacon). */
   static Publisher clientEvents(BenchSocket socket, String channel, int size) {
-    return nanos -> {
-      socket.clientEvent(channel, "client-bench", Payloads.stamped(nanos, size));
-      return true;
-    };
+    return nanos -> socket.writable()
+        && socket.clientEvent(channel, "client-bench", Payloads.stamped(nanos, size));
   }
 
   /** Plain text frames from a socket, relayed by the baseline to every other socket. */
   static Publisher rawFrames(BenchSocket socket, String channel, int size) {
-    return nanos -> {
-      socket.send(new String(frame(channel, nanos, size), StandardCharsets.US_ASCII));
-      return true;
-    };
+    return nanos -> socket.writable()
+        && socket.send(new String(frame(channel, nanos, size), StandardCharsets.US_ASCII));
   }
 
   /** The frame Beacon would send for a bench event, which the baseline sends as is. */

@@ -88,8 +88,9 @@ final class RoomsScenario implements Scenario {
         LockSupport.parkNanos(wait);
       }
       BenchSocket s = sockets.get(random.nextInt(sockets.size()));
-      s.clientEvent(room(s.index() / members), "client-typing", Payloads.stamped(due, 64));
-      sent++;
+      if (s.clientEvent(room(s.index() / members), "client-typing", Payloads.stamped(due, 64))) {
+        sent++;
+      }
     }
   }
 }
