@@ -37,5 +37,7 @@ run fanout-1k   fanout --connections=1000  --payloads=64,1024 --publishers=http,
 run fanout-10k  fanout --connections=10000 --payloads=64 --publishers=http,client --warmup=5s --duration=5s --repeat=3
 run idle-19k    idle --connections=19000 --processes=2 --duration=20s
 run rooms       rooms --rooms=100 --members=10 --rate=1000 --warmup=5s --duration=10s --repeat=3
-run churn       churn --rooms=2 --members=500 --rate=2000 --warmup=5s --duration=10s --repeat=3
+run churn-500   churn --rooms=2 --members=500 --rate=500 --warmup=5s --duration=10s
+run churn-1000  churn --rooms=2 --members=500 --rate=1000 --warmup=5s --duration=10s
+run churn-2000  churn --rooms=2 --members=500 --rate=2000 --warmup=5s --duration=10s --repeat=3
 run connect-10k connect --connections=10000 --targets=beacon,baseline --repeat=3
