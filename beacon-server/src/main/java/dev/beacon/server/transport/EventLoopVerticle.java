@@ -35,6 +35,7 @@ public final class EventLoopVerticle extends VerticleBase {
   private final Consumer<Router> routes;
   private final BooleanSupplier draining;
   private final java.util.concurrent.atomic.AtomicInteger openSockets;
+  private final SharedFrame sharedFrame = new SharedFrame();
   private HttpServer server;
 
   public EventLoopVerticle(int port, BeaconConfig config, Lane lane, BoundExecutor executor,
@@ -109,7 +110,7 @@ public final class EventLoopVerticle extends VerticleBase {
         PusherWebSocket.refuse(ws, r.refusal(), version);
       } else {
         PusherWebSocket.open(ws, lane, pusher, (PusherChannels.Admission.Admitted) admission,
-            config.maxBufferedBytes(), openSockets);
+            config.maxBufferedBytes(), openSockets, sharedFrame);
       }
     });
   }

@@ -10,7 +10,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.vertx.core.http.ServerWebSocket;
 import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
@@ -19,9 +18,10 @@ import org.slf4j.LoggerFactory;
 /**
  * A Vert.x server WebSocket as a {@link PusherTransport}.
  *
- * <p>Frames are written straight to the Netty pipeline (through the WebSocket encoder) without a
- * flush, and flushed once per batch by the lane; Vert.x's own write path would flush every
- * frame. Writes happen only on the connection's event loop, which is its lane's thread.
+ * <p>Frames are written straight to the Netty pipeline without a flush, and flushed once per batch
+ * by the lane; Vert.x's own write path would flush every frame. A payload fanned out to many
+ * connections is framed once per event loop ({@link SharedFrame}) and the same bytes written to
+ * each. Writes happen only on the connection's event loop, which is its lane's thread.
  *
  * <p>Slow consumers: when more than {@code maxBufferedBytes} are waiting to be written, the
  * connection is closed with 4100 (over capacity; the client reconnects after backing off), so
@@ -36,15 +36,17 @@ final class PusherWebSocket implements PusherTransport {
   private final Channel channel;
   private final Lane lane;
   private final long maxBufferedBytes;
+  private final SharedFrame shared;
   private PusherSession session;
   private boolean closed;
 
-  private PusherWebSocket(ServerWebSocket ws, Lane lane, long maxBufferedBytes) {
+  private PusherWebSocket(ServerWebSocket ws, Lane lane, long maxBufferedBytes, SharedFrame shared) {
     this.ws = ws;
     this.ctx = ((io.vertx.core.http.impl.websocket.WebSocketImplBase<?>) ws).channelHandlerContext();
     this.channel = ctx.channel();
     this.lane = lane;
     this.maxBufferedBytes = maxBufferedBytes;
+    this.shared = shared;
     if (!channel.eventLoop().inEventLoop()) {
       throw new IllegalStateException("a WebSocket must be opened on its own event loop");
     }
@@ -53,8 +55,8 @@ final class PusherWebSocket implements PusherTransport {
   /** Opens a Pusher session on an accepted WebSocket. */
   static void open(ServerWebSocket ws, Lane lane, PusherChannels service,
       PusherChannels.Admission.Admitted admitted, long maxBufferedBytes,
-      java.util.concurrent.atomic.AtomicInteger openSockets) {
-    PusherWebSocket transport = new PusherWebSocket(ws, lane, maxBufferedBytes);
+      java.util.concurrent.atomic.AtomicInteger openSockets, SharedFrame shared) {
+    PusherWebSocket transport = new PusherWebSocket(ws, lane, maxBufferedBytes, shared);
     openSockets.incrementAndGet();
     PusherSession session = service.open(admitted, lane, transport);
     transport.session = session;
@@ -88,7 +90,7 @@ final class PusherWebSocket implements PusherTransport {
     if (closed) {
       return;
     }
-    ctx.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(utf8Json)), ctx.voidPromise());
+    ctx.write(shared.frameFor(utf8Json, ctx.alloc()), ctx.voidPromise());
     ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
     if (buffer != null && buffer.totalPendingWriteBytes() > maxBufferedBytes) {
       closed = true;

@@ -1,0 +1,154 @@
+package dev.beacon.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import dev.beacon.bench.client.Endpoint;
+import dev.beacon.bench.config.ScenarioConfig;
+import dev.beacon.bench.config.TargetKind;
+import dev.beacon.bench.report.Metric;
+import dev.beacon.bench.report.RunResult;
+import dev.beacon.bench.report.SvgChart;
+import dev.beacon.bench.report.TargetRun;
+import dev.beacon.bench.scenario.RunContext;
+import dev.beacon.bench.scenario.Scenario;
+import dev.beacon.bench.target.ServerProcess;
+import dev.beacon.bench.target.ServerUnderTest;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs a scenario against each server in turn — Beacon, then the baseline, same sizes, on the
+ * same machine — as many times as asked, and writes the results: a JSON file and an SVG picture
+ * under the output folder, named for the scenario and the time.
+ */
+public final class Runner {
+
+  private static final DateTimeFormatter STAMP =
+      DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+
+  private final ScenarioConfig config;
+  private final String command;
+
+  public Runner(ScenarioConfig config, String command) {
+    this.config = config;
+    this.command = command;
+  }
+
+  /** The files a run wrote. */
+  public record Written(RunResult result, Path json, Path svg) {}
+
+  public Written run() throws IOException {
+    Instant started = Instant.now();
+    String name = config.scenario().cliName() + "-" + STAMP.format(started);
+    Path dir = config.outputDir();
+    Files.createDirectories(dir);
+    List<TargetRun> runs = new ArrayList<>();
+    for (int repeat = 1; repeat <= config.repeat(); repeat++) {
+      for (TargetKind target : config.targets()) {
+        runs.add(runOnce(target, repeat, dir.resolve(name + "-logs")));
+      }
+    }
+    RunResult result = new RunResult(config.scenario().cliName(), command,
+        DateTimeFormatter.ISO_INSTANT.format(started), machine(), settings(), runs,
+        RunResult.summarize(runs));
+    Path json = dir.resolve(name + ".json");
+    Path svg = dir.resolve(name + ".svg");
+    mapper().writeValue(json.toFile(), result);
+    Files.writeString(svg, SvgChart.render(result));
+    return new Written(result, json, svg);
+  }
+
+  private TargetRun runOnce(TargetKind target, int repeat, Path logs) {
+    System.err.printf("beacon-bench: %s on %s (%d/%d)%n", config.scenario().cliName(),
+        target.label(), repeat, config.repeat());
+    ServerUnderTest server = null;
+    RunContext ctx = null;
+    Thread stopOnExit = null;
+    try {
+      server = serverFor(target, logs);
+      // a started server must not outlive the tool, even when the tool is interrupted
+      ServerUnderTest started = server;
+      stopOnExit = new Thread(started::close, "stop-" + target.label());
+      Runtime.getRuntime().addShutdownHook(stopOnExit);
+      ctx = new RunContext(config, server);
+      List<Metric> metrics = Scenario.of(config.scenario()).run(ctx);
+      return new TargetRun(target.label(), repeat, metrics, ctx.sampler().samples(), "");
+    } catch (Exception e) {
+      String message = e.getMessage() == null ? e.toString() : e.getMessage();
+      System.err.println("beacon-bench: " + target.label() + " failed: " + message);
+      return new TargetRun(target.label(), repeat, List.of(),
+          ctx == null ? List.of() : ctx.sampler().samples(), message);
+    } finally {
+      if (ctx != null) {
+        ctx.close();
+      }
+      if (server != null) {
+        server.close();
+      }
+      if (stopOnExit != null) {
+        try {
+          Runtime.getRuntime().removeShutdownHook(stopOnExit);
+        } catch (IllegalStateException e) {
+          // already shutting down: the hook stops the server
+        }
+      }
+    }
+  }
+
+  private ServerUnderTest serverFor(TargetKind target, Path logs) {
+    var address = target == TargetKind.BEACON ? config.beaconAddress() : config.baselineAddress();
+    if (address.isPresent()) {
+      return ServerUnderTest.running(target, Endpoint.parse(address.get()));
+    }
+    return ServerProcess.start(target, config, logs);
+  }
+
+  private Map<String, Object> settings() {
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("connections", config.connections());
+    s.put("rooms", config.rooms());
+    s.put("members", config.members());
+    s.put("rate", config.rate());
+    s.put("payloads", config.payloads());
+    s.put("publishers", config.publishers());
+    s.put("fraction", config.fraction());
+    s.put("duration_seconds", config.duration().toMillis() / 1000.0);
+    s.put("warmup_seconds", config.warmup().toMillis() / 1000.0);
+    s.put("repeat", config.repeat());
+    s.put("client_threads", config.clientThreads());
+    s.put("server_event_loops", config.serverEventLoops());
+    s.put("server_jvm_args", config.serverJvmArgs());
+    return s;
+  }
+
+  static RunResult.Machine machine() {
+    long memory = 0;
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+      memory = os.getTotalMemorySize();
+    }
+    String load = "";
+    try {
+      load = Files.readString(Path.of("/proc/loadavg")).trim();
+    } catch (IOException e) {
+      load = String.valueOf(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    }
+    return new RunResult.Machine(Runtime.getRuntime().availableProcessors(), memory,
+        System.getProperty("java.vm.name") + " " + Runtime.version(),
+        System.getProperty("os.name") + " " + System.getProperty("os.version"), load);
+  }
+
+  static ObjectMapper mapper() {
+    return new ObjectMapper().registerModule(new Jdk8Module())
+        .enable(SerializationFeature.INDENT_OUTPUT);
+  }
+}

@@ -1,0 +1,125 @@
+package dev.beacon.bench.client;
+
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The data the load generator publishes and what it reads back: a payload starts with the
+ * publisher's {@link System#nanoTime()} (CLOCK_MONOTONIC on Linux, comparable across processes on
+ * one machine), then {@code |} and padding to the requested size. Only characters that need no
+ * JSON escaping are used, so a payload is the same bytes inside a JSON string on the wire.
+ */
+public final class Payloads {
+
+  private static final byte[] DATA_FIELD = "\"data\":\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] EVENT_FIELD = "\"event\":\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] USER_ID_FIELD = "user_id\\\":\\\"".getBytes(StandardCharsets.US_ASCII);
+
+  private Payloads() {}
+
+  /** A payload of {@code size} bytes (at least the timestamp) stamped with {@code nanos}. */
+  public static String stamped(long nanos, int size) {
+    String stamp = Long.toString(nanos);
+    StringBuilder sb = new StringBuilder(Math.max(size, stamp.length() + 1));
+    sb.append(stamp).append('|');
+    while (sb.length() < size) {
+      sb.append('x');
+    }
+    return sb.toString();
+  }
+
+  /** The timestamp at the start of the {@code data} string of a frame, or -1 if there is none. */
+  public static long timestamp(ByteBuf frame) {
+    int at = indexOf(frame, DATA_FIELD, frame.readerIndex());
+    if (at < 0) {
+      return -1;
+    }
+    return parseLong(frame, at + DATA_FIELD.length);
+  }
+
+  /**
+   * The event name of a Pusher frame, compared without decoding: returns the index just after
+   * the opening quote of the name, or -1.
+   */
+  public static int eventNameStart(ByteBuf frame) {
+    int at = indexOf(frame, EVENT_FIELD, frame.readerIndex());
+    return at < 0 ? -1 : at + EVENT_FIELD.length;
+  }
+
+  /** Whether the bytes at {@code index} are {@code name} followed by a closing quote. */
+  public static boolean nameEquals(ByteBuf frame, int index, byte[] name) {
+    if (index < 0 || index + name.length >= frame.writerIndex()) {
+      return false;
+    }
+    for (int i = 0; i < name.length; i++) {
+      if (frame.getByte(index + i) != name[i]) {
+        return false;
+      }
+    }
+    return frame.getByte(index + name.length) == '"';
+  }
+
+  /**
+   * The number in a bench user id ({@code u123}) carried by a member event's data, which is
+   * JSON inside a JSON string: {@code "data":"{\"user_id\":\"u123\"...}"}. -1 if there is none.
+   */
+  public static long memberNumber(ByteBuf frame) {
+    int at = indexOf(frame, USER_ID_FIELD, frame.readerIndex());
+    if (at < 0) {
+      return -1;
+    }
+    int start = at + USER_ID_FIELD.length;
+    if (start >= frame.writerIndex() || frame.getByte(start) != 'u') {
+      return -1;
+    }
+    return parseLong(frame, start + 1);
+  }
+
+  static long parseLong(ByteBuf buf, int index) {
+    int end = buf.writerIndex();
+    boolean negative = false;
+    if (index < end && buf.getByte(index) == '-') {
+      negative = true;
+      index++;
+    }
+    long value = 0;
+    int digits = 0;
+    while (index < end) {
+      byte b = buf.getByte(index);
+      if (b < '0' || b > '9') {
+        break;
+      }
+      value = value * 10 + (b - '0');
+      digits++;
+      index++;
+    }
+    if (digits == 0) {
+      return -1;
+    }
+    return negative ? -value : value;
+  }
+
+  static int indexOf(ByteBuf buf, byte[] needle, int from) {
+    int end = buf.writerIndex() - needle.length;
+    byte first = needle[0];
+    int i = from;
+    while (i <= end) {
+      i = buf.indexOf(i, end + 1, first);
+      if (i < 0) {
+        return -1;
+      }
+      boolean match = true;
+      for (int j = 1; j < needle.length; j++) {
+        if (buf.getByte(i + j) != needle[j]) {
+          match = false;
+          break;
+        }
+      }
+      if (match) {
+        return i;
+      }
+      i++;
+    }
+    return -1;
+  }
+}

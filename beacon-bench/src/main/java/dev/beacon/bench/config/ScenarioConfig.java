@@ -1,0 +1,243 @@
+package dev.beacon.bench.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything one run is told: the scenario, its sizes and rates, which servers to measure and how
+ * to reach or start them. Built from the command line by {@link #parse} or in code with {@link
+ * #builder}; each scenario reads the fields that concern it.
+ *
+ * @param connections idle and connect: connections; fanout: subscribers of the one channel
+ * @param rooms rooms: presence rooms; churn: 500-member channels
+ * @param members rooms: members per room; churn: stable members per channel
+ * @param rate rooms: typing events per second in total; churn: joins plus leaves per second;
+ *     connect: connection attempts per second (0 = as fast as {@code inFlight} allows); fanout: a
+ *     fixed publication rate instead of finding saturation (0 = find it)
+ * @param payloads fanout: payload sizes in bytes
+ * @param publishers fanout: {@code http} (HTTP API trigger) and/or {@code client} (client events)
+ * @param fraction fanout: the fraction of saturation at which latency is measured
+ * @param inFlight connections between connecting and subscribed at once (all scenarios)
+ * @param window fanout: deliveries in flight while finding saturation; the publisher keeps
+ *     {@code max(2, window / subscribers)} publications in flight (HTTP: on as many keep-alive
+ *     connections, at most 32), so the server always has queued work but the queue stays short
+ * @param beaconAddress an already running Beacon ({@code host:port}) instead of starting one
+ * @param baselineAddress an already running baseline server instead of starting one
+ */
+public record ScenarioConfig(
+    ScenarioKind scenario,
+    List<TargetKind> targets,
+    int connections,
+    int rooms,
+    int members,
+    double rate,
+    List<Integer> payloads,
+    List<String> publishers,
+    double fraction,
+    Duration duration,
+    Duration warmup,
+    int inFlight,
+    int window,
+    int clientThreads,
+    int processes,
+    int sources,
+    int serverEventLoops,
+    boolean heapSamples,
+    Optional<String> beaconAddress,
+    Optional<String> baselineAddress,
+    Path beaconJar,
+    String serverJvmArgs,
+    String appId,
+    String appKey,
+    String appSecret,
+    Path outputDir,
+    int repeat) {
+
+  public ScenarioConfig {
+    targets = List.copyOf(targets);
+    payloads = List.copyOf(payloads);
+    publishers = List.copyOf(publishers);
+    if (targets.isEmpty()) {
+      throw new ConfigException("option --targets names no server");
+    }
+    for (String p : publishers) {
+      if (!p.equals("http") && !p.equals("client")) {
+        throw new ConfigException("option --publishers takes http and/or client, got '" + p + "'");
+      }
+    }
+    if (scenario == ScenarioKind.ROOMS && members < 2) {
+      throw new ConfigException("option --members must be at least 2 for rooms, got '" + members + "'");
+    }
+  }
+
+  public static final String USAGE = """
+      usage: java -jar beacon-bench.jar SCENARIO [--option=value ...]
+        scenarios: idle, fanout, rooms, churn, connect
+        common:   --targets=beacon,baseline  --duration=10s --warmup=3s --repeat=1
+                  --beacon=HOST:PORT (measure a running Beacon) --baseline=HOST:PORT
+                  --beacon-jar=beacon-server/target/beacon.jar --server-jvm-args="..."
+                  --server-event-loops=CORES --client-threads=CORES --processes=1 --sources=0
+                  --heap=true (force a GC in the server and read its heap) --out=bench-results
+                  --app-id=bench --app-key=bench-key --app-secret=bench-secret
+        idle:     --connections=1000
+        fanout:   --connections=1000 --payloads=64,1024 --publishers=http,client --fraction=0.5
+                  --window=64000 (deliveries in flight while finding saturation)
+                  --rate=0 (0 finds saturation; else publications per second)
+        rooms:    --rooms=100 --members=10 --rate=1000
+        churn:    --rooms=2 --members=500 --rate=2000
+        connect:  --connections=5000 --rate=0 --in-flight=256
+      """;
+
+  /** Parses {@code SCENARIO --option=value ...}. */
+  public static ScenarioConfig parse(List<String> args) {
+    if (args.isEmpty()) {
+      throw new ConfigException("no scenario given\n" + USAGE);
+    }
+    ScenarioKind kind = ScenarioKind.parse(args.get(0));
+    Options o = Options.parse(args.subList(1, args.size()));
+    Builder b = builder(kind);
+    int cores = Runtime.getRuntime().availableProcessors();
+    List<TargetKind> targets = new ArrayList<>();
+    for (String t : o.string("targets", kind == ScenarioKind.FANOUT || kind == ScenarioKind.IDLE
+        ? "beacon,baseline" : "beacon").split(",")) {
+      switch (t.trim()) {
+        case "beacon" -> targets.add(TargetKind.BEACON);
+        case "baseline" -> targets.add(TargetKind.BASELINE);
+        default -> throw new ConfigException("option --targets takes beacon and/or baseline, got '" + t + "'");
+      }
+    }
+    b.targets(targets);
+    b.connections(o.integer("connections", b.connections, 1, 1_000_000));
+    b.rooms(o.integer("rooms", b.rooms, 1, 1_000_000));
+    b.members(o.integer("members", b.members, 1, 100_000));
+    b.rate(o.decimal("rate", b.rate, 0, 1e9));
+    b.payloads(o.integers("payloads", b.payloads, 16, 10 * 1024));
+    b.publishers(List.of(o.string("publishers", String.join(",", b.publishers)).split(",")));
+    b.fraction(o.decimal("fraction", b.fraction, 0.01, 1.0));
+    b.duration(o.duration("duration", b.duration));
+    b.warmup(o.duration("warmup", b.warmup));
+    b.inFlight(o.integer("in-flight", b.inFlight, 1, 100_000));
+    b.window(o.integer("window", b.window, 1, 100_000_000));
+    b.clientThreads(o.integer("client-threads", cores, 1, 64));
+    b.processes(o.integer("processes", 1, 1, 64));
+    b.sources(o.integer("sources", 0, 0, 250));
+    b.serverEventLoops(o.integer("server-event-loops", cores, 1, 256));
+    b.heapSamples(o.flag("heap", true));
+    if (o.has("beacon")) {
+      b.beaconAddress(o.string("beacon", null));
+    }
+    if (o.has("baseline")) {
+      b.baselineAddress(o.string("baseline", null));
+    }
+    b.beaconJar(Path.of(o.string("beacon-jar", b.beaconJar.toString())));
+    b.serverJvmArgs(o.string("server-jvm-args", b.serverJvmArgs));
+    b.appId(o.string("app-id", b.appId));
+    b.appKey(o.string("app-key", b.appKey));
+    b.appSecret(o.string("app-secret", b.appSecret));
+    b.outputDir(Path.of(o.string("out", b.outputDir.toString())));
+    b.repeat(o.integer("repeat", 1, 1, 100));
+    o.requireAllRead();
+    return b.build();
+  }
+
+  /** A builder holding each scenario's defaults. */
+  public static Builder builder(ScenarioKind kind) {
+    return new Builder(kind);
+  }
+
+  /** Collects settings; {@link #build} validates them. */
+  public static final class Builder {
+    private final ScenarioKind scenario;
+    private List<TargetKind> targets = List.of(TargetKind.BEACON, TargetKind.BASELINE);
+    private int connections;
+    private int rooms;
+    private int members;
+    private double rate;
+    private List<Integer> payloads = List.of(64, 1024);
+    private List<String> publishers = List.of("http", "client");
+    private double fraction = 0.5;
+    private Duration duration = Duration.ofSeconds(10);
+    private Duration warmup = Duration.ofSeconds(3);
+    private int inFlight = 256;
+    private int window = 64_000;
+    private int clientThreads = Runtime.getRuntime().availableProcessors();
+    private int processes = 1;
+    private int sources;
+    private int serverEventLoops = Runtime.getRuntime().availableProcessors();
+    private boolean heapSamples = true;
+    private Optional<String> beaconAddress = Optional.empty();
+    private Optional<String> baselineAddress = Optional.empty();
+    private Path beaconJar = Path.of("beacon-server/target/beacon.jar");
+    private String serverJvmArgs = "";
+    private String appId = "bench";
+    private String appKey = "bench-key";
+    private String appSecret = "bench-secret";
+    private Path outputDir = Path.of("bench-results");
+    private int repeat = 1;
+
+    private Builder(ScenarioKind scenario) {
+      this.scenario = scenario;
+      switch (scenario) {
+        case IDLE -> connections = 1000;
+        case FANOUT -> connections = 1000;
+        case ROOMS -> {
+          rooms = 100;
+          members = 10;
+          rate = 1000;
+        }
+        case CHURN -> {
+          rooms = 2;
+          members = 500;
+          rate = 2000;
+        }
+        case CONNECT -> connections = 5000;
+      }
+      if (rooms == 0) {
+        rooms = 1;
+      }
+      if (members == 0) {
+        members = 2;
+      }
+      if (connections == 0) {
+        connections = 1;
+      }
+    }
+
+    public Builder targets(List<TargetKind> v) { targets = v; return this; }
+    public Builder connections(int v) { connections = v; return this; }
+    public Builder rooms(int v) { rooms = v; return this; }
+    public Builder members(int v) { members = v; return this; }
+    public Builder rate(double v) { rate = v; return this; }
+    public Builder payloads(List<Integer> v) { payloads = v; return this; }
+    public Builder publishers(List<String> v) { publishers = v; return this; }
+    public Builder fraction(double v) { fraction = v; return this; }
+    public Builder duration(Duration v) { duration = v; return this; }
+    public Builder warmup(Duration v) { warmup = v; return this; }
+    public Builder inFlight(int v) { inFlight = v; return this; }
+    public Builder window(int v) { window = v; return this; }
+    public Builder clientThreads(int v) { clientThreads = v; return this; }
+    public Builder processes(int v) { processes = v; return this; }
+    public Builder sources(int v) { sources = v; return this; }
+    public Builder serverEventLoops(int v) { serverEventLoops = v; return this; }
+    public Builder heapSamples(boolean v) { heapSamples = v; return this; }
+    public Builder beaconAddress(String v) { beaconAddress = Optional.of(v); return this; }
+    public Builder baselineAddress(String v) { baselineAddress = Optional.of(v); return this; }
+    public Builder beaconJar(Path v) { beaconJar = v; return this; }
+    public Builder serverJvmArgs(String v) { serverJvmArgs = v; return this; }
+    public Builder appId(String v) { appId = v; return this; }
+    public Builder appKey(String v) { appKey = v; return this; }
+    public Builder appSecret(String v) { appSecret = v; return this; }
+    public Builder outputDir(Path v) { outputDir = v; return this; }
+    public Builder repeat(int v) { repeat = v; return this; }
+
+    public ScenarioConfig build() {
+      return new ScenarioConfig(scenario, targets, connections, rooms, members, rate, payloads,
+          publishers, fraction, duration, warmup, inFlight, window, clientThreads, processes, sources,
+          serverEventLoops, heapSamples, beaconAddress, baselineAddress, beaconJar, serverJvmArgs,
+          appId, appKey, appSecret, outputDir, repeat);
+    }
+  }
+}

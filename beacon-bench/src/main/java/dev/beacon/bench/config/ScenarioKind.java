@@ -1,0 +1,33 @@
+package dev.beacon.bench.config;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** The scenarios the tool runs, by their command-line names. */
+public enum ScenarioKind {
+  /** N connections, each in its own presence channel, no traffic: memory and CPU per connection. */
+  IDLE,
+  /** One publisher to one channel of N subscribers: deliveries per second and latency. */
+  FANOUT,
+  /** R presence rooms of M members sending typing client events: end-to-end latency. */
+  ROOMS,
+  /** Members joining and leaving 500-member presence channels: member event latency. */
+  CHURN,
+  /** A connection storm: connections per second and time until all are subscribed. */
+  CONNECT;
+
+  public String cliName() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  public static ScenarioKind parse(String name) {
+    for (ScenarioKind k : values()) {
+      if (k.cliName().equals(name)) {
+        return k;
+      }
+    }
+    throw new ConfigException("unknown scenario '" + name + "'; one of "
+        + Arrays.stream(values()).map(ScenarioKind::cliName).collect(Collectors.joining(", ")));
+  }
+}

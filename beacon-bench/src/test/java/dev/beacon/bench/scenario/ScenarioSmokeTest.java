@@ -1,0 +1,127 @@
+package dev.beacon.bench.scenario;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.beacon.bench.Runner;
+import dev.beacon.bench.config.ScenarioConfig;
+import dev.beacon.bench.report.Metric;
+import dev.beacon.bench.report.RunResult;
+import dev.beacon.bench.report.TargetRun;
+import dev.beacon.bench.target.BaselineServer;
+import dev.beacon.server.BeaconServer;
+import dev.beacon.server.config.ConfigLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Each scenario at a tiny size against Beacon and the baseline started in this JVM: the point is
+ * that deliveries are counted and latencies recorded, not that anything is fast.
+ */
+@Timeout(60)
+class ScenarioSmokeTest {
+
+  private static BeaconServer beacon;
+  private static BaselineServer baseline;
+  @TempDir
+  static Path out;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Map<String, String> env = new HashMap<>();
+    env.put("BEACON_PORT", "0");
+    env.put("BEACON_EVENT_LOOPS", "2");
+    env.put("BEACON_SHUTDOWN_GRACE_SECONDS", "1");
+    env.put("BEACON_DATA_DIR", Files.createTempDirectory("beacon-bench-smoke").toString());
+    env.put("BEACON_APPS_0_ID", "bench");
+    env.put("BEACON_APPS_0_KEY", "bench-key");
+    env.put("BEACON_APPS_0_SECRET", "bench-secret");
+    env.put("BEACON_APPS_0_CLIENT_EVENTS_PER_SECOND", "100000");
+    env.put("BEACON_APPS_0_MAX_PRESENCE_MEMBERS", "1000");
+    beacon = BeaconServer.start(ConfigLoader.load(Optional.empty(), env));
+    baseline = BaselineServer.start("127.0.0.1", 0, 1);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (beacon != null) {
+      beacon.stop();
+    }
+    if (baseline != null) {
+      baseline.close();
+    }
+  }
+
+  private static RunResult run(String... args) throws Exception {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("--beacon=127.0.0.1:" + beacon.port(),
+        "--baseline=127.0.0.1:" + baseline.port(), "--heap=false", "--client-threads=1",
+        "--out=" + out, "--warmup=300ms", "--duration=1s"));
+    Runner.Written w = new Runner(ScenarioConfig.parse(all), String.join(" ", all)).run();
+    assertThat(w.json()).exists();
+    assertThat(Files.readString(w.svg())).startsWith("<svg").contains("</svg>");
+    for (TargetRun r : w.result().runs()) {
+      assertThat(r.error()).as(r.target()).isEmpty();
+    }
+    return w.result();
+  }
+
+  private static double value(RunResult result, String target, String key) {
+    return result.runs().stream().filter(r -> r.target().equals(target))
+        .flatMap(r -> r.metrics().stream()).filter(m -> m.key().equals(key))
+        .mapToDouble(Metric::value).findFirst()
+        .orElseThrow(() -> new AssertionError("no figure '" + key + "' for " + target));
+  }
+
+  @Test
+  void fanoutCountsDeliveriesAndLatencyOnBothServers() throws Exception {
+    RunResult r = run("fanout", "--connections=20", "--payloads=64");
+    for (String target : List.of("beacon", "baseline")) {
+      for (String pub : List.of("http", "client")) {
+        assertThat(value(r, target, pub + " 64B deliveries/s")).as(target + " " + pub).isPositive();
+        assertThat(value(r, target, pub + " 64B p50 at 50%")).as(target + " " + pub).isPositive();
+      }
+    }
+    assertThat(r.summary()).anySatisfy(row -> assertThat(row.ratio()).isPresent());
+  }
+
+  @Test
+  void idleHoldsEveryConnection() throws Exception {
+    RunResult r = run("idle", "--connections=30");
+    assertThat(value(r, "beacon", "connections held")).isEqualTo(30);
+    assertThat(value(r, "baseline", "connections held")).isEqualTo(30);
+  }
+
+  @Test
+  void roomsDeliversTypingToTheOtherMembers() throws Exception {
+    RunResult r = run("rooms", "--rooms=3", "--members=4", "--rate=200");
+    assertThat(value(r, "beacon", "deliveries/s")).isPositive();
+    assertThat(value(r, "beacon", "p50")).isPositive();
+  }
+
+  @Test
+  void churnDeliversMemberEventsWithLatency() throws Exception {
+    // more churners (100) than connections opening at once (16): churners join nothing at first
+    RunResult r = run("churn", "--rooms=1", "--members=10", "--rate=100", "--in-flight=16");
+    assertThat(value(r, "beacon", "member events delivered/s")).isPositive();
+    assertThat(value(r, "beacon", "member_added p99")).isPositive();
+    assertThat(value(r, "beacon", "member_removed p99")).isPositive();
+  }
+
+  @Test
+  void connectStormSubscribesEveryConnection() throws Exception {
+    RunResult r = run("connect", "--connections=50", "--targets=beacon,baseline");
+    assertThat(value(r, "beacon", "connections established/s")).isPositive();
+    assertThat(value(r, "beacon", "failed connections")).isZero();
+    assertThat(value(r, "baseline", "time until all subscribed")).isPositive();
+  }
+}
