@@ -42,6 +42,9 @@ public final class UserPresence implements UserConnections {
   private final LiveEvents live;
   private final FriendGraph friends;
   private final ConcurrentHashMap<String, State> states = new ConcurrentHashMap<>();
+  /** Users online per app, moved under each user's lock as its online state moves. */
+  private final ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> online =
+      new ConcurrentHashMap<>();
 
   /**
    * @param background runs the blocking work that must not hold up a caller: storing last-seen
@@ -171,6 +174,12 @@ public final class UserPresence implements UserConnections {
     }
   }
 
+  /** How many users of the app are online on this node now (for metrics). */
+  public int onlineUsers(String appId) {
+    java.util.concurrent.atomic.AtomicInteger n = online.get(appId);
+    return n == null ? 0 : n.get();
+  }
+
   public static DependencyKey key(String appId, String userId) {
     return DependencyKey.of(appId, "presence", userId);
   }
@@ -200,12 +209,19 @@ public final class UserPresence implements UserConnections {
         if (offline) {
           s.lastSeen = now;
         }
+        countTransition(s);
         view = s.view(now);
         retireIfIdle(s);
       }
       reportTransition(app, view, offline, now);
       return view;
     }
+  }
+
+  /** Counts a user whose online state has just moved. Lock held. */
+  private void countTransition(State s) {
+    online.computeIfAbsent(s.appId, id -> new java.util.concurrent.atomic.AtomicInteger())
+        .addAndGet(s.online() ? 1 : -1);
   }
 
   /** Forgets a user with nothing live: the store has what we know. Lock held. */
@@ -294,6 +310,7 @@ public final class UserPresence implements UserConnections {
         if (!s.online()) {
           s.lastSeen = now;
         }
+        countTransition(s);
         view = s.view(now);
         retireIfIdle(s);
       }

@@ -89,6 +89,24 @@ abstract class FunctionBehaviourTest {
     }
 
     @Test
+    void theOnlineCountFollowsSessionsExpiryAndHiding() {
+      bed.call(bed.user("ann"), "presence:heartbeat", "{}");
+      bed.builtIns.userPresence().connected("app-id", "bob");
+      bed.builtIns.userPresence().connected("app-id", "bob");
+      assertThat(bed.builtIns.userPresence().onlineUsers("app-id")).isEqualTo(2);
+      bed.call(bed.user("bob"), "presence:updatePresence", "{\"status\":\"offline\"}");
+      assertThat(bed.builtIns.userPresence().onlineUsers("app-id")).isEqualTo(1);
+      bed.advance(61_000);
+      assertThat(bed.builtIns.userPresence().onlineUsers("app-id")).isZero();
+      bed.call(bed.user("bob"), "presence:updatePresence", "{\"status\":\"online\"}");
+      assertThat(bed.builtIns.userPresence().onlineUsers("app-id")).isEqualTo(1);
+      bed.builtIns.userPresence().disconnected("app-id", "bob");
+      bed.builtIns.userPresence().disconnected("app-id", "bob");
+      assertThat(bed.builtIns.userPresence().onlineUsers("app-id")).isZero();
+      assertThat(bed.builtIns.userPresence().onlineUsers("other-app")).isZero();
+    }
+
+    @Test
     void aWebSocketConnectionIsASessionWithoutHeartbeats() {
       bed.builtIns.userPresence().connected("app-id", "ann");
       assertThat(bed.call(bed.admin(), "presence:getUserPresence", "{\"userId\":\"ann\"}")
