@@ -60,10 +60,10 @@ public final class DashboardStats {
     ObjectNode toJson() {
       ObjectNode n = NODES.objectNode();
       n.put("t", time);
-      n.put("connections", connections);
-      n.put("channels", channels);
-      n.put("subscriptions", subscriptions);
-      n.put("presenceOnline", presenceOnline);
+      n.put("connections", (long) connections);
+      n.put("channels", (long) channels);
+      n.put("subscriptions", (long) subscriptions);
+      n.put("presenceOnline", (long) presenceOnline);
       n.put("messagesInPerSecond", round(messagesInPerSecond));
       n.put("messagesOutPerSecond", round(messagesOutPerSecond));
       n.put("functionCallsPerSecond", round(functionCallsPerSecond));
@@ -213,8 +213,8 @@ public final class DashboardStats {
     out.put("historySeconds", HISTORY);
     out.put("uptimeSeconds", (clock.millis() - started) / 1000);
     ObjectNode server = out.putObject("server");
-    server.put("syncConnections", globalGauge("beacon_sync_connections"));
-    server.put("liveQueries", globalGauge("beacon_live_queries"));
+    server.put("syncConnections", (long) globalGauge("beacon_sync_connections"));
+    server.put("liveQueries", (long) globalGauge("beacon_live_queries"));
     ArrayNode samples = out.putArray("samples");
     ArrayNode errors = out.putArray("errorsByCode");
     AppHistory h = history.get(appId);

@@ -15,6 +15,10 @@ public final class StaticPages {
   /** Mounts the files under the classpath folder {@code root} at {@code path}. */
   public static void mount(Router router, String path, String root) {
     router.get(path).handler(ctx -> {
+      if (ctx.request().path().endsWith("/")) {
+        ctx.next(); // Vert.x matches "/path/" here too
+        return;
+      }
       String query = ctx.request().query();
       ctx.response().setStatusCode(302)
           .putHeader("location", path + "/" + (query == null ? "" : "?" + query)).end();
