@@ -33,6 +33,11 @@ final class Browsers implements AutoCloseable {
   static final Path SCREENSHOTS = Path.of("target", "screenshots");
   static final Duration PATIENCE = Duration.ofSeconds(30);
 
+  static {
+    // Selenium looks for DevTools bindings matching the browser's version; these tests use none
+    java.util.logging.Logger.getLogger("org.openqa.selenium.devtools").setLevel(java.util.logging.Level.SEVERE);
+  }
+
   private final List<WebDriver> open = new ArrayList<>();
   private final List<Path> profiles = new ArrayList<>();
 
