@@ -31,7 +31,8 @@ export function watchRoom({ convex, user, room, onWave }) {
       if (!m.online) {
         status = m.lastSeen ? `left · last seen ${timeAgo(m.lastSeen, now)}` : 'left';
       } else if (p) {
-        status = p.online ? p.status : 'appears offline';
+        // 'offline' here is user-level presence: chose to appear offline, or no session of its own
+        status = p.online ? p.status : 'offline';
         if (p.statusMessage) status += ` — “${p.statusMessage}”`;
       } else {
         status = 'here';

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.beacon.server.BeaconServer;
 import dev.beacon.server.TestServers;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -120,6 +124,39 @@ class DemoBrowserTest {
 
   @Test
   @Order(3)
+  void theFacePileShowsFiveFacesOnlineFirstThenACountAndWhenTheOthersLeft() throws Exception {
+    List<String> guests = List.of("Carol", "Dave", "Erin", "Frank", "Grace");
+    for (String guest : guests) {
+      backend("rooms:heartbeat", "{\"roomId\":\"lobby\",\"userId\":\"" + guest + "\"}");
+    }
+    browsers.waitFor(bob, "five faces and '+2' in Bob's face pile",
+        d -> d.findElements(By.cssSelector("#facepile .face[data-user]")).size() == 5
+            && text(d, "#facepile .face.more").equals("+2"));
+    browsers.screenshot(bob, "bob-face-pile-seven");
+    for (String guest : guests) {
+      backend("rooms:leave", "{\"roomId\":\"lobby\",\"userId\":\"" + guest + "\"}");
+    }
+    browsers.waitFor(bob, "the guests listed as gone, after Alice and Bob",
+        d -> present(d, "#members li[data-user='Grace'][data-online='false']")
+            && d.findElements(By.cssSelector("#facepile .face[data-user]")).get(0).getDomAttribute("data-online").equals("true")
+            && d.findElements(By.cssSelector("#facepile .face[data-user]")).get(1).getDomAttribute("data-online").equals("true")
+            && text(d, "#members li[data-user='Grace'] .status-line").startsWith("left · last seen"));
+  }
+
+  /** Calls a function as the app's backend, as an app's server would. */
+  private void backend(String path, String argsJson) throws Exception {
+    HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create(base + "/api/mutation"))
+        .header("Authorization", "Convex app-secret")
+        .header("content-type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(
+            "{\"path\":\"" + path + "\",\"args\":" + argsJson + ",\"format\":\"json\"}"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(response.body()).contains("\"status\":\"success\"");
+  }
+
+  @Test
+  @Order(4)
   void bobSeesAliceTypingUntilSheStops() {
     alice.findElement(By.id("message-input")).sendKeys("Hel");
     browsers.waitFor(bob, "'Alice is typing…' for Bob", d -> text(d, "#typing").equals("Alice is typing…"));
@@ -130,7 +167,7 @@ class DemoBrowserTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void aWaveRaisesBobsBellAndMarkAllReadClearsIt() {
     browsers.waitFor(alice, "Bob's wave button", d -> present(d, "#members li[data-user='Bob'] button.wave"));
     alice.findElement(By.cssSelector("#members li[data-user='Bob'] button.wave")).click();
@@ -147,7 +184,7 @@ class DemoBrowserTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void aliceSeesThatBobReadHerMessage() {
     alice.findElement(By.id("message-input")).sendKeys("Hello Bob", Keys.ENTER);
     browsers.waitFor(bob, "Alice's message at Bob's",
@@ -159,7 +196,7 @@ class DemoBrowserTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void bobSeesAliceLeaveWhenSheClosesHerWindow() {
     browsers.close(alice);
     browsers.waitFor(bob, "Alice to have left Bob's room",
@@ -171,7 +208,7 @@ class DemoBrowserTest {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void bobIsToldWhileTheServerIsAwayAndSeesItComeBack() throws Exception {
     int port = server.port();
     server.stop();
