@@ -1,5 +1,6 @@
 package dev.beacon.server.http;
 
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.StaticHandler;
 
@@ -27,7 +28,7 @@ public final class StaticPages {
         .setCachingEnabled(false)
         .setDirectoryListing(false)
         .setIndexPage("index.html");
-    router.get(path + "/*").handler(ctx -> {
+    router.route(path + "/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> {
       ctx.response().putHeader("cache-control", "no-cache");
       ctx.next();
     }).handler(files);

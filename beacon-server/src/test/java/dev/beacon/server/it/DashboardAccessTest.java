@@ -52,6 +52,11 @@ class DashboardAccessTest {
       assertThat(get(server, "/dashboard/api/stats", Optional.empty()).body()).contains("\"app\":\"app-id\"");
       assertThat(get(server, "/dashboard/api/console", Optional.empty()).body()).contains("\"enabled\":true");
       assertThat(get(server, "/demo/", Optional.empty()).body()).contains("Join a room");
+      HttpResponse<Void> head = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+          + server.port() + "/demo/main.js")).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+          HttpResponse.BodyHandlers.discarding());
+      assertThat(head.statusCode()).isEqualTo(200);
+      assertThat(head.headers().firstValue("cache-control")).hasValue("no-cache");
       assertThat(get(server, "/demo/config.json", Optional.empty()).body())
           .isEqualTo("{\"appId\":\"app-id\",\"appKey\":\"app-key\",\"typingTtlSeconds\":5}");
     }
