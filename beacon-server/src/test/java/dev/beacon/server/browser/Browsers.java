@@ -86,11 +86,15 @@ final class Browsers implements AutoCloseable {
 
   /** Waits for {@code condition}; on timeout, screenshots every open browser and says what it waited for. */
   <T> T waitFor(WebDriver driver, String what, Function<WebDriver, T> condition) {
+    return waitFor(driver, what, PATIENCE, condition);
+  }
+
+  <T> T waitFor(WebDriver driver, String what, Duration patience, Function<WebDriver, T> condition) {
     try {
-      return new WebDriverWait(driver, PATIENCE, Duration.ofMillis(100)).until(condition);
+      return new WebDriverWait(driver, patience, Duration.ofMillis(100)).until(condition);
     } catch (TimeoutException e) {
       screenshotAll("failed");
-      throw new AssertionError("waited " + PATIENCE.toSeconds() + " s for " + what
+      throw new AssertionError("waited " + patience.toSeconds() + " s for " + what
           + " (screenshots in " + SCREENSHOTS.toAbsolutePath() + ")", e);
     }
   }

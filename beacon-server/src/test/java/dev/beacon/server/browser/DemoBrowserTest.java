@@ -120,10 +120,26 @@ class DemoBrowserTest {
         d -> present(d, "#facepile .face[data-user='Alice'][data-online='true']"));
     browsers.waitFor(alice, "Bob online in Alice's face pile",
         d -> present(d, "#facepile .face[data-user='Bob'][data-online='true']"));
+    browsers.waitFor(bob, "'Alice joined #lobby' in Bob's friend activity",
+        d -> text(d, "#activity li[data-user='Alice'][data-type='joined']").contains("Alice joined #lobby"));
   }
 
   @Test
   @Order(3)
+  void bobSeesAliceStepAwayWithAMessage() {
+    alice.findElement(By.id("status-message")).sendKeys("back in 5");
+    new org.openqa.selenium.support.ui.Select(alice.findElement(By.id("status"))).selectByValue("away");
+    browsers.waitFor(bob, "Alice away with her message in Bob's member list",
+        d -> text(d, "#members li[data-user='Alice'] .status-line").equals("away — “back in 5”"));
+    browsers.waitFor(bob, "Alice's status in Bob's friend activity",
+        d -> text(d, "#activity li[data-user='Alice'][data-type='status']").contains("is away: “back in 5”"));
+    alice.findElement(By.id("status-message")).clear();
+    new org.openqa.selenium.support.ui.Select(alice.findElement(By.id("status"))).selectByValue("online");
+    browsers.waitFor(bob, "Alice online again", d -> text(d, "#members li[data-user='Alice'] .status-line").equals("online"));
+  }
+
+  @Test
+  @Order(4)
   void theFacePileShowsFiveFacesOnlineFirstThenACountAndWhenTheOthersLeft() throws Exception {
     List<String> guests = List.of("Carol", "Dave", "Erin", "Frank", "Grace");
     for (String guest : guests) {
@@ -156,7 +172,7 @@ class DemoBrowserTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void bobSeesAliceTypingUntilSheStops() {
     alice.findElement(By.id("message-input")).sendKeys("Hel");
     browsers.waitFor(bob, "'Alice is typing…' for Bob", d -> text(d, "#typing").equals("Alice is typing…"));
@@ -167,7 +183,7 @@ class DemoBrowserTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void aWaveRaisesBobsBellAndMarkAllReadClearsIt() {
     browsers.waitFor(alice, "Bob's wave button", d -> present(d, "#members li[data-user='Bob'] button.wave"));
     alice.findElement(By.cssSelector("#members li[data-user='Bob'] button.wave")).click();
@@ -184,7 +200,7 @@ class DemoBrowserTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void aliceSeesThatBobReadHerMessage() {
     alice.findElement(By.id("message-input")).sendKeys("Hello Bob", Keys.ENTER);
     browsers.waitFor(bob, "Alice's message at Bob's",
@@ -192,11 +208,13 @@ class DemoBrowserTest {
     browsers.waitFor(alice, "'Seen by Bob' under Alice's message",
         d -> text(d, "#messages li.mine .seen-by").equals("Seen by Bob"));
     browsers.screenshot(alice, "alice-seen-by-bob");
+    browsers.waitFor(dashboard, "Alice's message in the dashboard's event console",
+        d -> text(d, "#console").contains("client-message"));
     browsers.screenshot(bob, "bob-reads-alice");
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void bobSeesAliceLeaveWhenSheClosesHerWindow() {
     browsers.close(alice);
     browsers.waitFor(bob, "Alice to have left Bob's room",
@@ -208,7 +226,7 @@ class DemoBrowserTest {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void bobIsToldWhileTheServerIsAwayAndSeesItComeBack() throws Exception {
     int port = server.port();
     server.stop();
@@ -218,7 +236,8 @@ class DemoBrowserTest {
     Map<String, String> again = new HashMap<>(env);
     again.put("BEACON_PORT", Integer.toString(port));
     server = TestServers.start(again);
-    browsers.waitFor(bob, "the banner to go once both clients are back",
+    // both clients back off between attempts while the server is away (pusher-js up to ~15 s)
+    browsers.waitFor(bob, "the banner to go once both clients are back", java.time.Duration.ofSeconds(60),
         d -> !d.findElement(By.id("banner")).isDisplayed());
     browsers.waitFor(bob, "Bob back in the room after the restart",
         d -> present(d, "#facepile .face[data-user='Bob'][data-online='true']"));
