@@ -83,6 +83,11 @@ public final class BeaconServer implements AutoCloseable {
 
   private BeaconServer(BeaconConfig config) {
     this.config = config;
+    if (config.development() && !loopback(config.host())) {
+      LOG.warn("development mode on {}: the signing auth helpers, the demo and {} are open to anyone "
+          + "who can reach this address", config.host(),
+          config.dashboard().passwordProtected() ? "the development tokens" : "the dashboard");
+    }
     this.apps = Apps.of(config.apps());
     this.metrics = new MicrometerMetrics();
     Clock clock = Clock.system();
@@ -190,6 +195,14 @@ public final class BeaconServer implements AutoCloseable {
           + ": " + rootMessage(failure), failure);
     }
     this.port = bound;
+  }
+
+  private static boolean loopback(String host) {
+    try {
+      return java.net.InetAddress.getByName(host).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
   }
 
   private static int freePort(String host) {
