@@ -78,15 +78,14 @@ public final class BeaconServer implements AutoCloseable {
   private final java.util.concurrent.ExecutorService liveEngine;
   private final SyncService sync;
   private final AtomicBoolean stopped = new AtomicBoolean();
-  private final Optional<EventConsole> console;
   private final int port;
 
   private BeaconServer(BeaconConfig config) {
     this.config = config;
     if (config.development() && !loopback(config.host())) {
-      LOG.warn("development mode on {}: the signing auth helpers, the demo and {} are open to anyone "
-          + "who can reach this address", config.host(),
-          config.dashboard().passwordProtected() ? "the development tokens" : "the dashboard");
+      LOG.warn("development mode on {}: the development helpers (signing auth, tokens, the demo){} "
+          + "are open to anyone who can reach this address", config.host(),
+          config.dashboard().enabled() && !config.dashboard().passwordProtected() ? " and the dashboard" : "");
     }
     this.apps = Apps.of(config.apps());
     this.metrics = new MicrometerMetrics();
@@ -105,7 +104,7 @@ public final class BeaconServer implements AutoCloseable {
         config.pusher().cacheTtlSeconds() * 1000L, config.pusher().maxCachedChannels());
     this.pusher = new PusherChannels(apps, hub, config.pusher(), metrics);
     // the debug console records only when configured (on in development, off in production)
-    this.console = config.dashboard().console()
+    Optional<EventConsole> console = config.dashboard().console()
         ? Optional.of(new EventConsole(apps, config.dashboard().consoleEntries(), clock))
         : Optional.empty();
     DebugConsole debug = console.isPresent() ? console.get() : DebugConsole.NONE;
