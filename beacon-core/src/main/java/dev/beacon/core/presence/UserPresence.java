@@ -119,7 +119,12 @@ public final class UserPresence implements UserConnections {
       saved[0] = s.statusMessage;
       changed[0] = before != s.online();
     });
-    background.execute(() -> store.saveStatus(app.id(), userId, status, saved[0]));
+    // as for last-seen times: a user with no live session is forgotten in memory, so readers are
+    // told again once the status is stored
+    background.execute(() -> {
+      store.saveStatus(app.id(), userId, status, saved[0]);
+      changes.changed(List.of(key(app.id(), userId)));
+    });
     if (!changed[0]) {
       // the online state did not move, so update() reported nothing: the status did change
       changes.changed(List.of(key(app.id(), userId)));
@@ -234,7 +239,12 @@ public final class UserPresence implements UserConnections {
 
   private void reportTransition(App app, View view, boolean offline, long now) {
     if (offline) {
-      background.execute(() -> store.saveLastSeen(app.id(), view.userId(), now));
+      // a user gone offline is forgotten in memory, so a read before this write lands would load
+      // the old last-seen time: readers are told again once it is stored
+      background.execute(() -> {
+        store.saveLastSeen(app.id(), view.userId(), now);
+        changes.changed(List.of(key(app.id(), view.userId())));
+      });
     }
     changes.changed(List.of(key(app.id(), view.userId())));
     notifyFollowers(app, view);

@@ -188,6 +188,7 @@ class DemoBrowserTest {
     browsers.waitFor(alice, "Bob's wave button", d -> present(d, "#members li[data-user='Bob'] button.wave"));
     alice.findElement(By.cssSelector("#members li[data-user='Bob'] button.wave")).click();
     browsers.waitFor(bob, "Bob's bell to count 1", d -> text(d, "#bell-count").equals("1"));
+    browsers.screenshot(bob, "bob-bell-one");
     bob.findElement(By.id("bell")).click();
     browsers.waitFor(bob, "Alice's wave in Bob's notifications",
         d -> text(d, "#notification-list").contains("Alice waved at you"));
