@@ -47,6 +47,20 @@ final class BackgroundWork implements AutoCloseable {
     scheduler.scheduleWithFixedDelay(() -> pool.execute(job), 1, minutes, TimeUnit.MINUTES);
   }
 
+  /**
+   * Runs a short job on the timer thread every {@code millis}; a failure is logged and the job
+   * runs again next time.
+   */
+  void everyMillis(long millis, Runnable job) {
+    scheduler.scheduleAtFixedRate(() -> {
+      try {
+        job.run();
+      } catch (RuntimeException e) {
+        LOG.warn("periodic job failed: {}", e.toString());
+      }
+    }, millis, millis, TimeUnit.MILLISECONDS);
+  }
+
   /** Stops the timers and finishes the writes already queued (up to ten seconds). */
   @Override
   public void close() {

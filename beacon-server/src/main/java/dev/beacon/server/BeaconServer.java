@@ -19,7 +19,13 @@ import dev.beacon.core.time.Clock;
 import dev.beacon.server.auth.Credentials;
 import dev.beacon.server.auth.DevTokens;
 import dev.beacon.server.auth.TokenVerifier;
+import dev.beacon.core.console.DebugConsole;
 import dev.beacon.server.config.BeaconConfig;
+import dev.beacon.server.dashboard.DashboardRoutes;
+import dev.beacon.server.dashboard.DashboardStats;
+import dev.beacon.server.dashboard.EventConsole;
+import dev.beacon.server.demo.DemoBackendRoutes;
+import dev.beacon.server.demo.DemoRoutes;
 import dev.beacon.server.functions.FunctionRoutes;
 import dev.beacon.server.functions.FunctionRunner;
 import dev.beacon.server.http.DevAuthRoutes;
@@ -41,6 +47,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -75,6 +82,11 @@ public final class BeaconServer implements AutoCloseable {
 
   private BeaconServer(BeaconConfig config) {
     this.config = config;
+    if (config.development() && !loopback(config.host())) {
+      LOG.warn("development mode on {}: the development helpers (signing auth, tokens, the demo){} "
+          + "are open to anyone who can reach this address", config.host(),
+          config.dashboard().enabled() && !config.dashboard().passwordProtected() ? " and the dashboard" : "");
+    }
     this.apps = Apps.of(config.apps());
     this.metrics = new MicrometerMetrics();
     Clock clock = Clock.system();
@@ -91,6 +103,12 @@ public final class BeaconServer implements AutoCloseable {
     ChannelHub hub = new ChannelHub(lanes, clock, metrics, ClusterBus.LOCAL,
         config.pusher().cacheTtlSeconds() * 1000L, config.pusher().maxCachedChannels());
     this.pusher = new PusherChannels(apps, hub, config.pusher(), metrics);
+    // the debug console records only when configured (on in development, off in production)
+    Optional<EventConsole> console = config.dashboard().console()
+        ? Optional.of(new EventConsole(apps, config.dashboard().consoleEntries(), clock))
+        : Optional.empty();
+    DebugConsole debug = console.isPresent() ? console.get() : DebugConsole.NONE;
+    pusher.console(debug);
     PusherHttpApi api = new PusherHttpApi(pusher, clock);
     registerGauges(hub, lanes);
 
@@ -102,9 +120,13 @@ public final class BeaconServer implements AutoCloseable {
     this.builtIns = new BuiltInFunctions(apps, stores, hub, new PusherLiveEvents(hub),
         changes, background.expiry(), background.pool());
     pusher.userConnections(builtIns.userPresence());
+    for (App app : apps.all()) {
+      metrics.gauge("beacon_presence_online", "Users online (presence)", app.id(),
+          builtIns.userPresence(), p -> p.onlineUsers(app.id()));
+    }
     background.every(10, builtIns.retention());
     this.functionRunner = new FunctionRunner(builtIns.functions(), config.functionWorkers(),
-        config.functionQueue(), metrics);
+        config.functionQueue(), metrics, debug);
     Credentials credentials = new Credentials(apps, new TokenVerifier(apps, clock));
 
     // live queries over the Convex sync protocol: one engine thread, evaluations on the workers
@@ -118,7 +140,8 @@ public final class BeaconServer implements AutoCloseable {
     Timestamps timestamps = new Timestamps(stores.timestamps(), background.pool(),
         () -> clock.millis() * 1_000_000L);
     this.sync = new SyncService(builtIns.functions(), live, timestamps,
-        new SyncAuthenticator(apps, credentials), functionRunner.workers(), builtIns.userPresence());
+        new SyncAuthenticator(apps, credentials), functionRunner.workers(), builtIns.userPresence(),
+        metrics, debug);
     metrics.registry().gauge("beacon_live_queries", live, LiveQueries::size);
     metrics.registry().gauge("beacon_sync_connections", sync, SyncService::connections);
     io.micrometer.core.instrument.FunctionCounter.builder("beacon_live_query_evaluations", live,
@@ -127,11 +150,18 @@ public final class BeaconServer implements AutoCloseable {
 
     List<Consumer<Router>> sets = new ArrayList<>();
     sets.add(new OpsRoutes(metrics, () -> !draining.get())::mount);
-    sets.add(new PusherApiRoutes(api, metrics, config.maxRequestBytes())::mount);
+    sets.add(new PusherApiRoutes(apps, api, metrics, config.maxRequestBytes(), debug)::mount);
     sets.add(functionRoutes::mount);
+    if (config.dashboard().enabled()) {
+      DashboardStats stats = new DashboardStats(metrics.registry(), apps, clock);
+      background.everyMillis(1000, stats::sample);
+      sets.add(new DashboardRoutes(config.dashboard(), stats, console, apps.first().id())::mount);
+    }
     if (config.development()) {
       sets.add(new DevAuthRoutes(apps)::mount);
       sets.add(new DevTokenRoutes(apps, new DevTokens(clock))::mount);
+      sets.add(new DemoRoutes(apps.first())::mount);
+      sets.add(new DemoBackendRoutes(credentials, functionRunner)::mount);
     }
     Routes routes = new Routes(sets);
 
@@ -164,6 +194,14 @@ public final class BeaconServer implements AutoCloseable {
           + ": " + rootMessage(failure), failure);
     }
     this.port = bound;
+  }
+
+  private static boolean loopback(String host) {
+    try {
+      return java.net.InetAddress.getByName(host).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
   }
 
   private static int freePort(String host) {

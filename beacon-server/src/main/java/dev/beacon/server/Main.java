@@ -67,6 +67,12 @@ public final class Main {
     if (c.development()) {
       out.append("  development auth endpoints: POST ").append(base).append("/pusher/auth and ")
           .append(base).append("/pusher/user-auth\n");
+      out.append("  demo ").append(base).append("/demo/  (open it in two windows)\n");
+    }
+    if (c.dashboard().enabled()) {
+      out.append("  dashboard ").append(base).append("/dashboard/")
+          .append(c.dashboard().passwordProtected() ? "  (basic auth)" : "")
+          .append(c.dashboard().console() ? "" : "  (debug console off)").append('\n');
     }
     System.out.print(out);
     System.out.flush();

@@ -1,8 +1,10 @@
 package dev.beacon.core.live;
 
+import dev.beacon.core.console.DebugConsole;
 import dev.beacon.core.functions.Functions;
 import dev.beacon.core.hub.Lane;
 import dev.beacon.core.hub.UserConnections;
+import dev.beacon.core.metrics.BeaconMetrics;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -23,10 +25,25 @@ public final class SyncService {
   final Executor workers;
   final UserConnections userConnections;
   final MutationLog mutations = new MutationLog();
+  final BeaconMetrics metrics;
+  final DebugConsole console;
   private final AtomicInteger open = new AtomicInteger();
 
   public SyncService(Functions functions, LiveQueries live, Timestamps timestamps,
       Authenticator authenticator, Executor workers, UserConnections userConnections) {
+    this(functions, live, timestamps, authenticator, workers, userConnections, BeaconMetrics.NONE,
+        DebugConsole.NONE);
+  }
+
+  /**
+   * @param metrics and {@code console} hear of every mutation called over a sync WebSocket, as
+   *     they hear of calls over HTTP
+   */
+  public SyncService(Functions functions, LiveQueries live, Timestamps timestamps,
+      Authenticator authenticator, Executor workers, UserConnections userConnections,
+      BeaconMetrics metrics, DebugConsole console) {
+    this.metrics = metrics;
+    this.console = console;
     this.functions = functions;
     this.live = live;
     this.timestamps = timestamps;

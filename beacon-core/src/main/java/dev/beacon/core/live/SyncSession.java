@@ -283,15 +283,22 @@ public final class SyncSession implements Attached {
         : Optional.of(sessionId + ":" + m.requestId());
     Runnable run = () -> {
       SyncServerMessage response;
+      long start = System.nanoTime();
+      String outcome = "success";
       try {
         Functions.Result r = service.functions.invoke(def, who, m.args(), requestKey);
         response = new SyncServerMessage.MutationSucceeded(m.requestId(), ConvexValues.toJson(r.value()), 0);
       } catch (FunctionException e) {
+        outcome = e.code().toLowerCase(java.util.Locale.ROOT);
         response = mutationFailed(m.requestId(), e);
       } catch (RuntimeException e) {
+        outcome = "error";
         org.slf4j.LoggerFactory.getLogger(SyncSession.class).error("{} failed", def.path(), e);
         response = mutationFailed(m.requestId(), new FunctionException.Internal());
       }
+      long nanos = System.nanoTime() - start;
+      service.metrics.functionCall(who.app().id(), def.path(), outcome, nanos);
+      service.console.functionCall(who.app().id(), def.path(), who.describe(), outcome, nanos);
       SyncServerMessage answer = response;
       lane.submitControl(() -> completed(m.requestId(), answer));
     };

@@ -27,4 +27,11 @@ public interface BeaconMetrics {
 
   /** A publication refused because a lane's queue was full. */
   default void overloaded(String appId) {}
+
+  /**
+   * A built-in function call and how it ended, over HTTP or a sync WebSocket.
+   *
+   * @param outcome {@code success} or the error code in lower case
+   */
+  default void functionCall(String appId, String path, String outcome, long nanos) {}
 }

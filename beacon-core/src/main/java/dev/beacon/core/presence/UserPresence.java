@@ -42,6 +42,9 @@ public final class UserPresence implements UserConnections {
   private final LiveEvents live;
   private final FriendGraph friends;
   private final ConcurrentHashMap<String, State> states = new ConcurrentHashMap<>();
+  /** Users online per app, moved under each user's lock as its online state moves. */
+  private final ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> online =
+      new ConcurrentHashMap<>();
 
   /**
    * @param background runs the blocking work that must not hold up a caller: storing last-seen
@@ -116,7 +119,12 @@ public final class UserPresence implements UserConnections {
       saved[0] = s.statusMessage;
       changed[0] = before != s.online();
     });
-    background.execute(() -> store.saveStatus(app.id(), userId, status, saved[0]));
+    // as for last-seen times: a user with no live session is forgotten in memory, so readers are
+    // told again once the status is stored
+    background.execute(() -> {
+      store.saveStatus(app.id(), userId, status, saved[0]);
+      changes.changed(List.of(key(app.id(), userId)));
+    });
     if (!changed[0]) {
       // the online state did not move, so update() reported nothing: the status did change
       changes.changed(List.of(key(app.id(), userId)));
@@ -171,6 +179,12 @@ public final class UserPresence implements UserConnections {
     }
   }
 
+  /** How many users of the app are online on this node now (for metrics). */
+  public int onlineUsers(String appId) {
+    java.util.concurrent.atomic.AtomicInteger n = online.get(appId);
+    return n == null ? 0 : n.get();
+  }
+
   public static DependencyKey key(String appId, String userId) {
     return DependencyKey.of(appId, "presence", userId);
   }
@@ -200,12 +214,19 @@ public final class UserPresence implements UserConnections {
         if (offline) {
           s.lastSeen = now;
         }
+        countTransition(s);
         view = s.view(now);
         retireIfIdle(s);
       }
       reportTransition(app, view, offline, now);
       return view;
     }
+  }
+
+  /** Counts a user whose online state has just moved. Lock held. */
+  private void countTransition(State s) {
+    online.computeIfAbsent(s.appId, id -> new java.util.concurrent.atomic.AtomicInteger())
+        .addAndGet(s.online() ? 1 : -1);
   }
 
   /** Forgets a user with nothing live: the store has what we know. Lock held. */
@@ -218,7 +239,12 @@ public final class UserPresence implements UserConnections {
 
   private void reportTransition(App app, View view, boolean offline, long now) {
     if (offline) {
-      background.execute(() -> store.saveLastSeen(app.id(), view.userId(), now));
+      // a user gone offline is forgotten in memory, so a read before this write lands would load
+      // the old last-seen time: readers are told again once it is stored
+      background.execute(() -> {
+        store.saveLastSeen(app.id(), view.userId(), now);
+        changes.changed(List.of(key(app.id(), view.userId())));
+      });
     }
     changes.changed(List.of(key(app.id(), view.userId())));
     notifyFollowers(app, view);
@@ -294,6 +320,7 @@ public final class UserPresence implements UserConnections {
         if (!s.online()) {
           s.lastSeen = now;
         }
+        countTransition(s);
         view = s.view(now);
         retireIfIdle(s);
       }

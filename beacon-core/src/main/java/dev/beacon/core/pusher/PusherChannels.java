@@ -2,6 +2,7 @@ package dev.beacon.core.pusher;
 
 import dev.beacon.core.app.App;
 import dev.beacon.core.app.Apps;
+import dev.beacon.core.console.DebugConsole;
 import dev.beacon.core.hub.Attached;
 import dev.beacon.core.hub.ChannelHub;
 import dev.beacon.core.hub.Lane;
@@ -28,6 +29,7 @@ public final class PusherChannels {
   private final ConcurrentHashMap<String, AtomicInteger> connections = new ConcurrentHashMap<>();
   private volatile dev.beacon.core.hub.UserConnections userConnections =
       dev.beacon.core.hub.UserConnections.NONE;
+  private volatile DebugConsole console = DebugConsole.NONE;
 
   public PusherChannels(Apps apps, ChannelHub hub, PusherSettings settings, BeaconMetrics metrics) {
     this.apps = apps;
@@ -95,6 +97,7 @@ public final class PusherChannels {
     PusherSession session = new PusherSession(
         this, admitted.app(), lane, transport, newSocketId(), admitted.protocol());
     metrics.connectionOpened(admitted.app().id());
+    console.connected(admitted.app().id(), session.socketId(), admitted.protocol());
     session.open();
     return session;
   }
@@ -105,6 +108,7 @@ public final class PusherChannels {
       count.decrementAndGet();
     }
     metrics.connectionClosed(session.appId());
+    console.disconnected(session.appId(), session.socketId());
   }
 
   /** Closes every connection of {@code userId} in the app, signed in or present, with 4009. */
@@ -158,6 +162,15 @@ public final class PusherChannels {
 
   dev.beacon.core.hub.UserConnections userConnections() {
     return userConnections;
+  }
+
+  /** Sets the debug console that hears what connections do; set once, before serving. */
+  public void console(DebugConsole console) {
+    this.console = console;
+  }
+
+  DebugConsole console() {
+    return console;
   }
 
   BeaconMetrics metrics() {

@@ -208,6 +208,7 @@ public final class PusherHttpApi {
     } catch (OverloadedException e) {
       throw new ApiException(503, e.getMessage());
     }
+    channels.console().apiEvent(app.id(), request.channels(), request.name(), request.data());
   }
 
   private ObjectNode info(App app, ChannelName name, Set<String> attributes) {

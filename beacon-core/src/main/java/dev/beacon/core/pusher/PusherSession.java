@@ -1,6 +1,7 @@
 package dev.beacon.core.pusher;
 
 import dev.beacon.core.app.App;
+import dev.beacon.core.console.DebugConsole;
 import dev.beacon.core.hub.Attached;
 import dev.beacon.core.hub.ChannelFullException;
 import dev.beacon.core.hub.ChannelHub;
@@ -47,6 +48,7 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
   private final ChannelHub hub;
   private final Clock clock;
   private final BeaconMetrics metrics;
+  private final DebugConsole console;
   private final Map<String, Subscription> subscriptions = new HashMap<>();
   /** The users this connection acts as (signed in, presence member), with how many ways. */
   private final Map<String, Integer> identities = new HashMap<>(2);
@@ -74,6 +76,7 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
     this.hub = service.hub();
     this.clock = lane.clock();
     this.metrics = service.metrics();
+    this.console = service.console();
     PusherSettings settings = service.settings();
     this.activityTimeoutMillis = settings.activityTimeoutSeconds() * 1000L;
     this.pongTimeoutMillis = settings.pongTimeoutSeconds() * 1000L;
@@ -170,7 +173,6 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
       Optional<String> signed = name.isPresence() ? m.channelData() : Optional.empty();
       String toSign = PusherSignatures.channelStringToSign(socketId, name.value(), signed);
       if (m.auth().isEmpty() || !PusherSignatures.verifyAuth(m.auth().get(), app.key(), app.secret(), toSign)) {
-        metrics.error(app.id(), 401);
         subscriptionError(name.value(), "AuthError", m.auth().isEmpty()
             ? "Subscription to '" + name.value() + "' needs an auth signature"
             : "Invalid signature: expected HMAC SHA256 hex digest of " + toSign, 401);
@@ -197,7 +199,6 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
     } else if (name.type() == ChannelType.SERVER_TO_USER) {
       String owner = name.serverToUserId().orElseThrow();
       if (user == null || !user.id().equals(owner)) {
-        metrics.error(app.id(), 401);
         subscriptionError(name.value(), "AuthError",
             "Only a connection signed in as user '" + owner + "' may subscribe to " + name.value(), 401);
         return;
@@ -213,6 +214,7 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
     subscriptions.put(name.value(), joined.subscription());
     joined.subscription().userId().ifPresent(this::actAs);
     confirm(name, joined.members());
+    console.subscribed(app.id(), socketId, name.value(), joined.subscription().userId());
     if (name.cache()) {
       Optional<byte[]> cached = hub.cached(app, name.value());
       if (cached.isPresent()) {
@@ -236,6 +238,7 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
     if (sub != null) {
       hub.unsubscribe(app, sub);
       sub.userId().ifPresent(this::stopActingAs);
+      console.unsubscribed(app.id(), socketId, channel);
     }
   }
 
@@ -252,7 +255,11 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
     }
   }
 
+  /** Refuses a subscription; counted as an error by its status. */
   private void subscriptionError(String channel, String type, String error, int status) {
+    metrics.error(app.id(), status);
+    console.error(app.id(), Optional.of(socketId), status,
+        "Subscription to '" + abbreviate(channel) + "' refused (" + type + "): " + error);
     send(new ServerMessage.SubscriptionError(channel, type, error, status));
   }
 
@@ -261,7 +268,6 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
   private void signin(ClientMessage.Signin m) {
     if (!PusherSignatures.verifyAuth(m.auth(), app.key(), app.secret(),
         socketId + "::user::" + m.userData())) {
-      metrics.error(app.id(), PusherError.UNAUTHORIZED.code());
       sendError(Optional.of(PusherError.UNAUTHORIZED.code()),
           "Invalid signature: expected HMAC SHA256 hex digest of " + socketId + "::user::<user_data>");
       return;
@@ -331,7 +337,6 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
       return;
     }
     if (!clientEventBudget.tryTake(clock.millis())) {
-      metrics.error(app.id(), PusherError.CLIENT_EVENT_RATE_LIMIT.code());
       sendError(Optional.of(PusherError.CLIENT_EVENT_RATE_LIMIT.code()),
           "Client event rejected due to rate limit (" + app.clientEventsPerSecond() + " per second)");
       return;
@@ -345,6 +350,7 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
       return;
     }
     metrics.clientEvent(app.id());
+    console.clientEvent(app.id(), socketId, name.value(), m.event(), m.dataJson());
   }
 
   // ------------------------------------------------------------------ liveness
@@ -383,6 +389,7 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
 
   private void sendError(Optional<Integer> code, String message) {
     code.ifPresent(c -> metrics.error(app.id(), c));
+    console.error(app.id(), Optional.of(socketId), code.orElse(0), message);
     send(new ServerMessage.Error(code, message));
   }
 
@@ -419,6 +426,7 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
       send(new ServerMessage.Error(Optional.of(code), reason));
     }
     metrics.error(app.id(), code);
+    console.error(app.id(), Optional.of(socketId), code, "Connection closed: " + reason);
     flush();
     closing = true;
     transport.close(code, reason);

@@ -156,10 +156,15 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
     });
     String data = dataByMember.remove(key(appId, roomId, userId));
     long now = expiry.clock().millis();
-    background.execute(() -> registry.recordVisit(appId, roomId, userId, now,
-        data == null ? "null" : data));
-    changes.changed(List.of(DependencyKey.of(appId, "room", roomId),
-        DependencyKey.of(appId, "userRooms", userId)));
+    List<DependencyKey> changed = List.of(DependencyKey.of(appId, "room", roomId),
+        DependencyKey.of(appId, "userRooms", userId));
+    // readers hear at once that the member is no longer present, and again once its visit is
+    // stored: a list read in between would otherwise miss the member until the next change
+    background.execute(() -> {
+      registry.recordVisit(appId, roomId, userId, now, data == null ? "null" : data);
+      changes.changed(changed);
+    });
+    changes.changed(changed);
   }
 
   // ------------------------------------------------------------------ expiry

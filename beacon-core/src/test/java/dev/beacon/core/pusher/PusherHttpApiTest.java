@@ -104,6 +104,13 @@ class PusherHttpApiTest {
     }
 
     @Test
+    void publishedEventsAppearInTheDebugConsoleAndRefusedOnesDoNot() {
+      bed.api.trigger(app, PusherSessionTest.trigger("news", "update", "{\"n\":1}"));
+      assertStatus(() -> bed.api.trigger(app, PusherSessionTest.trigger("bad channel", "e")), 400);
+      assertThat(bed.observed.console).containsExactly("api event update on news: {\"n\":1}");
+    }
+
+    @Test
     void excludesTheGivenSocket() {
       FakeClient a = bed.connect(0).send(bed.subscribe("news"));
       FakeClient b = bed.connect(1).send(bed.subscribe("news"));

@@ -425,6 +425,49 @@ class PusherSessionTest {
     assertThat(code(b.service.admit("app-key", "7"))).isEqualTo(4004);
   }
 
+  @Nested
+  class WhatTheOperatorSees {
+
+    @Test
+    void theDebugConsoleHearsConnectionsSubscriptionsClientEventsAndClosing() {
+      FakeClient a = bed.connect(0);
+      a.send(bed.subscribePresence(a, "presence-room-lobby", "alice", "{}"));
+      FakeClient b = bed.connect(1);
+      b.send(bed.subscribePresence(b, "presence-room-lobby", "bob", "{}"));
+      a.send("{\"event\":\"client-message\",\"channel\":\"presence-room-lobby\",\"data\":{\"text\":\"hi\"}}");
+      a.send("{\"event\":\"pusher:unsubscribe\",\"data\":{\"channel\":\"presence-room-lobby\"}}");
+      b.session.onClosed();
+      assertThat(bed.observed.console).containsExactly(
+          "connected " + a.socketId(),
+          "subscribed presence-room-lobby as alice",
+          "connected " + b.socketId(),
+          "subscribed presence-room-lobby as bob",
+          "client event client-message on presence-room-lobby: {\"text\":\"hi\"}",
+          "unsubscribed presence-room-lobby",
+          "disconnected " + b.socketId());
+    }
+
+    @Test
+    void eachRefusalIsCountedOnceAndShownInTheConsole() {
+      FakeClient a = bed.connect(0);
+      a.send("{\"event\":\"pusher:signin\",\"data\":{\"auth\":\"app-key:00\",\"user_data\":\"{\\\"id\\\":\\\"x\\\"}\"}}");
+      a.send(bed.subscribe("private-a"));
+      a.send(bed.subscribe("bad channel"));
+      assertThat(bed.observed.errorsCounted).containsExactly("4009", "401", "400");
+      assertThat(bed.observed.console).contains("error 4009", "error 401", "error 400");
+    }
+
+    @Test
+    void rateLimitedClientEventsAreCountedOnceEach() {
+      FakeClient a = bed.connect(0);
+      a.send(bed.subscribePrivate(a, "private-x"));
+      for (int i = 0; i < 12; i++) {
+        a.send("{\"event\":\"client-n\",\"channel\":\"private-x\",\"data\":" + i + "}");
+      }
+      assertThat(bed.observed.errorsCounted).containsExactly("4301", "4301");
+    }
+  }
+
   private static int code(PusherChannels.Admission admission) {
     return ((PusherChannels.Admission.Refused) admission).refusal().error().code();
   }

@@ -9,6 +9,9 @@ import dev.beacon.core.metrics.BeaconMetrics;
 import dev.beacon.core.time.ManualClock;
 import dev.beacon.protocol.auth.PusherSignatures;
 import dev.beacon.protocol.json.Json;
+import dev.beacon.core.console.DebugConsole;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 
@@ -21,6 +24,8 @@ final class PusherTestBed {
   final ChannelHub hub;
   final PusherChannels service;
   final PusherHttpApi api;
+  /** What the service reported to its metrics and debug console. */
+  final Observed observed = new Observed();
 
   PusherTestBed(App... apps) {
     this(2, PusherSettings.DEFAULT, apps);
@@ -31,7 +36,8 @@ final class PusherTestBed {
     this.apps = Apps.of(List.of(apps));
     this.hub = new ChannelHub(lanes.lanes(), clock, BeaconMetrics.NONE, ClusterBus.LOCAL,
         settings.cacheTtlSeconds() * 1000L, settings.maxCachedChannels());
-    this.service = new PusherChannels(this.apps, hub, settings, BeaconMetrics.NONE);
+    this.service = new PusherChannels(this.apps, hub, settings, observed);
+    service.console(observed);
     this.api = new PusherHttpApi(service, clock);
   }
 
@@ -88,5 +94,51 @@ final class PusherTestBed {
   void advance(long millis) {
     clock.advance(millis);
     lanes.tick();
+  }
+
+  /** Records errors counted and console entries, as short strings. */
+  static final class Observed implements BeaconMetrics, DebugConsole {
+    final List<String> errorsCounted = Collections.synchronizedList(new ArrayList<>());
+    final List<String> console = Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public void error(String appId, int code) {
+      errorsCounted.add(Integer.toString(code));
+    }
+
+    @Override
+    public void connected(String appId, String socketId, int protocol) {
+      console.add("connected " + socketId);
+    }
+
+    @Override
+    public void disconnected(String appId, String socketId) {
+      console.add("disconnected " + socketId);
+    }
+
+    @Override
+    public void subscribed(String appId, String socketId, String channel, Optional<String> userId) {
+      console.add("subscribed " + channel + userId.map(u -> " as " + u).orElse(""));
+    }
+
+    @Override
+    public void unsubscribed(String appId, String socketId, String channel) {
+      console.add("unsubscribed " + channel);
+    }
+
+    @Override
+    public void clientEvent(String appId, String socketId, String channel, String event, String dataJson) {
+      console.add("client event " + event + " on " + channel + ": " + dataJson);
+    }
+
+    @Override
+    public void apiEvent(String appId, List<String> channels, String event, String data) {
+      console.add("api event " + event + " on " + String.join(",", channels) + ": " + data);
+    }
+
+    @Override
+    public void error(String appId, Optional<String> socketId, int code, String message) {
+      console.add("error " + code);
+    }
   }
 }

@@ -19,6 +19,7 @@ import java.util.List;
  * @param db where durable data lives
  * @param functionWorkers threads running function calls that touch the store
  * @param functionQueue calls waiting for a worker before new ones are refused
+ * @param dashboard whether {@code /dashboard} and its debug console are served, and to whom
  */
 public record BeaconConfig(
     Mode mode,
@@ -35,7 +36,8 @@ public record BeaconConfig(
     List<App> apps,
     dev.beacon.server.store.DatabaseSettings db,
     int functionWorkers,
-    int functionQueue) {
+    int functionQueue,
+    dev.beacon.server.dashboard.DashboardSettings dashboard) {
 
   public BeaconConfig {
     apps = List.copyOf(apps);

@@ -4,6 +4,7 @@ import dev.beacon.core.app.App;
 import dev.beacon.core.app.Apps;
 import dev.beacon.core.app.AuthSettings;
 import dev.beacon.core.app.FunctionSettings;
+import dev.beacon.server.dashboard.DashboardSettings;
 import dev.beacon.server.store.DatabaseSettings;
 import dev.beacon.core.pusher.PusherSettings;
 import java.io.IOException;
@@ -47,7 +48,9 @@ public final class ConfigLoader {
       "websocket.max_buffered_bytes", "websocket.lane_queue_limit",
       "cache.ttl_seconds", "cache.max_channels_per_app",
       "db.url", "db.user", "db.password", "db.schema", "db.pool_size",
-      "functions.workers", "functions.queue");
+      "functions.workers", "functions.queue",
+      "dashboard.enabled", "dashboard.console", "dashboard.console_entries",
+      "dashboard.username", "dashboard.password");
 
   private static final List<String> APP_KEYS = List.of(
       "id", "key", "secret", "enabled", "client_events", "user_authentication_required",
@@ -218,7 +221,46 @@ public final class ConfigLoader {
       throw new ConfigException("apps: " + e.getMessage());
     }
     return new BeaconConfig(mode, host, port, dataDir, eventLoops, pusher, maxMessage, maxBuffered,
-        laneQueue, maxRequest, grace, apps, db, workers, queue);
+        laneQueue, maxRequest, grace, apps, db, workers, queue, dashboard(v, mode));
+  }
+
+  /** Minimum length of the dashboard password in production. */
+  static final int MIN_DASHBOARD_PASSWORD = 12;
+
+  /**
+   * The dashboard: on with its console in development, off in production unless enabled, and
+   * then only with credentials.
+   */
+  private static DashboardSettings dashboard(Values v, Mode mode) {
+    boolean dev = mode == Mode.DEVELOPMENT;
+    boolean enabled = v.bool("dashboard.enabled", dev);
+    boolean console = v.bool("dashboard.console", dev && enabled);
+    int entries = v.integer("dashboard.console_entries", DashboardSettings.DEFAULT_CONSOLE_ENTRIES, 10, 100_000);
+    Optional<String> username = Optional.ofNullable(v.string("dashboard.username", null))
+        .filter(s -> !s.isEmpty());
+    Optional<String> password = Optional.ofNullable(v.values().get("dashboard.password"))
+        .filter(s -> !s.isEmpty());
+    if (username.isPresent() && password.isEmpty()) {
+      throw new ConfigException("config key 'dashboard.password' is required when 'dashboard.username' "
+          + "is set ('" + username.get() + "')");
+    }
+    if (password.isPresent() && username.isEmpty()) {
+      throw new ConfigException("config key 'dashboard.username' is required when 'dashboard.password' is set");
+    }
+    if (console && !enabled) {
+      throw new ConfigException("config key 'dashboard.console' is true but 'dashboard.enabled' is false: "
+          + "nothing would show the console");
+    }
+    if (!dev && enabled && username.isEmpty()) {
+      throw new ConfigException("config key 'dashboard.enabled' is true in production, which needs "
+          + "'dashboard.username' and 'dashboard.password' (BEACON_DASHBOARD_USERNAME, "
+          + "BEACON_DASHBOARD_PASSWORD); or set dashboard.enabled: false");
+    }
+    if (!dev && enabled && password.get().length() < MIN_DASHBOARD_PASSWORD) {
+      throw new ConfigException("config key 'dashboard.password' must be at least " + MIN_DASHBOARD_PASSWORD
+          + " characters in production, got " + password.get().length());
+    }
+    return new DashboardSettings(enabled, console, entries, username, password);
   }
 
   private static App app(Values v, int i, boolean dev) {

@@ -1,6 +1,7 @@
 package dev.beacon.server.functions;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.beacon.core.console.DebugConsole;
 import dev.beacon.core.functions.Caller;
 import dev.beacon.core.functions.FunctionDefinition;
 import dev.beacon.core.functions.FunctionException;
@@ -29,10 +30,14 @@ public final class FunctionRunner implements AutoCloseable {
   private final Functions functions;
   private final ThreadPoolExecutor workers;
   private final MicrometerMetrics metrics;
+  private final DebugConsole console;
 
-  public FunctionRunner(Functions functions, int threads, int queue, MicrometerMetrics metrics) {
+  /** @param console hears of every call, with its caller and outcome */
+  public FunctionRunner(Functions functions, int threads, int queue, MicrometerMetrics metrics,
+      DebugConsole console) {
     this.functions = functions;
     this.metrics = metrics;
+    this.console = console;
     AtomicInteger n = new AtomicInteger();
     this.workers = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
         new ArrayBlockingQueue<>(queue), r -> {
@@ -88,7 +93,9 @@ public final class FunctionRunner implements AutoCloseable {
   }
 
   private void record(Caller caller, FunctionDefinition def, String outcome, long start) {
-    metrics.functionCall(caller.app().id(), def.path(), outcome, System.nanoTime() - start);
+    long nanos = System.nanoTime() - start;
+    metrics.functionCall(caller.app().id(), def.path(), outcome, nanos);
+    console.functionCall(caller.app().id(), def.path(), caller.describe(), outcome, nanos);
   }
 
   /** The worker pool, for blocking work of the functions' own (retention). */

@@ -3,6 +3,8 @@ package dev.beacon.server.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.beacon.core.app.App;
+import dev.beacon.core.app.Apps;
+import dev.beacon.core.console.DebugConsole;
 import dev.beacon.core.pusher.ApiException;
 import dev.beacon.core.pusher.PusherHttpApi;
 import dev.beacon.protocol.json.Json;
@@ -30,11 +32,20 @@ public final class PusherApiRoutes {
   private final PusherHttpApi api;
   private final MicrometerMetrics metrics;
   private final int maxRequestBytes;
+  private final DebugConsole console;
 
-  public PusherApiRoutes(PusherHttpApi api, MicrometerMetrics metrics, int maxRequestBytes) {
+  /** The app tag of requests to app ids that do not exist: one series, however many are tried. */
+  static final String UNKNOWN_APP = "unknown";
+
+  private final Apps apps;
+
+  public PusherApiRoutes(Apps apps, PusherHttpApi api, MicrometerMetrics metrics, int maxRequestBytes,
+      DebugConsole console) {
+    this.apps = apps;
     this.api = api;
     this.metrics = metrics;
     this.maxRequestBytes = maxRequestBytes;
+    this.console = console;
   }
 
   public void mount(Router router) {
@@ -78,6 +89,7 @@ public final class PusherApiRoutes {
     long start = System.nanoTime();
     String appId = ctx.pathParam("appId");
     int status = 200;
+    String error = null;
     try {
       Request request = new Request(query(ctx.queryParams()),
           ctx.body() == null || ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
@@ -86,18 +98,25 @@ public final class PusherApiRoutes {
       JsonReplies.ok(ctx, action.call(app, request));
     } catch (ApiException e) {
       status = e.status();
-      JsonReplies.error(ctx, status, e.getMessage());
+      error = e.getMessage();
     } catch (IllegalArgumentException e) {
       status = 400;
-      JsonReplies.error(ctx, status, e.getMessage());
+      error = e.getMessage();
     } catch (RuntimeException e) {
       status = 500;
       LOG.error("HTTP API {} failed", endpoint, e);
-      JsonReplies.error(ctx, status, "Internal server error");
+      error = "Internal server error";
     }
-    metrics.httpApi(appId, endpoint, status, System.nanoTime() - start);
+    if (error != null) {
+      JsonReplies.error(ctx, status, error);
+      console.error(appId, Optional.empty(), status, "HTTP API " + ctx.request().method() + " "
+          + endpoint + ": " + error);
+    }
+    // a request to a made-up app id must not create meters of its own
+    String tag = apps.byId(appId).isPresent() ? appId : UNKNOWN_APP;
+    metrics.httpApi(tag, endpoint, status, System.nanoTime() - start);
     if (status >= 400) {
-      metrics.error(appId, status);
+      metrics.error(tag, status);
     }
   }
 

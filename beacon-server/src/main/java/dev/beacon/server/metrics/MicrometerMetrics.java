@@ -88,6 +88,7 @@ public final class MicrometerMetrics implements BeaconMetrics {
   }
 
   /** Records one function call and its outcome (success, or the error code). */
+  @Override
   public void functionCall(String appId, String function, String outcome, long nanos) {
     String key = "fn\u0000" + appId + '\u0000' + function + '\u0000' + outcome;
     timers.computeIfAbsent(key, k -> Timer.builder("beacon_function_calls")

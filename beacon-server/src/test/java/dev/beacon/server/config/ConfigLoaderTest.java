@@ -147,4 +147,56 @@ class ConfigLoaderTest {
     assertThat(prod.apps().get(0).auth().jwtSecret()).isEmpty();
     assertThat(prod.apps().get(0).auth().adminKey()).isEqualTo("s3cr3t");
   }
+
+  @Test
+  void theDashboardIsOpenWithItsConsoleInDevelopmentAndOffInProduction() {
+    BeaconConfig dev = ConfigLoader.load(Optional.empty(), Map.of());
+    assertThat(dev.dashboard().enabled()).isTrue();
+    assertThat(dev.dashboard().console()).isTrue();
+    assertThat(dev.dashboard().passwordProtected()).isFalse();
+    assertThat(dev.dashboard().consoleEntries()).isEqualTo(500);
+    BeaconConfig prod = ConfigLoader.load(Optional.empty(), Map.of("BEACON_MODE", "production",
+        "BEACON_APPS_0_SECRET", "s3cr3t"));
+    assertThat(prod.dashboard().enabled()).isFalse();
+    assertThat(prod.dashboard().console()).isFalse();
+  }
+
+  @Test
+  void productionServesTheDashboardOnlyWithCredentials() {
+    Map<String, String> prod = Map.of("BEACON_MODE", "production", "BEACON_APPS_0_SECRET", "s3cr3t",
+        "BEACON_DASHBOARD_ENABLED", "true");
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), prod))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("'dashboard.enabled'")
+        .hasMessageContaining("BEACON_DASHBOARD_PASSWORD");
+    Map<String, String> weak = new java.util.HashMap<>(prod);
+    weak.put("BEACON_DASHBOARD_USERNAME", "ops");
+    weak.put("BEACON_DASHBOARD_PASSWORD", "short");
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), weak))
+        .hasMessageContaining("'dashboard.password'").hasMessageContaining("got 5")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("short"));
+    Map<String, String> good = new java.util.HashMap<>(weak);
+    good.put("BEACON_DASHBOARD_PASSWORD", "a long enough passphrase");
+    good.put("BEACON_DASHBOARD_CONSOLE", "true");
+    good.put("BEACON_DASHBOARD_CONSOLE_ENTRIES", "50");
+    BeaconConfig c = ConfigLoader.load(Optional.empty(), good);
+    assertThat(c.dashboard().passwordProtected()).isTrue();
+    assertThat(c.dashboard().console()).isTrue();
+    assertThat(c.dashboard().consoleEntries()).isEqualTo(50);
+  }
+
+  @Test
+  void dashboardSettingsMustAgree() {
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("BEACON_DASHBOARD_USERNAME", "ops")))
+        .hasMessageContaining("'dashboard.password' is required");
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("BEACON_DASHBOARD_PASSWORD", "pw")))
+        .hasMessageContaining("'dashboard.username' is required");
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of(
+        "BEACON_DASHBOARD_ENABLED", "false", "BEACON_DASHBOARD_CONSOLE", "true")))
+        .hasMessageContaining("'dashboard.console'");
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of(
+        "BEACON_DASHBOARD_CONSOLE_ENTRIES", "5")))
+        .hasMessageContaining("'dashboard.console_entries'").hasMessageContaining("'5'");
+    assertThat(ConfigLoader.load(Optional.empty(), Map.of("BEACON_DASHBOARD_ENABLED", "false"))
+        .dashboard().console()).isFalse();
+  }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.beacon.core.app.FunctionSettings;
 import dev.beacon.core.functions.DependencyKey;
+import dev.beacon.core.presence.UserPresence;
 import dev.beacon.core.hub.Lane;
 import dev.beacon.core.hub.Subscriber;
 import dev.beacon.protocol.pusher.ChannelName;
@@ -86,6 +87,41 @@ abstract class FunctionBehaviourTest {
       assertThat(hidden.get("online").asBoolean()).isFalse();
       assertThat(bed.failure(bed.user("ann"), "presence:updatePresence", "{\"status\":\"busy\"}")
           .getMessage()).contains("ArgumentValidationError").contains("busy");
+    }
+
+    @Test
+    void theOnlineCountFollowsSessionsExpiryAndHiding() {
+      bed.call(bed.user("ann"), "presence:heartbeat", "{}");
+      bed.builtIns.userPresence().connected("app-id", "bob");
+      bed.builtIns.userPresence().connected("app-id", "bob");
+      assertThat(bed.builtIns.userPresence().onlineUsers("app-id")).isEqualTo(2);
+      bed.call(bed.user("bob"), "presence:updatePresence", "{\"status\":\"offline\"}");
+      assertThat(bed.builtIns.userPresence().onlineUsers("app-id")).isEqualTo(1);
+      bed.advance(61_000);
+      assertThat(bed.builtIns.userPresence().onlineUsers("app-id")).isZero();
+      bed.call(bed.user("bob"), "presence:updatePresence", "{\"status\":\"online\"}");
+      assertThat(bed.builtIns.userPresence().onlineUsers("app-id")).isEqualTo(1);
+      bed.builtIns.userPresence().disconnected("app-id", "bob");
+      bed.builtIns.userPresence().disconnected("app-id", "bob");
+      assertThat(bed.builtIns.userPresence().onlineUsers("app-id")).isZero();
+      assertThat(bed.builtIns.userPresence().onlineUsers("other-app")).isZero();
+    }
+
+    @Test
+    void readersAreToldAgainOnceALastSeenTimeIsStored() {
+      bed.builtIns.userPresence().connected("app-id", "ann");
+      bed.deferBackground = true;
+      bed.runBackground();
+      bed.advance(5_000);
+      bed.changes.clear();
+      bed.builtIns.userPresence().disconnected("app-id", "ann");
+      DependencyKey ann = UserPresence.key("app-id", "ann");
+      assertThat(bed.changes).containsOnlyOnce(ann);
+      bed.runBackground();
+      assertThat(bed.changes.stream().filter(ann::equals)).hasSize(2);
+      bed.deferBackground = false;
+      assertThat(bed.call(bed.admin(), "presence:getUserPresence", "{\"userId\":\"ann\"}")
+          .get("lastSeen").asLong()).isEqualTo(bed.clock.millis());
     }
 
     @Test
@@ -173,6 +209,22 @@ abstract class FunctionBehaviourTest {
       assertThat(list.get(0).get("data").get("status").asText()).isEqualTo("active");
       assertThat(list.get(2).get("online").asBoolean()).isFalse();
       assertThat(list.get(2).get("lastSeen").asLong()).isEqualTo(bed.clock.millis() - 1_000);
+    }
+
+    @Test
+    void readersAreToldAgainOnceALeaversVisitIsStored() {
+      bed.call(bed.user("ann"), "rooms:heartbeat", "{\"roomId\":\"r\"}");
+      bed.deferBackground = true;
+      bed.changes.clear();
+      bed.call(bed.user("ann"), "rooms:leave", "{\"roomId\":\"r\"}");
+      DependencyKey room = DependencyKey.of("app-id", "room", "r");
+      // told at once, though a list read now cannot see the visit yet
+      assertThat(bed.changes).containsOnlyOnce(room);
+      assertThat(bed.call(bed.user("bob"), "rooms:list", "{\"roomId\":\"r\"}")).isEmpty();
+      bed.runBackground();
+      assertThat(bed.changes.stream().filter(room::equals)).hasSize(2);
+      assertThat(bed.call(bed.user("bob"), "rooms:list", "{\"roomId\":\"r\"}").get(0)
+          .get("userId").asText()).isEqualTo("ann");
     }
 
     @Test

@@ -48,6 +48,9 @@ final class FunctionsTestBed implements AutoCloseable {
       60_000, 100);
   final List<String> events = Collections.synchronizedList(new ArrayList<>());
   final List<DependencyKey> changes = Collections.synchronizedList(new ArrayList<>());
+  /** Background work held back while {@link #deferBackground} is set, as a busy pool would. */
+  final java.util.Queue<Runnable> background = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  volatile boolean deferBackground;
   final App app;
   final Apps apps;
   final Database db;
@@ -82,7 +85,13 @@ final class FunctionsTestBed implements AutoCloseable {
       }
     };
     builtIns = new BuiltInFunctions(apps, new JdbcStores(db), hub, live, changes::addAll, expiry,
-        Runnable::run);
+        r -> {
+          if (deferBackground) {
+            background.add(r);
+          } else {
+            r.run();
+          }
+        });
     functions = builtIns.functions();
   }
 
@@ -121,6 +130,13 @@ final class FunctionsTestBed implements AutoCloseable {
       return e;
     }
     throw new AssertionError(path + " did not fail");
+  }
+
+  /** Runs the background work held back so far. */
+  void runBackground() {
+    for (Runnable r; (r = background.poll()) != null; ) {
+      r.run();
+    }
   }
 
   /** Moves time on and runs what expired. */

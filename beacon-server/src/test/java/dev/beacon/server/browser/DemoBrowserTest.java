@@ -1,0 +1,246 @@
+package dev.beacon.server.browser;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.beacon.server.BeaconServer;
+import dev.beacon.server.TestServers;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+
+/**
+ * The demo page and the dashboard in real browsers (headless Chromium), as a newcomer would use
+ * them: Alice and Bob each in their own browser in the same room, an operator watching the
+ * dashboard. The steps run in order, each building on the last, against one server started with
+ * a 2-second typing expiry.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DemoBrowserTest {
+
+  @RegisterExtension
+  final StopAfterFirstFailure story = new StopAfterFirstFailure();
+
+  private Map<String, String> env;
+  private BeaconServer server;
+  private String base;
+  private Browsers browsers;
+  private WebDriver dashboard;
+  private WebDriver alice;
+  private WebDriver bob;
+  private int connectionsBefore;
+
+  @BeforeAll
+  void start() throws Exception {
+    env = new HashMap<>();
+    env.put("BEACON_APPS_0_TYPING_TTL_SECONDS", "2");
+    env.put("BEACON_DATA_DIR", Files.createTempDirectory("beacon-browser").toString());
+    server = TestServers.start(env);
+    base = "http://127.0.0.1:" + server.port();
+    browsers = new Browsers();
+  }
+
+  @AfterAll
+  void stop() {
+    if (browsers != null) {
+      browsers.close();
+    }
+    if (server != null) {
+      server.stop();
+    }
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private static String text(WebDriver driver, String css) {
+    List<WebElement> found = driver.findElements(By.cssSelector(css));
+    return found.isEmpty() ? "" : found.get(0).getText().trim();
+  }
+
+  private static boolean present(WebDriver driver, String css) {
+    return !driver.findElements(By.cssSelector(css)).isEmpty();
+  }
+
+  private int dashboardConnections() {
+    String value = text(dashboard, "#stat-connections");
+    return value.matches("\\d+") ? Integer.parseInt(value) : -1;
+  }
+
+  private WebDriver join(String name) {
+    WebDriver driver = browsers.open(base + "/demo/");
+    browsers.waitFor(driver, "the join form", d -> present(d, "#join-name"));
+    driver.findElement(By.id("join-name")).sendKeys(name);
+    driver.findElement(By.id("join-button")).click();
+    browsers.waitFor(driver, name + " to be in the room",
+        d -> "true".equals(d.findElement(By.tagName("body")).getDomAttribute("data-joined")));
+    return driver;
+  }
+
+  // ------------------------------------------------------------------ the story
+
+  @Test
+  @Order(1)
+  void theDashboardCountsTheTwoDemoWindowsAsConnections() {
+    dashboard = browsers.open(base + "/dashboard/");
+    browsers.waitFor(dashboard, "the dashboard's first numbers", d -> dashboardConnections() >= 0);
+    connectionsBefore = dashboardConnections();
+
+    alice = join("Alice");
+    bob = join("Bob");
+
+    browsers.waitFor(dashboard, "two more connections on the dashboard (from " + connectionsBefore + ")",
+        d -> dashboardConnections() == connectionsBefore + 2);
+    browsers.waitFor(dashboard, "Alice's and Bob's subscriptions in the event console",
+        d -> text(d, "#console").contains("presence-room-lobby"));
+    browsers.screenshot(dashboard, "dashboard-two-users");
+  }
+
+  @Test
+  @Order(2)
+  void bobSeesAliceInTheRoom() {
+    browsers.waitFor(bob, "Alice online in Bob's face pile",
+        d -> present(d, "#facepile .face[data-user='Alice'][data-online='true']"));
+    browsers.waitFor(alice, "Bob online in Alice's face pile",
+        d -> present(d, "#facepile .face[data-user='Bob'][data-online='true']"));
+    browsers.waitFor(bob, "'Alice joined #lobby' in Bob's friend activity",
+        d -> text(d, "#activity li[data-user='Alice'][data-type='joined']").contains("Alice joined #lobby"));
+  }
+
+  @Test
+  @Order(3)
+  void bobSeesAliceStepAwayWithAMessage() {
+    alice.findElement(By.id("status-message")).sendKeys("back in 5");
+    new org.openqa.selenium.support.ui.Select(alice.findElement(By.id("status"))).selectByValue("away");
+    browsers.waitFor(bob, "Alice away with her message in Bob's member list",
+        d -> text(d, "#members li[data-user='Alice'] .status-line").equals("away — “back in 5”"));
+    browsers.waitFor(bob, "Alice's status in Bob's friend activity",
+        d -> text(d, "#activity li[data-user='Alice'][data-type='status']").contains("is away: “back in 5”"));
+    alice.findElement(By.id("status-message")).clear();
+    new org.openqa.selenium.support.ui.Select(alice.findElement(By.id("status"))).selectByValue("online");
+    browsers.waitFor(bob, "Alice online again", d -> text(d, "#members li[data-user='Alice'] .status-line").equals("online"));
+  }
+
+  @Test
+  @Order(4)
+  void theFacePileShowsFiveFacesOnlineFirstThenACountAndWhenTheOthersLeft() throws Exception {
+    List<String> guests = List.of("Carol", "Dave", "Erin", "Frank", "Grace");
+    for (String guest : guests) {
+      backend("rooms:heartbeat", "{\"roomId\":\"lobby\",\"userId\":\"" + guest + "\"}");
+    }
+    browsers.waitFor(bob, "five faces and '+2' in Bob's face pile",
+        d -> d.findElements(By.cssSelector("#facepile .face[data-user]")).size() == 5
+            && text(d, "#facepile .face.more").equals("+2"));
+    browsers.screenshot(bob, "bob-face-pile-seven");
+    for (String guest : guests) {
+      backend("rooms:leave", "{\"roomId\":\"lobby\",\"userId\":\"" + guest + "\"}");
+    }
+    browsers.waitFor(bob, "the guests listed as gone, after Alice and Bob",
+        d -> present(d, "#members li[data-user='Grace'][data-online='false']")
+            && d.findElements(By.cssSelector("#facepile .face[data-user]")).get(0).getDomAttribute("data-online").equals("true")
+            && d.findElements(By.cssSelector("#facepile .face[data-user]")).get(1).getDomAttribute("data-online").equals("true")
+            && text(d, "#members li[data-user='Grace'] .status-line").startsWith("left · last seen"));
+  }
+
+  /** Calls a function as the app's backend, as an app's server would. */
+  private void backend(String path, String argsJson) throws Exception {
+    HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create(base + "/api/mutation"))
+        .header("Authorization", "Convex app-secret")
+        .header("content-type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(
+            "{\"path\":\"" + path + "\",\"args\":" + argsJson + ",\"format\":\"json\"}"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(response.body()).contains("\"status\":\"success\"");
+  }
+
+  @Test
+  @Order(5)
+  void bobSeesAliceTypingUntilSheStops() {
+    alice.findElement(By.id("message-input")).sendKeys("Hel");
+    browsers.waitFor(bob, "'Alice is typing…' for Bob", d -> text(d, "#typing").equals("Alice is typing…"));
+    browsers.screenshot(bob, "bob-sees-alice-typing");
+    // Alice stops: the page stops typing after a pause, and the server would expire it anyway
+    browsers.waitFor(bob, "the typing line to clear for Bob", d -> text(d, "#typing").isEmpty());
+    alice.findElement(By.id("message-input")).clear();
+  }
+
+  @Test
+  @Order(6)
+  void aWaveRaisesBobsBellAndMarkAllReadClearsIt() {
+    browsers.waitFor(alice, "Bob's wave button", d -> present(d, "#members li[data-user='Bob'] button.wave"));
+    alice.findElement(By.cssSelector("#members li[data-user='Bob'] button.wave")).click();
+    browsers.waitFor(bob, "Bob's bell to count 1", d -> text(d, "#bell-count").equals("1"));
+    browsers.screenshot(bob, "bob-bell-one");
+    bob.findElement(By.id("bell")).click();
+    browsers.waitFor(bob, "Alice's wave in Bob's notifications",
+        d -> text(d, "#notification-list").contains("Alice waved at you"));
+    browsers.screenshot(bob, "bob-notification");
+    bob.findElement(By.id("mark-all-read")).click();
+    browsers.waitFor(bob, "Bob's bell to go back to zero",
+        d -> "0".equals(d.findElement(By.id("bell")).getDomAttribute("data-unread"))
+            && !d.findElement(By.id("bell-count")).isDisplayed());
+    bob.findElement(By.id("bell")).click();
+  }
+
+  @Test
+  @Order(7)
+  void aliceSeesThatBobReadHerMessage() {
+    alice.findElement(By.id("message-input")).sendKeys("Hello Bob", Keys.ENTER);
+    browsers.waitFor(bob, "Alice's message at Bob's",
+        d -> text(d, "#messages li[data-from='Alice'] .text").equals("Hello Bob"));
+    browsers.waitFor(alice, "'Seen by Bob' under Alice's message",
+        d -> text(d, "#messages li.mine .seen-by").equals("Seen by Bob"));
+    browsers.screenshot(alice, "alice-seen-by-bob");
+    browsers.waitFor(dashboard, "Alice's message in the dashboard's event console",
+        d -> text(d, "#console").contains("client-message"));
+    browsers.screenshot(bob, "bob-reads-alice");
+  }
+
+  @Test
+  @Order(8)
+  void bobSeesAliceLeaveWhenSheClosesHerWindow() {
+    browsers.close(alice);
+    browsers.waitFor(bob, "Alice to have left Bob's room",
+        d -> present(d, "#members li[data-user='Alice'][data-online='false']"));
+    assertThat(text(bob, "#members li[data-user='Alice'] .status-line")).startsWith("left · last seen");
+    browsers.waitFor(dashboard, "one connection fewer on the dashboard",
+        d -> dashboardConnections() == connectionsBefore + 1);
+    browsers.screenshot(bob, "bob-after-alice-left");
+  }
+
+  @Test
+  @Order(9)
+  void bobIsToldWhileTheServerIsAwayAndSeesItComeBack() throws Exception {
+    int port = server.port();
+    server.stop();
+    browsers.waitFor(bob, "the 'Reconnecting…' banner", d -> d.findElement(By.id("banner")).isDisplayed());
+    assertThat(text(bob, "#banner")).isEqualTo("Reconnecting…");
+    browsers.screenshot(bob, "bob-reconnecting");
+    Map<String, String> again = new HashMap<>(env);
+    again.put("BEACON_PORT", Integer.toString(port));
+    server = TestServers.start(again);
+    // both clients back off between attempts while the server is away (pusher-js up to ~15 s)
+    browsers.waitFor(bob, "the banner to go once both clients are back", java.time.Duration.ofSeconds(60),
+        d -> !d.findElement(By.id("banner")).isDisplayed());
+    browsers.waitFor(bob, "Bob back in the room after the restart",
+        d -> present(d, "#facepile .face[data-user='Bob'][data-online='true']"));
+  }
+}

@@ -1,0 +1,33 @@
+// The "Reconnecting…" banner: shown while either client has lost the server after having had it,
+// hidden again once both are back. pusher-js and the Convex client each reconnect on their own.
+import { $ } from '../shared/dom.js';
+
+export function watchConnections(pusher, convex) {
+  const banner = $('#banner');
+  let pusherUp = false;
+  let pusherEverUp = false;
+  let convexUp = false;
+  let convexEverUp = false;
+
+  const render = () => {
+    const lost = (pusherEverUp && !pusherUp) || (convexEverUp && !convexUp);
+    banner.hidden = !lost;
+    document.body.dataset.connection = lost ? 'reconnecting' : (pusherUp && convexUp ? 'connected' : 'connecting');
+  };
+
+  pusher.connection.bind('state_change', ({ current }) => {
+    pusherUp = current === 'connected';
+    pusherEverUp ||= pusherUp;
+    render();
+  });
+  pusherUp = pusher.connection.state === 'connected';
+  pusherEverUp = pusherUp;
+
+  const onConvex = (state) => {
+    convexUp = state.isWebSocketConnected;
+    convexEverUp ||= state.hasEverConnected || convexUp;
+    render();
+  };
+  convex.subscribeToConnectionState(onConvex);
+  onConvex(convex.connectionState());
+}
