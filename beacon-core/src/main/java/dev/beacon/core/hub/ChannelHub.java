@@ -231,16 +231,18 @@ public final class ChannelHub {
       if (local.size() == 0) {
         continue;
       }
+      Lane lane = lanes.get(i);
       Runnable delivery = () -> {
         int delivered = local.deliver(frame, exclude, excludeSocketId, version);
+        lane.wrote(delivered);
         if (delivered > 0) {
           metrics.messagesOut(ch.appId(), delivered);
         }
       };
       if (control) {
-        lanes.get(i).submitControl(delivery);
+        lane.submitControl(delivery);
       } else {
-        lanes.get(i).submit(delivery);
+        lane.submit(delivery);
       }
     }
   }

@@ -28,6 +28,14 @@ public final class Lane {
   /** Tasks run per batch before flushing and yielding the thread to I/O. */
   static final int BATCH = 256;
 
+  /**
+   * Frames written per batch before flushing: a batch of publications to large channels stops
+   * here, so the first subscriber's frame does not wait behind every other subscriber's for many
+   * publications (latency), while each flush still carries several frames per connection
+   * (throughput).
+   */
+  static final int WRITE_BUDGET = 16384;
+
   private final int index;
   private final LaneExecutor executor;
   private final Clock clock;
@@ -39,6 +47,7 @@ public final class Lane {
   private final Set<Attached> attached = new LinkedHashSet<>();
   private final TimerWheel timers;
   private final Runnable drain = this::drain;
+  private int writesThisBatch;
 
   public Lane(int index, LaneExecutor executor, Clock clock, int maxPending) {
     if (maxPending <= 0) {
@@ -99,8 +108,9 @@ public final class Lane {
   }
 
   private void drain() {
+    writesThisBatch = 0;
     try {
-      for (int i = 0; i < BATCH; i++) {
+      for (int i = 0; i < BATCH && writesThisBatch < WRITE_BUDGET; i++) {
         Runnable task = inbox.poll();
         if (task == null) {
           break;
@@ -119,6 +129,11 @@ public final class Lane {
         executor.execute(drain);
       }
     }
+  }
+
+  /** Counts frames written by the current batch, against {@link #WRITE_BUDGET}. Lane thread only. */
+  public void wrote(int frames) {
+    writesThisBatch += frames;
   }
 
   /** Remembers a connection to flush at the end of the current batch. Lane thread only. */

@@ -52,4 +52,26 @@ class LaneTest {
     executor.remove(0).run();
     assertThat(log).containsExactly("after");
   }
+
+  @Test
+  void aBatchStopsAtTheWriteBudgetFlushesAndGoesOnInTheNextTurn() {
+    List<Runnable> executor = new ArrayList<>();
+    Lane lane = new Lane(0, executor::add, new ManualClock(0), 100);
+    List<String> log = new ArrayList<>();
+    Flushable conn = () -> log.add("flush");
+    for (int i = 0; i < 3; i++) {
+      int n = i;
+      lane.submit(() -> {
+        log.add("task" + n);
+        lane.wrote(Lane.WRITE_BUDGET / 2);
+        lane.markDirty(conn);
+      });
+    }
+    executor.remove(0).run();
+    // two tasks fill the budget: flush, and the third waits for the next turn of the loop
+    assertThat(log).containsExactly("task0", "task1", "flush", "flush");
+    assertThat(executor).hasSize(1);
+    executor.remove(0).run();
+    assertThat(log).containsExactly("task0", "task1", "flush", "flush", "task2", "flush");
+  }
 }

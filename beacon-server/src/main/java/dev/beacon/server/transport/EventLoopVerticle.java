@@ -68,6 +68,9 @@ public final class EventLoopVerticle extends VerticleBase {
         .setTcpNoDelay(true)
         .setReuseAddress(true)
         .setIdleTimeout(0)
+        // every write happens on the connection's own event loop (its lane), so Vert.x needs
+        // no cross-thread write queue per connection (4-5 KB each)
+        .setStrictThreadMode(true)
         // how long a close frame waits for the client's answer before the socket is dropped
         .setWebSocketClosingTimeout(Math.max(1, Math.min(5, config.shutdownGraceSeconds())));
     server = vertx.createHttpServer(options).requestHandler(req -> {
