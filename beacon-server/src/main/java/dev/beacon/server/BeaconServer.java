@@ -150,8 +150,10 @@ public final class BeaconServer implements AutoCloseable {
 
     List<Consumer<Router>> sets = new ArrayList<>();
     sets.add(new OpsRoutes(metrics, () -> !draining.get())::mount);
-    sets.add(new PusherApiRoutes(apps, api, metrics, config.maxRequestBytes(), debug)::mount);
+    // function calls first: heartbeats are the busiest route, and the Pusher API's routes have
+    // path parameters, each a regular expression to try
     sets.add(functionRoutes::mount);
+    sets.add(new PusherApiRoutes(apps, api, metrics, config.maxRequestBytes(), debug)::mount);
     if (config.dashboard().enabled()) {
       DashboardStats stats = new DashboardStats(metrics.registry(), apps, clock);
       background.everyMillis(1000, stats::sample);

@@ -12,8 +12,9 @@ import java.util.Optional;
  * #builder}; each scenario reads the fields that concern it.
  *
  * @param connections idle and connect: connections; fanout: subscribers of the one channel
- * @param rooms rooms: presence rooms; churn: 500-member channels
- * @param members rooms: members per room; churn: stable members per channel
+ * @param rooms rooms: presence rooms; churn: 500-member channels; live: chatrooms
+ * @param members rooms: members per room; churn: stable members per channel; live: subscribers
+ *     per chatroom
  * @param rate rooms: typing events per second in total; churn: joins plus leaves per second;
  *     connect: connection attempts per second (0 = as fast as {@code inFlight} allows); fanout: a
  *     fixed publication rate instead of finding saturation (0 = find it)
@@ -26,6 +27,7 @@ import java.util.Optional;
  *     connections, at most 32), so the server always has queued work but the queue stays short
  * @param beaconAddress an already running Beacon ({@code host:port}) instead of starting one
  * @param baselineAddress an already running baseline server instead of starting one
+ * @param users heartbeat: distinct users the calls rotate over
  */
 public record ScenarioConfig(
     ScenarioKind scenario,
@@ -54,7 +56,8 @@ public record ScenarioConfig(
     String appKey,
     String appSecret,
     Path outputDir,
-    int repeat) {
+    int repeat,
+    int users) {
 
   public ScenarioConfig {
     targets = List.copyOf(targets);
@@ -75,7 +78,7 @@ public record ScenarioConfig(
 
   public static final String USAGE = """
       usage: java -jar beacon-bench.jar SCENARIO [--option=value ...]
-        scenarios: idle, fanout, rooms, churn, connect
+        scenarios: idle, fanout, rooms, churn, connect, live, heartbeat
         common:   --targets=beacon,baseline  --duration=10s --warmup=3s --repeat=1
                   --beacon=HOST:PORT (measure a running Beacon) --baseline=HOST:PORT
                   --beacon-jar=beacon-server/target/beacon.jar --server-jvm-args="..."
@@ -89,6 +92,8 @@ public record ScenarioConfig(
         rooms:    --rooms=100 --members=10 --rate=1000
         churn:    --rooms=2 --members=500 --rate=2000
         connect:  --connections=5000 --rate=0 --in-flight=256
+        live:     --rooms=1000 --members=10 --rate=1000 (typing changes/s in total)
+        heartbeat: --connections=64 (keep-alive) --users=10000 --rate=50000 (0: at --fraction of saturation)
       """;
 
   /** Parses {@code SCENARIO --option=value ...}. */
@@ -139,6 +144,7 @@ public record ScenarioConfig(
     b.appSecret(o.string("app-secret", b.appSecret));
     b.outputDir(Path.of(o.string("out", b.outputDir.toString())));
     b.repeat(o.integer("repeat", 1, 1, 100));
+    b.users(o.integer("users", b.users, 1, 10_000_000));
     o.requireAllRead();
     return b.build();
   }
@@ -177,6 +183,7 @@ public record ScenarioConfig(
     private String appSecret = "bench-secret";
     private Path outputDir = Path.of("bench-results");
     private int repeat = 1;
+    private int users = 10_000;
 
     private Builder(ScenarioKind scenario) {
       this.scenario = scenario;
@@ -194,6 +201,15 @@ public record ScenarioConfig(
           rate = 2000;
         }
         case CONNECT -> connections = 5000;
+        case LIVE -> {
+          rooms = 1000;
+          members = 10;
+          rate = 1000;
+        }
+        case HEARTBEAT -> {
+          connections = 64;
+          rate = 50_000;
+        }
       }
       if (rooms == 0) {
         rooms = 1;
@@ -228,6 +244,7 @@ public record ScenarioConfig(
     public Builder beaconJar(Path v) { beaconJar = v; return this; }
     public Builder serverJvmArgs(String v) { serverJvmArgs = v; return this; }
     public Builder appId(String v) { appId = v; return this; }
+    public Builder users(int v) { users = v; return this; }
     public Builder appKey(String v) { appKey = v; return this; }
     public Builder appSecret(String v) { appSecret = v; return this; }
     public Builder outputDir(Path v) { outputDir = v; return this; }
@@ -237,7 +254,7 @@ public record ScenarioConfig(
       return new ScenarioConfig(scenario, targets, connections, rooms, members, rate, payloads,
           publishers, fraction, duration, warmup, inFlight, window, clientThreads, processes, sources,
           serverEventLoops, heapSamples, beaconAddress, baselineAddress, beaconJar, serverJvmArgs,
-          appId, appKey, appSecret, outputDir, repeat);
+          appId, appKey, appSecret, outputDir, repeat, users);
     }
   }
 }

@@ -15,7 +15,11 @@ public enum ScenarioKind {
   /** Members joining and leaving 500-member presence channels: member event latency. */
   CHURN,
   /** A connection storm: connections per second and time until all are subscribed. */
-  CONNECT;
+  CONNECT,
+  /** Live queries over the Convex sync protocol, changed by typing: update latency. */
+  LIVE,
+  /** {@code presence:heartbeat} over HTTP keep-alive: calls per second and latency. */
+  HEARTBEAT;
 
   public String cliName() {
     return name().toLowerCase(Locale.ROOT);

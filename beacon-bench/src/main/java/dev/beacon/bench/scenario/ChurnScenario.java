@@ -11,7 +11,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * C presence channels of M stable members, and a few churning connections per channel (20) that
@@ -135,38 +134,25 @@ final class ChurnScenario implements Scenario {
   private static long churn(RunContext ctx, List<BenchSocket> sockets, long[] member,
       long[] nextSeq, AtomicLongArray joinedAt, AtomicLongArray leftAt, int channels,
       double perSecond, long nanos) {
-    long start = System.nanoTime();
-    long end = start + nanos;
-    double interval = 1e9 / perSecond;
-    long ops = 0;
-    int next = 0;
-    for (long i = 0; ; i++) {
-      long due = start + (long) (i * interval);
-      if (due >= end) {
-        return ops;
-      }
-      long wait = due - System.nanoTime();
-      if (wait > 0) {
-        LockSupport.parkNanos(wait);
-      }
-      BenchSocket s = sockets.get(next);
+    return Pacing.run(perSecond, nanos, (i, due) -> {
+      BenchSocket s = sockets.get((int) (i % sockets.size()));
       int k = s.index() - CHURNER_BASE;
       String channel = channel(k % channels);
       if (member[k] >= 0) {
         leftAt.set((int) (member[k] % RING), due);
         if (s.unsubscribe(channel)) {
           member[k] = -1;
-          ops++;
+          return true;
         }
-      } else {
-        long seq = nextSeq[0]++;
-        joinedAt.set((int) (seq % RING), due);
-        if (s.subscribePresence(ctx.app(), channel, CHURNER_BASE + seq, "{}")) {
-          member[k] = seq;
-          ops++;
-        }
+        return false;
       }
-      next = (next + 1) % sockets.size();
-    }
+      long seq = nextSeq[0]++;
+      joinedAt.set((int) (seq % RING), due);
+      if (s.subscribePresence(ctx.app(), channel, CHURNER_BASE + seq, "{}")) {
+        member[k] = seq;
+        return true;
+      }
+      return false;
+    });
   }
 }

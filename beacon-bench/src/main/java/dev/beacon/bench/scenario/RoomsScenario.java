@@ -9,7 +9,6 @@ import dev.beacon.bench.report.Metric;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * R presence rooms of M members; members send {@code client-typing} events at a total rate, each
@@ -74,23 +73,9 @@ final class RoomsScenario implements Scenario {
   /** Sends typing events from random members at {@code perSecond} for {@code nanos}. */
   private static long type(List<BenchSocket> sockets, int members, double perSecond, long nanos) {
     SplittableRandom random = new SplittableRandom(42);
-    long start = System.nanoTime();
-    long end = start + nanos;
-    double interval = 1e9 / perSecond;
-    long sent = 0;
-    for (long i = 0; ; i++) {
-      long due = start + (long) (i * interval);
-      if (due >= end) {
-        return sent;
-      }
-      long wait = due - System.nanoTime();
-      if (wait > 0) {
-        LockSupport.parkNanos(wait);
-      }
+    return Pacing.run(perSecond, nanos, (i, due) -> {
       BenchSocket s = sockets.get(random.nextInt(sockets.size()));
-      if (s.clientEvent(room(s.index() / members), "client-typing", Payloads.stamped(due, 64))) {
-        sent++;
-      }
-    }
+      return s.clientEvent(room(s.index() / members), "client-typing", Payloads.stamped(due, 64));
+    });
   }
 }

@@ -17,6 +17,8 @@ public interface Scenario {
       case ROOMS -> new RoomsScenario();
       case CHURN -> new ChurnScenario();
       case CONNECT -> new ConnectScenario();
+      case LIVE -> new LiveScenario();
+      case HEARTBEAT -> new HeartbeatScenario();
     };
   }
 }

@@ -1,5 +1,6 @@
 package dev.beacon.bench.target;
 
+import dev.beacon.bench.client.BenchTokens;
 import dev.beacon.bench.client.Endpoint;
 import dev.beacon.bench.config.ScenarioConfig;
 import dev.beacon.bench.config.TargetKind;
@@ -99,7 +100,11 @@ public final class ServerProcess implements ServerUnderTest {
             max_connections: 0
             max_presence_members: 10000
             client_events_per_second: 1000000
-        """.formatted(config.serverEventLoops(), config.appId(), config.appKey(), config.appSecret());
+            jwt_secret: %s
+            heartbeats_per_second: 10000
+            typing_per_second: 10000
+        """.formatted(config.serverEventLoops(), config.appId(), config.appKey(), config.appSecret(),
+        BenchTokens.SECRET);
   }
 
   private static void awaitListening(Process p, Endpoint endpoint, Path log) {

@@ -29,6 +29,19 @@ class ScenarioConfigTest {
   }
 
   @Test
+  void liveAndHeartbeatDefaultToTheLiveQueryGoalsOnBeaconAlone() {
+    ScenarioConfig live = ScenarioConfig.parse(List.of("live"));
+    assertThat(live.targets()).containsExactly(TargetKind.BEACON);
+    assertThat(live.rooms() * live.members()).isEqualTo(10_000);
+    assertThat(live.rate()).isEqualTo(1000);
+    ScenarioConfig hb = ScenarioConfig.parse(List.of("heartbeat", "--users=20k"));
+    assertThat(hb.targets()).containsExactly(TargetKind.BEACON);
+    assertThat(hb.rate()).isEqualTo(50_000);
+    assertThat(hb.connections()).isEqualTo(64);
+    assertThat(hb.users()).isEqualTo(20_000);
+  }
+
+  @Test
   void sizesRatesAndDurationsAcceptSuffixes() {
     ScenarioConfig c = ScenarioConfig.parse(List.of("fanout", "--connections=10k",
         "--payloads=64,1kb", "--duration=1.5s", "--warmup", "500ms", "--rate=2k",

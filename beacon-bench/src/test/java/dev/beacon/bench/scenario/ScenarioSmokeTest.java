@@ -3,6 +3,7 @@ package dev.beacon.bench.scenario;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.beacon.bench.Runner;
+import dev.beacon.bench.client.BenchTokens;
 import dev.beacon.bench.config.ScenarioConfig;
 import dev.beacon.bench.report.Metric;
 import dev.beacon.bench.report.RunResult;
@@ -47,6 +48,9 @@ class ScenarioSmokeTest {
     env.put("BEACON_APPS_0_SECRET", "bench-secret");
     env.put("BEACON_APPS_0_CLIENT_EVENTS_PER_SECOND", "100000");
     env.put("BEACON_APPS_0_MAX_PRESENCE_MEMBERS", "1000");
+    env.put("BEACON_APPS_0_JWT_SECRET", BenchTokens.SECRET);
+    env.put("BEACON_APPS_0_TYPING_PER_SECOND", "10000");
+    env.put("BEACON_APPS_0_HEARTBEATS_PER_SECOND", "10000");
     beacon = BeaconServer.start(ConfigLoader.load(Optional.empty(), env));
     baseline = BaselineServer.start("127.0.0.1", 0, 1);
   }
@@ -123,5 +127,24 @@ class ScenarioSmokeTest {
     assertThat(value(r, "beacon", "connections established/s")).isPositive();
     assertThat(value(r, "beacon", "failed connections")).isZero();
     assertThat(value(r, "baseline", "time until all subscribed")).isPositive();
+  }
+
+  @Test
+  void liveDeliversTypingChangesToSyncSubscribers() throws Exception {
+    RunResult r = run("live", "--rooms=3", "--members=4", "--rate=100", "--targets=beacon");
+    assertThat(value(r, "beacon", "live subscriptions")).isEqualTo(12);
+    assertThat(value(r, "beacon", "updates delivered/s")).isPositive();
+    assertThat(value(r, "beacon", "p99")).isPositive();
+    assertThat(value(r, "beacon", "failed typing calls")).isZero();
+  }
+
+  @Test
+  void heartbeatMeasuresSaturationAndPacedLatency() throws Exception {
+    RunResult r = run("heartbeat", "--connections=4", "--users=50", "--rate=200",
+        "--targets=beacon");
+    assertThat(value(r, "beacon", "heartbeats/s at saturation")).isPositive();
+    assertThat(value(r, "beacon", "paced heartbeats/s")).isPositive();
+    assertThat(value(r, "beacon", "p99 at 200/s")).isPositive();
+    assertThat(value(r, "beacon", "failed calls")).isZero();
   }
 }
