@@ -1,5 +1,6 @@
 package dev.beacon.server;
 
+import dev.beacon.core.store.WriteBehind;
 import dev.beacon.core.time.Clock;
 import dev.beacon.core.time.ExpiryScheduler;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -13,8 +14,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The threads that are not event loops: one that ticks the expiry wheel and runs periodic jobs,
- * and a small bounded pool for writes and notifications no caller waits for. When that pool's
- * queue is full, new work is dropped with a warning rather than blocking an event loop.
+ * a small bounded pool for loads and notifications no caller waits for, and the durable writes
+ * no caller waits for (last-seen times, statuses, room visits, the timestamp reserve). When the
+ * pool's queue is full, new pool work is shed with a warning rather than blocking an event loop;
+ * durable writes are never shed (they coalesce per key, see {@link WriteBehind}).
  */
 final class BackgroundWork implements AutoCloseable {
 
@@ -24,12 +27,13 @@ final class BackgroundWork implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final ThreadPoolExecutor pool;
   private final ExpiryScheduler expiry;
+  private final WriteBehind writes = new WriteBehind("beacon-writes", 1000);
 
   BackgroundWork(Clock clock, int queue) {
     this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("beacon-expiry"));
     this.pool = new ThreadPoolExecutor(2, 2, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queue),
         daemon("beacon-background"),
-        (r, p) -> LOG.warn("background queue full ({} tasks): dropping a write", p.getQueue().size()));
+        (r, p) -> LOG.warn("background queue full ({} tasks): shedding a task", p.getQueue().size()));
     this.expiry = new ExpiryScheduler(clock, TICK_MILLIS);
     scheduler.scheduleAtFixedRate(expiry::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
   }
@@ -40,6 +44,10 @@ final class BackgroundWork implements AutoCloseable {
 
   Executor pool() {
     return pool;
+  }
+
+  WriteBehind writes() {
+    return writes;
   }
 
   /** Runs {@code job} on the pool every {@code minutes}, first after one minute. */
@@ -61,18 +69,19 @@ final class BackgroundWork implements AutoCloseable {
     }, millis, millis, TimeUnit.MILLISECONDS);
   }
 
-  /** Stops the timers and finishes the writes already queued (up to ten seconds). */
+  /** Stops the timers, finishes the tasks already queued and makes every pending durable write. */
   @Override
   public void close() {
     scheduler.shutdownNow();
     pool.shutdown();
     try {
       if (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
-        LOG.warn("{} background writes left unfinished", pool.getQueue().size());
+        LOG.warn("{} background tasks left unfinished", pool.getQueue().size());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    writes.close();
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {

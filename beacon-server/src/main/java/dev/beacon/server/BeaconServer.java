@@ -118,7 +118,7 @@ public final class BeaconServer implements AutoCloseable {
     JdbcStores stores = new JdbcStores(database);
     ChangeRelay changes = new ChangeRelay();
     this.builtIns = new BuiltInFunctions(apps, stores, hub, new PusherLiveEvents(hub),
-        changes, background.expiry(), background.pool());
+        changes, background.expiry(), background.pool(), background.writes());
     pusher.userConnections(builtIns.userPresence());
     for (App app : apps.all()) {
       metrics.gauge("beacon_presence_online", "Users online (presence)", app.id(),
@@ -137,7 +137,7 @@ public final class BeaconServer implements AutoCloseable {
     });
     LiveQueries live = new LiveQueries(builtIns.functions(), liveEngine, functionRunner.workers());
     changes.target(live);
-    Timestamps timestamps = new Timestamps(stores.timestamps(), background.pool(),
+    Timestamps timestamps = new Timestamps(stores.timestamps(), background.writes(),
         () -> clock.millis() * 1_000_000L);
     this.sync = new SyncService(builtIns.functions(), live, timestamps,
         new SyncAuthenticator(apps, credentials), functionRunner.workers(), builtIns.userPresence(),

@@ -1,5 +1,6 @@
 package dev.beacon.core.functions;
 
+import dev.beacon.core.store.DurableWrites;
 import dev.beacon.core.activity.ActivityFunctions;
 import dev.beacon.core.activity.ActivityStore;
 import dev.beacon.core.app.Apps;
@@ -55,19 +56,28 @@ public final class BuiltInFunctions {
   private final TypingIndicators typing;
   private final Retention retention;
 
-  /**
-   * @param background runs work that may block but that no caller waits for (durable last-seen
-   *     writes, follower notifications); must be bounded
-   */
+  /** As the full constructor, with durable writes handed to {@code background} one by one. */
   public BuiltInFunctions(Apps apps, Stores stores, ChannelHub hub, LiveEvents live, Changes changes,
       ExpiryScheduler expiry, Executor background) {
+    this(apps, stores, hub, live, changes, expiry, background, DurableWrites.on(background));
+  }
+
+  /**
+   * @param background runs work that may block, that no caller waits for and that may be shed
+   *     under overload (loading stored presence, follower notifications); must be bounded
+   * @param writes stores what no caller waits for but must not be lost (last-seen times,
+   *     statuses, room visits)
+   */
+  public BuiltInFunctions(Apps apps, Stores stores, ChannelHub hub, LiveEvents live, Changes changes,
+      ExpiryScheduler expiry, Executor background, DurableWrites writes) {
     Ids ids = new Ids();
     FriendGraph friends = new FriendGraph(stores.friends(), changes, 100_000);
     RoomAccess access = new RoomAccess(stores.rooms());
     RateLimiter limiter = new RateLimiter(expiry);
-    this.roomPresence = new RoomPresence(hub, stores.rooms(), background, expiry, changes);
+    this.roomPresence = new RoomPresence(hub, stores.rooms(), writes, expiry, changes);
     Visibility visibility = new Visibility(friends, stores.rooms(), roomPresence);
-    this.userPresence = new UserPresence(apps, stores.presence(), background, expiry, changes, live, friends);
+    this.userPresence = new UserPresence(apps, stores.presence(), background, writes, expiry, changes, live,
+        friends);
     this.typing = new TypingIndicators(expiry, changes, live);
     this.functions = new Functions(expiry.clock())
         .registerAll(new PresenceFunctions(userPresence, friends, visibility, limiter).definitions())

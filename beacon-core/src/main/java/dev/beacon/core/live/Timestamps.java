@@ -1,6 +1,6 @@
 package dev.beacon.core.live;
 
-import java.util.concurrent.Executor;
+import dev.beacon.core.store.DurableWrites;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -23,13 +23,13 @@ public final class Timestamps {
   private final AtomicLong last;
   private final AtomicLong reserved;
   private final Store store;
-  private final Executor background;
+  private final DurableWrites writes;
   private final java.util.function.LongSupplier wallNanos;
 
   /** Starts above the stored reserve. Blocking (reads the store). */
-  public Timestamps(Store store, Executor background, java.util.function.LongSupplier wallNanos) {
+  public Timestamps(Store store, DurableWrites writes, java.util.function.LongSupplier wallNanos) {
     this.store = store;
-    this.background = background;
+    this.writes = writes;
     this.wallNanos = wallNanos;
     long start = Math.max(store.load(), wallNanos.getAsLong());
     this.last = new AtomicLong(start);
@@ -63,7 +63,7 @@ public final class Timestamps {
     long target = from + RESERVE_NANOS;
     long before = reserved.getAndAccumulate(target, Math::max);
     if (target > before || before == from) {
-      background.execute(() -> store.save(reserved.get()));
+      writes.write("timestamp-reserve", () -> store.save(reserved.get()));
     }
   }
 }

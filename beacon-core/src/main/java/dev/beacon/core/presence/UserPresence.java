@@ -1,5 +1,6 @@
 package dev.beacon.core.presence;
 
+import dev.beacon.core.store.DurableWrites;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.beacon.core.app.App;
@@ -37,6 +38,7 @@ public final class UserPresence implements UserConnections {
   private final Apps apps;
   private final PresenceStore store;
   private final Executor background;
+  private final DurableWrites writes;
   private final ExpiryScheduler expiry;
   private final Changes changes;
   private final LiveEvents live;
@@ -47,14 +49,16 @@ public final class UserPresence implements UserConnections {
       new ConcurrentHashMap<>();
 
   /**
-   * @param background runs the blocking work that must not hold up a caller: storing last-seen
-   *     times and statuses, loading stored state, notifying followers
+   * @param background runs the blocking work that must not hold up a caller and may be shed
+   *     under overload: loading stored state, notifying followers
+   * @param writes stores last-seen times and statuses, never dropped
    */
-  public UserPresence(Apps apps, PresenceStore store, Executor background, ExpiryScheduler expiry,
-      Changes changes, LiveEvents live, FriendGraph friends) {
+  public UserPresence(Apps apps, PresenceStore store, Executor background, DurableWrites writes,
+      ExpiryScheduler expiry, Changes changes, LiveEvents live, FriendGraph friends) {
     this.apps = apps;
     this.store = store;
     this.background = background;
+    this.writes = writes;
     this.expiry = expiry;
     this.changes = changes;
     this.live = live;
@@ -121,7 +125,7 @@ public final class UserPresence implements UserConnections {
     });
     // as for last-seen times: a user with no live session is forgotten in memory, so readers are
     // told again once the status is stored
-    background.execute(() -> {
+    writes.write("status\u0000" + app.id() + '\u0000' + userId, () -> {
       store.saveStatus(app.id(), userId, status, saved[0]);
       changes.changed(List.of(key(app.id(), userId)));
     });
@@ -241,7 +245,7 @@ public final class UserPresence implements UserConnections {
     if (offline) {
       // a user gone offline is forgotten in memory, so a read before this write lands would load
       // the old last-seen time: readers are told again once it is stored
-      background.execute(() -> {
+      writes.write("lastSeen\u0000" + app.id() + '\u0000' + view.userId(), () -> {
         store.saveLastSeen(app.id(), view.userId(), now);
         changes.changed(List.of(key(app.id(), view.userId())));
       });

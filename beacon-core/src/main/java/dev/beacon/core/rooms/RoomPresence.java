@@ -1,5 +1,6 @@
 package dev.beacon.core.rooms;
 
+import dev.beacon.core.store.DurableWrites;
 import dev.beacon.core.app.App;
 import dev.beacon.core.functions.Changes;
 import dev.beacon.core.functions.DependencyKey;
@@ -17,7 +18,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 
 /**
  * Who is in which room. There is one membership per room: the presence roster of the room's
@@ -35,18 +35,19 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
 
   private final ChannelHub hub;
   private final RoomRegistry registry;
-  private final Executor background;
+  private final DurableWrites writes;
   private final ExpiryScheduler expiry;
   private final Changes changes;
   private final ConcurrentHashMap<String, Sessions> sessions = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Set<String>> roomsByUser = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, String> dataByMember = new ConcurrentHashMap<>();
 
-  public RoomPresence(ChannelHub hub, RoomRegistry registry, Executor background,
+  /** @param writes stores each visit when a member leaves, never dropped */
+  public RoomPresence(ChannelHub hub, RoomRegistry registry, DurableWrites writes,
       ExpiryScheduler expiry, Changes changes) {
     this.hub = hub;
     this.registry = registry;
-    this.background = background;
+    this.writes = writes;
     this.expiry = expiry;
     this.changes = changes;
   }
@@ -160,7 +161,7 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
         DependencyKey.of(appId, "userRooms", userId));
     // readers hear at once that the member is no longer present, and again once its visit is
     // stored: a list read in between would otherwise miss the member until the next change
-    background.execute(() -> {
+    writes.write("visit\u0000" + appId + '\u0000' + roomId + '\u0000' + userId, () -> {
       registry.recordVisit(appId, roomId, userId, now, data == null ? "null" : data);
       changes.changed(changed);
     });

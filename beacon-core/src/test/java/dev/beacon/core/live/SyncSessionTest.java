@@ -1,5 +1,6 @@
 package dev.beacon.core.live;
 
+import dev.beacon.core.store.DurableWrites;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -66,7 +67,7 @@ class SyncSessionTest {
       public void save(long reserve) {
         saved = reserve;
       }
-    }, Runnable::run, () -> clock.millis() * 1_000_000L);
+    }, DurableWrites.DIRECT, () -> clock.millis() * 1_000_000L);
     Authenticator auth = new Authenticator() {
       @Override
       public Caller authenticate(dev.beacon.protocol.convex.sync.SyncClientMessage.TokenType type,

@@ -69,6 +69,50 @@ class RestartDurabilityTest {
     }
   }
 
+  /**
+   * Last-seen times and statuses are written behind the callers' backs; a graceful stop (SIGTERM)
+   * right after hundreds of users went offline still stores every one of them.
+   */
+  @Test
+  void lastSeenTimesAndStatusesWrittenBehindSurviveAGracefulStop() throws Exception {
+    Path data = Files.createTempDirectory("beacon-durable-presence");
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    int users = 300;
+    List<String> before = new ArrayList<>();
+    Process first = startServer(port, data);
+    try {
+      for (int i = 0; i < users; i++) {
+        String user = "{\"userId\":\"u" + i + "\"";
+        call(port, "mutation", "presence:heartbeat", user + "}");
+        call(port, "mutation", "presence:updatePresence",
+            user + ",\"status\":\"away\",\"statusMessage\":\"lunch " + i + "\"}");
+        call(port, "mutation", "presence:setOffline", user + ",\"all\":true}");
+      }
+      for (int i = 0; i < users; i++) {
+        before.add(call(port, "query", "presence:getUserPresence", "{\"userId\":\"u" + i + "\"}")
+            .toString());
+      }
+    } finally {
+      first.destroy(); // SIGTERM: the shutdown hook stops the server gracefully
+      assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+    Process second = startServer(port, data);
+    try {
+      for (int i = 0; i < users; i++) {
+        JsonNode after = call(port, "query", "presence:getUserPresence", "{\"userId\":\"u" + i + "\"}");
+        assertThat(after.toString()).isEqualTo(before.get(i));
+        assertThat(after.get("statusMessage").asText()).isEqualTo("lunch " + i);
+        assertThat(after.get("lastSeen").asLong()).isPositive();
+      }
+    } finally {
+      second.destroyForcibly();
+      second.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
   private static Process startServer(int port, Path data) throws Exception {
     ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), "dev.beacon.server.Main");
