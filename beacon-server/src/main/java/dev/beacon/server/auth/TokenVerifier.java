@@ -1,5 +1,8 @@
 package dev.beacon.server.auth;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.source.ImmutableSecret;
@@ -20,12 +23,13 @@ import java.net.MalformedURLException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
+import java.time.Duration;
+import java.util.Date;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Verifies end users' JWTs with nimbus-jose-jwt. Each app accepts HS256 with its shared secret,
@@ -46,7 +50,12 @@ public final class TokenVerifier {
   private final Apps apps;
   private final Clock clock;
   private final Map<String, DefaultJWTProcessor<SecurityContext>> processors = new LinkedHashMap<>();
-  private final ConcurrentHashMap<String, Verified> cache = new ConcurrentHashMap<>();
+  /**
+   * Tokens verified recently, so a client calling every few seconds costs one signature check
+   * per token, not per call. Bounded; the least useful entries are evicted one by one (Caffeine's
+   * W-TinyLFU), and each entry goes when its token expires.
+   */
+  private final Cache<String, Verified> cache;
 
   /** A verified token: the app it belongs to and the user it names. */
   public record Verified(App app, String userId, long expiresAtMillis) {}
@@ -61,6 +70,12 @@ public final class TokenVerifier {
   public TokenVerifier(Apps apps, Clock clock) {
     this.apps = apps;
     this.clock = clock;
+    this.cache = Caffeine.newBuilder()
+        .maximumSize(MAX_CACHED)
+        .expireAfter(Expiry.creating((String token, Verified v) ->
+            Duration.ofMillis(Math.max(0, v.expiresAtMillis() - clock.millis()))))
+        .executor(Runnable::run)
+        .build();
     for (App app : apps.all()) {
       if (app.auth().acceptsUserTokens()) {
         processors.put(app.id(), processor(app.auth()));
@@ -80,7 +95,7 @@ public final class TokenVerifier {
    */
   public Verified verify(String token) {
     long now = clock.millis();
-    Verified hit = cache.get(token);
+    Verified hit = cache.getIfPresent(token);
     if (hit != null && hit.expiresAtMillis() > now) {
       return hit;
     }
@@ -105,9 +120,6 @@ public final class TokenVerifier {
         JWTClaimsSet claims = processors.get(app.id()).process(jwt, null);
         long exp = claims.getExpirationTime().getTime();
         Verified verified = new Verified(app, claims.getSubject(), exp);
-        if (cache.size() >= MAX_CACHED) {
-          cache.clear();
-        }
         cache.put(token, verified);
         return verified;
       } catch (BadJOSEException | JOSEException e) {
@@ -127,7 +139,7 @@ public final class TokenVerifier {
     return apps.all().stream().filter(a -> processors.containsKey(a.id())).toList();
   }
 
-  private static DefaultJWTProcessor<SecurityContext> processor(AuthSettings auth) {
+  private DefaultJWTProcessor<SecurityContext> processor(AuthSettings auth) {
     DefaultJWTProcessor<SecurityContext> p = new DefaultJWTProcessor<>();
     if (auth.jwtSecret().isPresent()) {
       JWKSource<SecurityContext> secret = new ImmutableSecret<>(
@@ -146,7 +158,12 @@ public final class TokenVerifier {
     JWTClaimsSet.Builder exact = new JWTClaimsSet.Builder();
     auth.issuer().ifPresent(exact::issuer);
     DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(
-        auth.audience(), exact.build(), new HashSet<>(List.of("sub", "exp")));
+        auth.audience(), exact.build(), new HashSet<>(List.of("sub", "exp"))) {
+      @Override
+      protected Date currentTime() {
+        return new Date(clock.millis()); // the server's clock, as everything else uses
+      }
+    };
     claims.setMaxClockSkew(SKEW_SECONDS);
     p.setJWTClaimsSetVerifier(claims);
     return p;

@@ -96,6 +96,26 @@ class TokenVerifierTest {
   }
 
   @Test
+  void aVerifiedTokenIsRememberedOnlyUntilItExpires() throws Exception {
+    TokenVerifier v = new TokenVerifier(Apps.of(List.of(hsApp("one"))), clock);
+    String token = hs256(claims("one").build(), SECRET + "one"); // expires in a minute
+    assertThat(v.verify(token)).isSameAs(v.verify(token)); // the second from the cache
+    clock.advance(125_000); // past expiry and the minute of skew
+    assertThatThrownBy(() -> v.verify(token)).hasMessageContaining("expired");
+  }
+
+  @Test
+  void manyMoreTokensThanTheCacheHoldsStillVerify() throws Exception {
+    TokenVerifier v = new TokenVerifier(Apps.of(List.of(hsApp("one"))), clock);
+    String first = hs256(claims("one").subject("u0").build(), SECRET + "one");
+    for (int i = 0; i < 60_000; i++) {
+      String t = hs256(claims("one").subject("u" + i).build(), SECRET + "one");
+      assertThat(v.verify(t).userId()).isEqualTo("u" + i);
+    }
+    assertThat(v.verify(first).userId()).isEqualTo("u0");
+  }
+
+  @Test
   void refusesAlgNone() {
     TokenVerifier v = new TokenVerifier(Apps.of(List.of(hsApp("one"))), clock);
     String none = new PlainJWT(claims("one").build()).serialize();
