@@ -3,7 +3,7 @@
 # the tool one after the other, each scenario waiting first until no other process on the machine
 # is busy (other builds share these cores). Results land in bench-results/ (git-ignored).
 #
-#   beacon-bench/scripts/measure.sh            # everything (about 30 minutes on 2 cores)
+#   beacon-bench/scripts/measure.sh            # everything (about 35 minutes on 2 cores)
 #   beacon-bench/scripts/measure.sh fanout     # the scenarios whose name matches
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -41,3 +41,5 @@ run churn-500   churn --rooms=2 --members=500 --rate=500 --warmup=5s --duration=
 run churn-1000  churn --rooms=2 --members=500 --rate=1000 --warmup=5s --duration=10s
 run churn-2000  churn --rooms=2 --members=500 --rate=2000 --warmup=5s --duration=10s --repeat=3
 run connect-10k connect --connections=10000 --targets=beacon,baseline --repeat=3
+run live-10k    live --rooms=1000 --members=10 --rate=1000 --warmup=30s --duration=30s
+run heartbeat   heartbeat --connections=64 --users=10000 --rate=20000 --warmup=20s --duration=10s --repeat=3
