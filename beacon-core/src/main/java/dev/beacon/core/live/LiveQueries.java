@@ -53,7 +53,16 @@ public final class LiveQueries implements Changes {
   private boolean roundScheduled;
   private boolean roundRunning;
   private int outstanding;
+  /**
+   * Keys changed since the running round began: an evaluation on a worker may read a key it did
+   * not read before (so is not indexed under it yet) just before that key changes; it is re-run.
+   */
+  private final Set<DependencyKey> changedThisRound = new HashSet<>();
+  /** Evaluations the worker pool refused this round (it is full): retried after a pause. */
+  private boolean refusedThisRound;
   private final AtomicLong evaluations = new AtomicLong();
+  private final AtomicLong refusals = new AtomicLong();
+  private final Executor retryLater;
 
   /**
    * @param engine a single-threaded executor that owns the engine's state
@@ -63,7 +72,12 @@ public final class LiveQueries implements Changes {
     this.functions = functions;
     this.engine = engine;
     this.workers = workers;
+    this.retryLater = java.util.concurrent.CompletableFuture.delayedExecutor(
+        RETRY_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS, engine);
   }
+
+  /** The pause before evaluations the worker pool refused are tried again. */
+  static final long RETRY_MILLIS = 50;
 
   /** One shared subscription target. */
   public final class LiveQuery {
@@ -133,6 +147,9 @@ public final class LiveQueries implements Changes {
     List<DependencyKey> copy = List.copyOf(keys);
     engine.execute(() -> {
       for (DependencyKey k : copy) {
+        if (roundRunning) {
+          changedThisRound.add(k);
+        }
         Set<LiveQuery> affected = byKey.get(k);
         if (affected != null) {
           for (LiveQuery q : affected) {
@@ -166,6 +183,11 @@ public final class LiveQueries implements Changes {
     return evaluations.get();
   }
 
+  /** Evaluations the worker pool refused (each was tried again later). */
+  public long refusals() {
+    return refusals.get();
+  }
+
   // ------------------------------------------------------------------ rounds (engine thread)
 
   private void markDirty(LiveQuery q) {
@@ -194,10 +216,20 @@ public final class LiveQueries implements Changes {
       q.evaluating = true;
       evaluations.incrementAndGet();
       if (q.def.blocking(q.caller.app())) {
-        workers.execute(() -> {
-          Functions.Evaluation e = run(q);
-          engine.execute(() -> complete(q, e));
-        });
+        try {
+          workers.execute(() -> {
+            Functions.Evaluation e = run(q);
+            engine.execute(() -> complete(q, e));
+          });
+        } catch (java.util.concurrent.RejectedExecutionException full) {
+          // the pool is full (HTTP calls, other evaluations): keep the query due and try again
+          // after a pause, rather than fail its watchers or spin
+          refusals.incrementAndGet();
+          refusedThisRound = true;
+          q.evaluating = false;
+          dirty.add(q);
+          done();
+        }
       } else {
         complete(q, run(q));
       }
@@ -218,6 +250,12 @@ public final class LiveQueries implements Changes {
     q.evaluating = false;
     if (queries.get(q.key) == q) {
       index(q, e.reads());
+      for (DependencyKey k : e.reads()) {
+        if (changedThisRound.contains(k)) {
+          markDirty(q); // it may have read the key before this change: run it again
+          break;
+        }
+      }
       QueryResult result = e.failed() ? QueryResult.failure(e.error().get()) : QueryResult.success(e.value());
       if (!result.sameAs(q.last)) {
         q.last = result;
@@ -242,14 +280,25 @@ public final class LiveQueries implements Changes {
       return;
     }
     roundRunning = false;
+    changedThisRound.clear();
     List<Runnable> waiters = roundWaiters;
     roundWaiters = new ArrayList<>();
-    for (Runnable w : waiters) {
-      w.run();
+    if (refusedThisRound) {
+      // not settled: a refused query has yet to show the changes these waiters wait for
+      nextRoundWaiters.addAll(0, waiters);
+    } else {
+      for (Runnable w : waiters) {
+        w.run();
+      }
     }
     if (!dirty.isEmpty()) {
       roundScheduled = true;
-      engine.execute(this::round);
+      if (refusedThisRound) {
+        refusedThisRound = false;
+        retryLater.execute(this::round);
+      } else {
+        engine.execute(this::round);
+      }
     } else if (!nextRoundWaiters.isEmpty()) {
       List<Runnable> next = nextRoundWaiters;
       nextRoundWaiters = new ArrayList<>();

@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One Convex sync WebSocket: its query set, identity and the transitions that keep the client's
@@ -67,6 +68,11 @@ public final class SyncSession implements Attached {
     final JsonNode args;
     String key;
     boolean received;
+    /**
+     * The latest result not yet taken on the lane: while the lane is busy, newer results replace
+     * older ones, so what waits per query is one result, and none is ever refused.
+     */
+    final AtomicReference<Arrival> next = new AtomicReference<>();
 
     Query(int id, FunctionDefinition def, JsonNode args) {
       this.id = id;
@@ -76,9 +82,19 @@ public final class SyncSession implements Attached {
 
     @Override
     public void updated(LiveQueries.LiveQuery query, QueryResult result) {
-      lane.submit(() -> resultArrived(this, result));
+      if (next.getAndSet(new Arrival(query.key, result)) == null) {
+        lane.submitControl(() -> {
+          Arrival a = next.getAndSet(null);
+          if (a != null) {
+            resultArrived(this, a.key(), a.result());
+          }
+        });
+      }
     }
   }
+
+  /** A result of the shared live query {@code key}. */
+  private record Arrival(String key, QueryResult result) {}
 
   SyncSession(SyncService service, Lane lane, SyncTransport transport) {
     this.service = service;
@@ -193,9 +209,9 @@ public final class SyncSession implements Attached {
     }
   }
 
-  private void resultArrived(Query q, QueryResult result) {
-    if (closed || queries.get(q.id) != q || q.key == null) {
-      return; // removed, or from before a change of identity
+  private void resultArrived(Query q, String from, QueryResult result) {
+    if (closed || queries.get(q.id) != q || q.key == null || !q.key.equals(from)) {
+      return; // removed, or from the query as the identity before a change of identity
     }
     if (!q.received) {
       q.received = true;
@@ -266,7 +282,7 @@ public final class SyncSession implements Attached {
   private void mutation(SyncClientMessage.Mutation m) {
     if (!sessionId.isEmpty()) {
       boolean fresh = service.mutations.begin(sessionId, m.requestId(),
-          entry -> lane.submit(() -> replay(entry)));
+          entry -> lane.submitControl(() -> replay(entry)));
       if (!fresh) {
         return; // answered (or about to be) from the log
       }
@@ -333,7 +349,7 @@ public final class SyncSession implements Attached {
     if (answer instanceof SyncServerMessage.MutationSucceeded) {
       // once the engine has passed on everything the mutation changed, send a transition that
       // carries it, with a timestamp at or after the mutation's
-      service.live.whenSettled(() -> lane.submit(() -> {
+      service.live.whenSettled(() -> lane.submitControl(() -> {
         minTs = Math.max(minTs, ts);
         scheduleFlush();
       }));

@@ -1,6 +1,5 @@
 package dev.beacon.core.live;
 
-import dev.beacon.core.store.DurableWrites;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,6 +14,7 @@ import dev.beacon.core.functions.Functions;
 import dev.beacon.core.functions.Validator;
 import dev.beacon.core.hub.ManualLanes;
 import dev.beacon.core.hub.UserConnections;
+import dev.beacon.core.store.DurableWrites;
 import dev.beacon.core.time.ManualClock;
 import dev.beacon.protocol.convex.ConvexValues;
 import dev.beacon.protocol.json.Json;
@@ -48,6 +48,11 @@ class SyncSessionTest {
         }))
         .register(FunctionDefinition.query("who:ami", Access.PUBLIC, Map.of(), false, call ->
             JsonNodeFactory.instance.textNode(call.caller().userId().orElse("nobody"))))
+        .register(FunctionDefinition.query("counter:mine", Access.PUBLIC, Map.of(), false, call -> {
+          call.read("counter", "c");
+          return JsonNodeFactory.instance.textNode(
+              call.caller().userId().orElse("nobody") + ":" + counter.get());
+        }))
         .register(FunctionDefinition.mutation("counter:increment", Access.PUBLIC, Map.of(
             "by", Validator.optional(Validator.number())), false, call -> {
               increments.incrementAndGet();
@@ -104,7 +109,11 @@ class SyncSessionTest {
     SyncSession session;
 
     Client() {
-      session = service.open(lanes.lane(0), this);
+      this(lanes);
+    }
+
+    Client(ManualLanes on) {
+      session = service.open(on.lane(0), this);
     }
 
     Client frame(String json) {
@@ -154,6 +163,53 @@ class SyncSessionTest {
 
   static long ts(JsonNode version) {
     return ConvexValues.decodeInt64(version.get("ts").asText());
+  }
+
+  @Test
+  void aResultOfTheFormerIdentityQueuedBeforeASwitchIsNeverShownToTheNewUser() {
+    Client c = new Client();
+    c.frame("{\"type\":\"Connect\",\"sessionId\":\"s1\",\"connectionCount\":0}");
+    c.frame("{\"type\":\"Authenticate\",\"tokenType\":\"User\",\"value\":\"good:ann\",\"baseVersion\":0}");
+    c.frame(add(0, 1, 0, "counter:mine"));
+    assertThat(c.lastTransition().get("modifications").get(0).get("value").asText()).isEqualTo("ann:0");
+    // ann's query re-runs and its result is queued for the lane, not yet taken...
+    counter.set(7);
+    live.changed(List.of(DependencyKey.of("a", "counter", "c")));
+    Runnable r;
+    while ((r = engineQueue.poll()) != null) {
+      r.run();
+    }
+    // ...when the client switches to bob
+    c.session.onText("{\"type\":\"Authenticate\",\"tokenType\":\"User\",\"value\":\"good:bob\",\"baseVersion\":1}");
+    settle();
+    List<String> values = new ArrayList<>();
+    for (JsonNode t : c.ofType("Transition")) {
+      if (t.get("endVersion").get("identity").asInt() == 2) {
+        t.get("modifications").forEach(m -> values.add(m.path("value").asText()));
+      }
+    }
+    assertThat(values).containsExactly("bob:7");
+  }
+
+  @Test
+  void aResultIsDeliveredEvenWhenTheLaneIsAtItsBound() {
+    ManualLanes tight = new ManualLanes(1, clock, 2);
+    Client c = new Client(tight);
+    c.session.onText("{\"type\":\"Connect\",\"sessionId\":\"s1\",\"connectionCount\":0}");
+    tight.runAll();
+    c.session.onText(add(0, 1, 0, "counter:get"));
+    tight.lane(0).submit(() -> { });
+    tight.lane(0).submit(() -> { }); // the lane is full of other work (a burst of publications)
+    assertThat(tight.lane(0).isFull()).isTrue();
+    for (int i = 0; i < 5; i++) {
+      Runnable r;
+      while ((r = engineQueue.poll()) != null) {
+        r.run();
+      }
+      tight.runAll();
+    }
+    assertThat(c.ofType("Transition")).isNotEmpty();
+    assertThat(c.lastTransition().get("modifications").get(0).get("value").asInt()).isZero();
   }
 
   @Test
