@@ -47,13 +47,13 @@ public final class PresenceFunctions {
         FunctionDefinition.mutation("presence:updatePresence", Access.USER, Map.of(
             "status", Validator.literal("online", "away", "offline"),
             "statusMessage", Validator.optional(Validator.text(280)),
-            "userId", Validator.optional(Validator.id())), false, call -> presence.setStatus(
+            "userId", Validator.optional(Validator.id())), true, call -> presence.setStatus(
                 call.app(), call.actingUser(), call.args().string("status"),
                 call.args().optString("statusMessage"), call.now()).toJson()),
         FunctionDefinition.mutation("presence:setOffline", Access.USER, Map.of(
             "sessionId", Validator.optional(Validator.string(128)),
             "all", Validator.optional(Validator.bool()),
-            "userId", Validator.optional(Validator.id())), false, this::setOffline),
+            "userId", Validator.optional(Validator.id())), true, this::setOffline),
         FunctionDefinition.query("presence:getMyPresence", Access.USER, Map.of(
             "userId", Validator.optional(Validator.id())), true, call -> {
               String user = call.actingUser();

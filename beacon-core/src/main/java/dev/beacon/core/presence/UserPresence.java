@@ -98,8 +98,22 @@ public final class UserPresence implements UserConnections {
     });
   }
 
-  /** Ends one HTTP session, or all of them. Never blocks. */
+  /**
+   * Ends one HTTP session, or all of them. Blocking: loads the stored state first, and stores the
+   * last-seen time before returning if the user is now offline.
+   */
   public View endSessions(App app, String userId, Optional<String> sessionId, long now) {
+    state(app.id(), userId, true);
+    View view = endSessionsInMemory(app, userId, sessionId, now);
+    if (!view.online() && view.lastSeen() > 0) {
+      // a mutation's caller is answered once the last-seen time is stored (the write-behind of
+      // the transition stores the same value again)
+      store.saveLastSeen(app.id(), userId, view.lastSeen());
+    }
+    return view;
+  }
+
+  private View endSessionsInMemory(App app, String userId, Optional<String> sessionId, long now) {
     return update(app, userId, now, s -> {
       if (sessionId.isPresent()) {
         s.sessions.remove(sessionId.get());
@@ -109,8 +123,23 @@ public final class UserPresence implements UserConnections {
     });
   }
 
-  /** Sets the chosen status ({@code online}, {@code away}, {@code offline}) and message. */
+  /**
+   * Sets the chosen status ({@code online}, {@code away}, {@code offline}) and message, and
+   * stores it before returning (blocking), as a mutation's caller expects.
+   */
   public View setStatus(App app, String userId, String status, Optional<String> message, long now) {
+    return setStatus(app, userId, status, message, now, true);
+  }
+
+  /**
+   * Sets the chosen status and message; stores it before returning if {@code commitNow}, else
+   * behind the caller's back (never lost, see {@link DurableWrites}).
+   */
+  public View setStatus(App app, String userId, String status, Optional<String> message, long now,
+      boolean commitNow) {
+    if (commitNow) {
+      state(app.id(), userId, true); // blocking anyway: decide with the stored state known
+    }
     String[] saved = new String[1];
     boolean[] changed = new boolean[1];
     View view = update(app, userId, now, s -> {
@@ -125,10 +154,15 @@ public final class UserPresence implements UserConnections {
     });
     // as for last-seen times: a user with no live session is forgotten in memory, so readers are
     // told again once the status is stored
-    writes.write("status\u0000" + app.id() + '\u0000' + userId, () -> {
+    Runnable save = () -> {
       store.saveStatus(app.id(), userId, status, saved[0]);
       changes.changed(List.of(key(app.id(), userId)));
-    });
+    };
+    if (commitNow) {
+      save.run();
+    } else {
+      writes.write("status\u0000" + app.id() + '\u0000' + userId, save);
+    }
     if (!changed[0]) {
       // the online state did not move, so update() reported nothing: the status did change
       changes.changed(List.of(key(app.id(), userId)));
@@ -179,7 +213,7 @@ public final class UserPresence implements UserConnections {
       return false;
     }
     synchronized (s) {
-      return s.online();
+      return s.announced;
     }
   }
 
@@ -209,22 +243,37 @@ public final class UserPresence implements UserConnections {
         if (s.retired) {
           continue;
         }
-        boolean before = s.online();
         change.accept(s);
-        if (before == s.online()) {
+        view = transition(s, now);
+        if (view == null) {
           return s.view(now);
         }
-        offline = !s.online();
-        if (offline) {
-          s.lastSeen = now;
-        }
-        countTransition(s);
-        view = s.view(now);
-        retireIfIdle(s);
+        offline = !view.online();
       }
       reportTransition(app, view, offline, now);
       return view;
     }
+  }
+
+  /**
+   * Records that the user's online state moved, if it differs from the one last announced and
+   * the stored state is known: a user first seen is announced only once their stored status is
+   * loaded, so one who chose to appear offline is never announced online. Lock held.
+   *
+   * @return the view to report, or null if there is nothing to announce
+   */
+  private View transition(State s, long now) {
+    if (!s.loaded || s.online() == s.announced) {
+      return null;
+    }
+    s.announced = s.online();
+    if (!s.announced) {
+      s.lastSeen = now;
+    }
+    countTransition(s);
+    View view = s.view(now);
+    retireIfIdle(s);
+    return view;
   }
 
   /** Counts a user whose online state has just moved. Lock held. */
@@ -269,6 +318,8 @@ public final class UserPresence implements UserConnections {
 
   private void load(State s) {
     Optional<PresenceStore.Stored> stored = store.load(s.appId, s.userId);
+    long now = expiry.clock().millis();
+    View view;
     synchronized (s) {
       if (s.loaded) {
         return;
@@ -283,6 +334,12 @@ public final class UserPresence implements UserConnections {
           s.lastSeen = st.lastSeen();
         }
       });
+      // sessions that began while loading are announced now, with the stored status
+      view = transition(s, now);
+    }
+    if (view != null) {
+      View v = view;
+      apps.byId(s.appId).ifPresent(app -> reportTransition(app, v, !v.online(), now));
     }
   }
 
@@ -306,7 +363,6 @@ public final class UserPresence implements UserConnections {
       if (s.retired) {
         return;
       }
-      boolean before = s.online();
       long next = Long.MAX_VALUE;
       var it = s.sessions.entrySet().iterator();
       while (it.hasNext()) {
@@ -320,14 +376,7 @@ public final class UserPresence implements UserConnections {
       if (next != Long.MAX_VALUE) {
         armTimer(s, next);
       }
-      if (before != s.online()) {
-        if (!s.online()) {
-          s.lastSeen = now;
-        }
-        countTransition(s);
-        view = s.view(now);
-        retireIfIdle(s);
-      }
+      view = transition(s, now);
     }
     if (view != null) {
       View v = view;
@@ -350,6 +399,8 @@ public final class UserPresence implements UserConnections {
     final Map<String, Long> sessions = new HashMap<>(2);
     int connections;
     String status = "online";
+    /** The online state last announced (counted, reported to readers and followers). */
+    boolean announced;
     boolean statusSet;
     String statusMessage;
     long lastSeen;

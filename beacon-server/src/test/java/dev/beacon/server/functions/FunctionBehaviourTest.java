@@ -191,6 +191,62 @@ abstract class FunctionBehaviourTest {
       assertThat(bed.events).anyMatch(e -> e.startsWith("private-user-ann presence ")
           && e.contains("\"userId\":\"bob\"") && e.contains("\"online\":true"));
     }
+
+    @Test
+    void aUserWhoChoseToAppearOfflineIsNeverAnnouncedOnlineWhileTheirStatusLoads() {
+      bed.call(bed.admin(), "friends:add", "{\"userId\":\"fan\",\"friendId\":\"shy\"}");
+      bed.call(bed.user("shy"), "presence:updatePresence", "{\"status\":\"offline\"}");
+      // read once, so the server forgets shy in memory: the status is in the store only
+      assertThat(bed.call(bed.admin(), "presence:getUserPresence", "{\"userId\":\"shy\"}")
+          .get("online").asBoolean()).isFalse();
+      bed.events.clear();
+      bed.changes.clear();
+      bed.deferBackground = true; // the stored status loads later, as on a busy server
+      bed.call(bed.user("shy"), "presence:heartbeat", "{}");
+      bed.builtIns.userPresence().connected("app-id", "shy");
+      assertThat(bed.builtIns.userPresence().isOnline("app-id", "shy")).isFalse();
+      bed.runBackground();
+      bed.deferBackground = false;
+      assertThat(bed.events).noneMatch(e -> e.contains("\"userId\":\"shy\"")
+          && e.contains("\"online\":true"));
+      assertThat(bed.builtIns.userPresence().isOnline("app-id", "shy")).isFalse();
+      assertThat(bed.builtIns.userPresence().onlineUsers("app-id")).isZero();
+      assertThat(bed.call(bed.admin(), "presence:getUserPresence", "{\"userId\":\"shy\"}")
+          .get("online").asBoolean()).isFalse();
+    }
+
+    @Test
+    void statusAndLastSeenAreStoredBeforeTheMutationsReturn() {
+      bed.call(bed.user("dora"), "presence:heartbeat", "{}");
+      bed.deferBackground = true; // nothing written behind the caller's back gets through
+      bed.call(bed.user("dora"), "presence:updatePresence",
+          "{\"status\":\"away\",\"statusMessage\":\"brb\"}");
+      bed.advance(1_000);
+      bed.call(bed.user("dora"), "presence:setOffline", "{\"all\":true}");
+      var stored = new dev.beacon.server.store.JdbcStores(bed.db).presence().load("app-id", "dora");
+      assertThat(stored).isPresent();
+      assertThat(stored.get().status()).isEqualTo("away");
+      assertThat(stored.get().statusMessage()).isEqualTo("brb");
+      assertThat(stored.get().lastSeen()).isEqualTo(bed.clock.millis());
+      bed.deferBackground = false;
+      bed.runBackground();
+    }
+
+    @Test
+    void aUserFirstSeenIsAnnouncedOnceTheirStatusHasLoaded() {
+      bed.call(bed.admin(), "friends:add", "{\"userId\":\"fan\",\"friendId\":\"eve\"}");
+      bed.deferBackground = true;
+      bed.call(bed.user("eve"), "presence:heartbeat", "{}");
+      assertThat(bed.builtIns.userPresence().isOnline("app-id", "eve")).isFalse();
+      bed.runBackground(); // the load, then the follower notification it queues
+      bed.runBackground();
+      bed.deferBackground = false;
+      assertThat(bed.builtIns.userPresence().isOnline("app-id", "eve")).isTrue();
+      assertThat(bed.builtIns.userPresence().onlineUsers("app-id")).isEqualTo(1);
+      assertThat(bed.events).anyMatch(e -> e.startsWith("private-user-fan presence ")
+          && e.contains("\"userId\":\"eve\"") && e.contains("\"online\":true"));
+      assertThat(bed.changes).contains(UserPresence.key("app-id", "eve"));
+    }
   }
 
   @Nested
