@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The friend graph as the features read it: each user's friends and followers, cached after the
@@ -23,6 +24,11 @@ public final class FriendGraph {
   private final ConcurrentHashMap<String, List<String>> friends = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, List<String>> followers = new ConcurrentHashMap<>();
   private final int maxCached;
+  /**
+   * Moves on every change, after the store is written: a list loaded while it moved may be the
+   * old one, and is returned but not cached (else a removed friend could stay cached for good).
+   */
+  private final AtomicLong generation = new AtomicLong();
 
   public FriendGraph(FriendStore store, Changes changes, int maxCached) {
     this.store = store;
@@ -68,6 +74,7 @@ public final class FriendGraph {
   }
 
   private void invalidate(String appId, String userId, Set<String> others) {
+    generation.incrementAndGet();
     friends.remove(appId + '\u0000' + userId);
     List<DependencyKey> keys = new ArrayList<>();
     keys.add(DependencyKey.of(appId, "friends", userId));
@@ -85,11 +92,18 @@ public final class FriendGraph {
     if (hit != null) {
       return hit;
     }
+    long before = generation.get();
     List<String> loaded = List.copyOf(load.get());
+    if (generation.get() != before) {
+      return loaded; // a change landed meanwhile: good for this read, not to keep
+    }
     if (cache.size() >= maxCached) {
       cache.clear(); // bounded: start over rather than grow
     }
     cache.put(key, loaded);
+    if (generation.get() != before) {
+      cache.remove(key, loaded); // a change landed between the check and the put
+    }
     return loaded;
   }
 }
