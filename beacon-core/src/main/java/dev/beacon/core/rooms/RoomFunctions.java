@@ -212,6 +212,7 @@ public final class RoomFunctions {
 
   private void registryChanged(Call call, String room) {
     changes.changed(List.of(DependencyKey.of(call.appId(), "roomRegistry", room),
-        DependencyKey.of(call.appId(), "room", room)));
+        DependencyKey.of(call.appId(), "room", room),
+        DependencyKey.of(call.appId(), "registeredRooms", "*")));
   }
 }

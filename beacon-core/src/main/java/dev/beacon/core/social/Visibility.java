@@ -52,6 +52,9 @@ public final class Visibility {
         }
       }
     }
+    // any change to room membership may change this answer (one key for all: such changes are
+    // rare, made by the app's backend)
+    call.read("registeredRooms", "*");
     List<String> registered = rooms.registeredRooms(call.appId(), viewer);
     if (!registered.isEmpty()) {
       Set<String> mine = new HashSet<>(registered);

@@ -586,6 +586,20 @@ abstract class FunctionBehaviourTest {
         .contains(DependencyKey.of("app-id", "room", "r"));
   }
 
+  @Test
+  void seeingSomeoneThroughASharedRoomDependsOnRoomMembership() {
+    bed.call(bed.admin(), "rooms:addMember", "{\"roomId\":\"club\",\"userId\":\"ann\"}");
+    bed.call(bed.admin(), "rooms:addMember", "{\"roomId\":\"club\",\"userId\":\"bob\"}");
+    DependencyKey membership = DependencyKey.of("app-id", "registeredRooms", "*");
+    assertThat(bed.reads(bed.user("ann"), "presence:getUserPresence", "{\"userId\":\"bob\"}"))
+        .contains(membership);
+    bed.changes.clear();
+    bed.call(bed.admin(), "rooms:removeMember", "{\"roomId\":\"club\",\"userId\":\"bob\"}");
+    assertThat(bed.changes).contains(membership); // so a live query of bob's presence re-runs...
+    assertThat(bed.failure(bed.user("ann"), "presence:getUserPresence", "{\"userId\":\"bob\"}")
+        .code()).isEqualTo("FORBIDDEN"); // ...and now fails
+  }
+
   static Subscriber subscriber(Lane lane, String socketId) {
     return new Subscriber() {
       @Override
