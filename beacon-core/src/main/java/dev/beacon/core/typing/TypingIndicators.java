@@ -49,6 +49,9 @@ public final class TypingIndicators {
       }
       if (started) {
         report(app, roomId, List.of(userId), true);
+      } else {
+        // a refresh: no new typist for the room channel, but the queries' expiresAt moved
+        changes.changed(List.of(DependencyKey.of(app.id(), "typing", roomId)));
       }
       return;
     }

@@ -375,7 +375,12 @@ abstract class FunctionBehaviourTest {
     void refreshingExtendsAndStoppingEnds() {
       bed.call(bed.user("ann"), "typing:startTyping", "{\"chatroomId\":\"r\"}");
       bed.advance(4_000);
+      bed.changes.clear();
+      bed.events.clear();
       bed.call(bed.user("ann"), "typing:startTyping", "{\"chatroomId\":\"r\"}");
+      // live queries hear of the later expiresAt; the room channel hears nothing new
+      assertThat(bed.changes).containsExactly(DependencyKey.of("app-id", "typing", "r"));
+      assertThat(bed.events).noneMatch(e -> e.contains("typing"));
       bed.advance(4_000);
       assertThat(bed.call(bed.user("bob"), "typing:getTypingCount", "{\"chatroomId\":\"r\"}").asInt()).isEqualTo(1);
       bed.call(bed.user("ann"), "typing:stopTyping", "{\"chatroomId\":\"r\"}");
