@@ -143,6 +143,8 @@ public final class BeaconServer implements AutoCloseable {
         new SyncAuthenticator(apps, credentials), functionRunner.workers(), builtIns.userPresence(),
         metrics, debug);
     metrics.registry().gauge("beacon_live_queries", live, LiveQueries::size);
+    // TCP sockets of WebSockets, closing ones included (a slow consumer's until it is dropped)
+    metrics.registry().gauge("beacon_websocket_sockets", openSockets);
     metrics.registry().gauge("beacon_sync_connections", sync, SyncService::connections);
     io.micrometer.core.instrument.FunctionCounter.builder("beacon_live_query_evaluations", live,
         LiveQueries::evaluations).description("Live query evaluations").register(metrics.registry());

@@ -102,6 +102,8 @@ final class PusherWebSocket implements PusherTransport {
         session.close(PusherError.OVER_CAPACITY.code(),
             "Over capacity: the client is not reading its messages");
         ws.close((short) PusherError.OVER_CAPACITY.code(), "Over capacity");
+        // the close frame waits behind what the client does not read: drop the connection
+        dropUnlessClosed(channel, 0);
       });
     }
   }
@@ -126,6 +128,28 @@ final class PusherWebSocket implements PusherTransport {
     closed = true;
     ctx.flush();
     ws.close((short) code, truncateReason(reason));
+    dropUnlessClosed(channel, CLOSE_GRACE_SECONDS);
+  }
+
+  /** How long a client has to answer a close frame before its connection is dropped. */
+  static final long CLOSE_GRACE_SECONDS = 10;
+
+  /**
+   * Closes the TCP connection after {@code seconds} unless it closed by then: a close frame is
+   * written after everything queued before it, so a client that does not read would otherwise
+   * keep its socket and its buffered frames for good.
+   */
+  static void dropUnlessClosed(Channel channel, long seconds) {
+    Runnable drop = () -> {
+      if (channel.isOpen()) {
+        channel.close();
+      }
+    };
+    if (seconds == 0) {
+      channel.eventLoop().execute(drop);
+    } else {
+      channel.eventLoop().schedule(drop, seconds, java.util.concurrent.TimeUnit.SECONDS);
+    }
   }
 
   /** A close reason is at most 123 bytes of UTF-8. */

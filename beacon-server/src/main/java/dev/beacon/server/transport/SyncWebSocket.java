@@ -72,6 +72,7 @@ final class SyncWebSocket implements SyncTransport {
       lane.submitControl(() -> {
         session.onClosed();
         ws.close((short) 1013, "Client is not reading its messages");
+        PusherWebSocket.dropUnlessClosed(ctx.channel(), 0);
       });
     }
   }
@@ -90,5 +91,6 @@ final class SyncWebSocket implements SyncTransport {
     }
     closed = true;
     ws.close((short) code, PusherWebSocket.truncateReason(reason));
+    PusherWebSocket.dropUnlessClosed(ctx.channel(), PusherWebSocket.CLOSE_GRACE_SECONDS);
   }
 }

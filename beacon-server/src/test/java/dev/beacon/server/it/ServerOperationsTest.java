@@ -102,6 +102,9 @@ class ServerOperationsTest {
         return !occupied(server, "firehose");
       });
       assertThat(get(server, "/metrics").body()).contains("code=\"4100\"");
+      // and its socket (with what it would not read) is dropped, not kept until it reads
+      await().atMost(Duration.ofSeconds(10)).until(() ->
+          get(server, "/metrics").body().contains("beacon_websocket_sockets 1.0"));
       // everyone else carries on
       post(server, "/apps/app-id/events", "{\"name\":\"ping\",\"channel\":\"other\",\"data\":\"1\"}");
       await().until(() -> healthy.received.stream().anyMatch(m -> m.contains("\"ping\"")));
