@@ -22,6 +22,7 @@ public record App(
     int signinTimeoutSeconds,
     int maxConnections,
     int maxPresenceMembers,
+    int maxSubscriptionsPerConnection,
     int maxPayloadBytes,
     int maxEventNameLength,
     int maxUserInfoBytes,
@@ -43,6 +44,8 @@ public record App(
     require("signin_timeout", signinTimeoutSeconds, signinTimeoutSeconds > 0, "> 0 seconds");
     require("max_connections", maxConnections, maxConnections >= 0, ">= 0 (0 = no limit)");
     require("max_presence_members", maxPresenceMembers, maxPresenceMembers > 0, "> 0");
+    require("max_subscriptions_per_connection", maxSubscriptionsPerConnection,
+        maxSubscriptionsPerConnection > 0, "> 0");
     require("max_payload_bytes", maxPayloadBytes, maxPayloadBytes > 0, "> 0");
     require("max_event_name_length", maxEventNameLength, maxEventNameLength > 0, "> 0");
     require("max_user_info_bytes", maxUserInfoBytes, maxUserInfoBytes > 0, "> 0");
@@ -87,6 +90,7 @@ public record App(
     b.signinTimeoutSeconds = signinTimeoutSeconds;
     b.maxConnections = maxConnections;
     b.maxPresenceMembers = maxPresenceMembers;
+    b.maxSubscriptionsPerConnection = maxSubscriptionsPerConnection;
     b.maxPayloadBytes = maxPayloadBytes;
     b.maxEventNameLength = maxEventNameLength;
     b.maxUserInfoBytes = maxUserInfoBytes;
@@ -122,6 +126,7 @@ public record App(
     private int signinTimeoutSeconds = 30;
     private int maxConnections = 0;
     private int maxPresenceMembers = 100;
+    private int maxSubscriptionsPerConnection = 1000;
     private int maxPayloadBytes = 10 * 1024;
     private int maxEventNameLength = 200;
     private int maxUserInfoBytes = 1024;
@@ -149,6 +154,7 @@ public record App(
     public Builder signinTimeoutSeconds(int v) { signinTimeoutSeconds = v; return this; }
     public Builder maxConnections(int v) { maxConnections = v; return this; }
     public Builder maxPresenceMembers(int v) { maxPresenceMembers = v; return this; }
+    public Builder maxSubscriptionsPerConnection(int v) { maxSubscriptionsPerConnection = v; return this; }
     public Builder maxPayloadBytes(int v) { maxPayloadBytes = v; return this; }
     public Builder maxEventNameLength(int v) { maxEventNameLength = v; return this; }
     public Builder maxUserInfoBytes(int v) { maxUserInfoBytes = v; return this; }
@@ -167,7 +173,7 @@ public record App(
 
     public App build() {
       return new App(id, key, secret, enabled, clientEvents, userAuthenticationRequired,
-          signinTimeoutSeconds, maxConnections, maxPresenceMembers, maxPayloadBytes,
+          signinTimeoutSeconds, maxConnections, maxPresenceMembers, maxSubscriptionsPerConnection, maxPayloadBytes,
           maxEventNameLength, maxUserInfoBytes, clientEventsPerSecond, maxChannelsPerEvent,
           maxBatchEvents, subscriptionCountEvents, watchlistEvents,
           Optional.ofNullable(encryptionMasterKeyBase64), functions,

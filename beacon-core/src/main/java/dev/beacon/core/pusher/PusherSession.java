@@ -168,6 +168,11 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
           ? Optional.of(service.presenceSnapshot(app, name)) : Optional.empty());
       return;
     }
+    if (subscriptions.size() >= app.maxSubscriptionsPerConnection()) {
+      subscriptionError(name.value(), "LimitReached", "this connection is subscribed to "
+          + subscriptions.size() + " channels, the most allowed (max_subscriptions_per_connection)", 429);
+      return;
+    }
     Optional<PresenceData> presence = Optional.empty();
     if (name.type().requiresSignature()) {
       Optional<String> signed = name.isPresence() ? m.channelData() : Optional.empty();

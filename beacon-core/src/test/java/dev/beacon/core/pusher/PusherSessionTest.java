@@ -128,6 +128,24 @@ class PusherSessionTest {
     }
 
     @Test
+    void aConnectionMaySubscribeToAtMostMaxSubscriptionsChannels() {
+      PusherTestBed small = new PusherTestBed(
+          PusherTestBed.app().toBuilder().maxSubscriptionsPerConnection(3).build());
+      FakeClient c = small.connect(0);
+      for (int i = 0; i < 4; i++) {
+        c.send("{\"event\":\"pusher:subscribe\",\"data\":{\"channel\":\"c" + i + "\"}}");
+      }
+      assertThat(c.events("pusher_internal:subscription_succeeded")).hasSize(3);
+      JsonNode error = c.last("pusher:subscription_error").get("data");
+      assertThat(error.get("type").asText()).isEqualTo("LimitReached");
+      assertThat(error.get("status").asInt()).isEqualTo(429);
+      // leaving one makes room again
+      c.send("{\"event\":\"pusher:unsubscribe\",\"data\":{\"channel\":\"c0\"}}");
+      c.send("{\"event\":\"pusher:subscribe\",\"data\":{\"channel\":\"c3\"}}");
+      assertThat(c.events("pusher_internal:subscription_succeeded")).hasSize(4);
+    }
+
+    @Test
     void userInfoOverTheLimitIsRefused() {
       FakeClient a = bed.connect(0);
       a.send(bed.subscribePresence(a, "presence-x", "a", "{\"bio\":\"" + "x".repeat(1100) + "\"}"));

@@ -54,7 +54,7 @@ public final class ConfigLoader {
 
   private static final List<String> APP_KEYS = List.of(
       "id", "key", "secret", "enabled", "client_events", "user_authentication_required",
-      "signin_timeout_seconds", "max_connections", "max_presence_members", "max_payload_bytes",
+      "signin_timeout_seconds", "max_connections", "max_presence_members", "max_subscriptions_per_connection", "max_payload_bytes",
       "max_event_name_length", "max_user_info_bytes", "client_events_per_second",
       "max_channels_per_event", "max_batch_events", "subscription_count_events",
       "watchlist_events", "encryption_master_key_base64",
@@ -277,6 +277,7 @@ public final class ConfigLoader {
           .signinTimeoutSeconds(v.integer(p + "signin_timeout_seconds", 30, 1, 3600))
           .maxConnections(v.integer(p + "max_connections", 0, 0, Integer.MAX_VALUE))
           .maxPresenceMembers(v.integer(p + "max_presence_members", 100, 1, 1_000_000))
+          .maxSubscriptionsPerConnection(v.integer(p + "max_subscriptions_per_connection", 1000, 1, 1_000_000))
           .maxPayloadBytes(v.integer(p + "max_payload_bytes", 10 * 1024, 1, 16 * 1024 * 1024))
           .maxEventNameLength(v.integer(p + "max_event_name_length", 200, 1, 10_000))
           .maxUserInfoBytes(v.integer(p + "max_user_info_bytes", 1024, 1, 1024 * 1024))
