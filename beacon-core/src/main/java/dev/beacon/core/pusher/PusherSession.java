@@ -284,16 +284,29 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
       sendError(Optional.of(PusherError.UNAUTHORIZED.code()), e.getMessage());
       return;
     }
+    try {
+      // the user's own channel must be a valid channel name, or pusher-js's automatic
+      // subscription to it (and every sendToUser) would fail later, far from the cause
+      ChannelName.parse(ChannelName.SERVER_TO_USER_PREFIX + data.id());
+    } catch (IllegalArgumentException e) {
+      sendError(Optional.of(PusherError.UNAUTHORIZED.code()), "user_data.id '" + data.id()
+          + "' cannot be used: ids are at most " + MAX_USER_ID_LENGTH
+          + " characters of A-Z a-z 0-9 _ - = @ , . ; : |");
+      return;
+    }
     if (user != null) {
       if (!user.id().equals(data.id())) {
         sendError(Optional.of(PusherError.UNAUTHORIZED.code()),
             "This connection is already signed in as another user");
         return;
       }
-      service.users().signOut(app, this, user);
-    } else {
-      actAs(data.id());
+      UserData before = user;
+      user = data;
+      send(new ServerMessage.SigninSuccess(data.raw()));
+      service.users().signInAgain(app, this, before, data);
+      return;
     }
+    actAs(data.id());
     user = data;
     if (signinTimer != null) {
       signinTimer.cancel();
@@ -302,6 +315,9 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
     send(new ServerMessage.SigninSuccess(data.raw()));
     service.users().signIn(app, this, data);
   }
+
+  /** The longest user id whose {@code #server-to-user-} channel name is within 200 characters. */
+  static final int MAX_USER_ID_LENGTH = 200 - "#server-to-user-".length();
 
   private void checkSignedIn() {
     signinTimer = null;

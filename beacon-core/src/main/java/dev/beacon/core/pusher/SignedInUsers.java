@@ -31,6 +31,20 @@ final class SignedInUsers {
       }
       return sessions;
     });
+    watch(app, au, session, user);
+  }
+
+  /**
+   * The same user signed in again on the same connection, maybe with another watchlist: its
+   * watchlist is replaced and reported, and nobody hears it go offline and online again.
+   */
+  void signInAgain(App app, PusherSession session, UserData before, UserData after) {
+    AppUsers au = apps.computeIfAbsent(app.id(), id -> new AppUsers());
+    unwatch(au, session, before);
+    watch(app, au, session, after);
+  }
+
+  private void watch(App app, AppUsers au, PusherSession session, UserData user) {
     if (!app.watchlistEvents() || user.watchlist().isEmpty()) {
       return;
     }
@@ -69,6 +83,10 @@ final class SignedInUsers {
       }
       return sessions;
     });
+    unwatch(au, session, user);
+  }
+
+  private static void unwatch(AppUsers au, PusherSession session, UserData user) {
     for (String watched : user.watchlist()) {
       au.watchers.computeIfPresent(watched, (w, set) -> {
         set.remove(session);

@@ -285,6 +285,39 @@ class PusherSessionTest {
     }
 
     @Test
+    void anIdThatCannotNameAUserChannelIsRefusedAtSignin() {
+      FakeClient a = bed.connect(0);
+      a.send(bed.signin(a, "{\"id\":\"jane+doe@example.com\"}"));
+      JsonNode error = a.last("pusher:error").get("data");
+      assertThat(error.get("code").asInt()).isEqualTo(4009);
+      assertThat(error.get("message").asText()).contains("jane+doe@example.com");
+      assertThat(a.events("pusher:signin_success")).isEmpty();
+      a.send(bed.signin(a, "{\"id\":\"" + "x".repeat(PusherSession.MAX_USER_ID_LENGTH + 1) + "\"}"));
+      assertThat(a.events("pusher:signin_success")).isEmpty();
+      a.send(bed.signin(a, "{\"id\":\"jane.doe@example.com\"}"));
+      assertThat(a.events("pusher:signin_success")).hasSize(1);
+    }
+
+    @Test
+    void signingInAgainAsTheSameUserChangesTheWatchlistWithoutAnOfflineOnlineBlip() {
+      FakeClient bob = bed.connect(1);
+      bob.send(bed.signin(bob, "{\"id\":\"bob\",\"watchlist\":[\"ann\"]}"));
+      FakeClient ann = bed.connect(0);
+      ann.send(bed.signin(ann, "{\"id\":\"ann\"}"));
+      bob.clear();
+      ann.send(bed.signin(ann, "{\"id\":\"ann\",\"watchlist\":[\"bob\"]}"));
+      ann.send(bed.signin(ann, "{\"id\":\"ann\",\"watchlist\":[\"bob\"]}"));
+      assertThat(bob.events("pusher_internal:watchlist_events")).isEmpty();
+      assertThat(ann.events("pusher:signin_success")).hasSize(3);
+      // the new watchlist is in force
+      JsonNode latest = data(ann.last("pusher_internal:watchlist_events"));
+      assertThat(latest.toString()).isEqualTo("{\"events\":[{\"name\":\"online\",\"user_ids\":[\"bob\"]}]}");
+      bob.disconnect();
+      assertThat(data(ann.last("pusher_internal:watchlist_events")).toString())
+          .isEqualTo("{\"events\":[{\"name\":\"offline\",\"user_ids\":[\"bob\"]}]}");
+    }
+
+    @Test
     void watchlistReportsCurrentStatusThenTransitions() {
       FakeClient ann = bed.connect(0);
       ann.send(bed.signin(ann, "{\"id\":\"ann\",\"watchlist\":[\"bob\",\"cy\"]}"));
