@@ -189,12 +189,55 @@ public final class ChannelHub {
    */
   public void publish(App app, ChannelName name, byte[] frame, Subscriber exclude,
       String excludeSocketId) {
+    publish(app, name, frame, exclude, excludeSocketId, true);
+  }
+
+  /**
+   * Refuses a publication to all of {@code names} at once if a lane that would deliver to any
+   * of them has a full queue, so that an event for several channels, or a batch, is refused whole
+   * before anything is sent; then publish each with {@link #publishAdmitted}.
+   *
+   * @throws OverloadedException naming the full lane
+   */
+  public void admit(App app, java.util.Collection<ChannelName> names) {
     AppChannels ac = appChannels(app.id());
+    for (ChannelName name : names) {
+      Channel ch = ac.channels.get(name.value());
+      if (ch != null) {
+        checkCapacity(ch);
+      }
+    }
+  }
+
+  /** Publishes what {@link #admit} accepted: delivered whatever the queues hold now. */
+  public void publishAdmitted(App app, ChannelName name, byte[] frame, String excludeSocketId) {
+    publish(app, name, frame, null, excludeSocketId, false);
+  }
+
+  private void publish(App app, ChannelName name, byte[] frame, Subscriber exclude,
+      String excludeSocketId, boolean check) {
+    AppChannels ac = appChannels(app.id());
+    if (check) {
+      Channel ch = ac.channels.get(name.value());
+      if (ch != null) {
+        checkCapacity(ch);
+      }
+    }
     if (name.cache()) {
       cache(ac, name.value(), frame);
     }
     deliverLocal(ac, name.value(), frame, exclude, excludeSocketId);
     bus.published(app.id(), name.value(), frame, excludeSocketId);
+  }
+
+  private void checkCapacity(Channel ch) {
+    for (int i = 0; i < lanes.size(); i++) {
+      if (ch.lanes[i].size() > 0 && lanes.get(i).isFull()) {
+        metrics.overloaded(ch.appId());
+        throw new OverloadedException("server is overloaded: " + lanes.get(i) + " has "
+            + lanes.get(i).pending() + " queued tasks");
+      }
+    }
   }
 
   /** Delivers a frame published on another node to this node's subscribers. */
@@ -217,15 +260,6 @@ public final class ChannelHub {
   private void broadcast(Channel ch, byte[] frame, Subscriber exclude, String excludeSocketId,
       long version, boolean control) {
     int n = lanes.size();
-    if (!control) {
-      for (int i = 0; i < n; i++) {
-        if (ch.lanes[i].size() > 0 && lanes.get(i).isFull()) {
-          metrics.overloaded(ch.appId());
-          throw new OverloadedException("server is overloaded: " + lanes.get(i) + " has "
-              + lanes.get(i).pending() + " queued tasks");
-        }
-      }
-    }
     for (int i = 0; i < n; i++) {
       LocalSubscribers local = ch.lanes[i];
       if (local.size() == 0) {
@@ -239,10 +273,10 @@ public final class ChannelHub {
           metrics.messagesOut(ch.appId(), delivered);
         }
       };
-      if (control) {
+      if (control || !lane.submit(delivery)) {
+        // admitted above: a publisher that raced others past the bound still delivers (the
+        // overshoot is at most one task per publisher running at the same moment)
         lane.submitControl(delivery);
-      } else {
-        lane.submit(delivery);
       }
     }
   }

@@ -117,6 +117,7 @@ public final class PusherHttpApi {
   /** {@code POST /events}. */
   public ObjectNode trigger(App app, TriggerRequest request) {
     List<ChannelName> names = validate(app, request, false);
+    admit(app, names);
     publish(app, request, names);
     ObjectNode out = NODES.objectNode();
     if (!request.info().isEmpty()) {
@@ -141,6 +142,9 @@ public final class PusherHttpApi {
     for (TriggerRequest request : batch) {
       names.add(validate(app, request, true));
     }
+    List<ChannelName> all = new ArrayList<>();
+    names.forEach(all::addAll);
+    admit(app, all);
     boolean anyInfo = false;
     for (int i = 0; i < batch.size(); i++) {
       publish(app, batch.get(i), names.get(i));
@@ -196,17 +200,22 @@ public final class PusherHttpApi {
     return names;
   }
 
+  /** Refuses the whole request with 503 if any channel's delivery would overflow a queue. */
+  private void admit(App app, List<ChannelName> names) {
+    try {
+      hub.admit(app, names);
+    } catch (OverloadedException e) {
+      throw new ApiException(503, e.getMessage());
+    }
+  }
+
   private void publish(App app, TriggerRequest request, List<ChannelName> names) {
     String dataJson = Json.quote(request.data());
     String exclude = request.socketId().orElse(null);
-    try {
-      for (ChannelName name : names) {
-        byte[] frame = PusherCodec.encode(new ServerMessage.ChannelEvent(
-            name.value(), request.name(), dataJson, Optional.empty()));
-        hub.publish(app, name, frame, null, exclude);
-      }
-    } catch (OverloadedException e) {
-      throw new ApiException(503, e.getMessage());
+    for (ChannelName name : names) {
+      byte[] frame = PusherCodec.encode(new ServerMessage.ChannelEvent(
+          name.value(), request.name(), dataJson, Optional.empty()));
+      hub.publishAdmitted(app, name, frame, exclude);
     }
     channels.console().apiEvent(app.id(), request.channels(), request.name(), request.data());
   }

@@ -111,6 +111,25 @@ class PusherHttpApiTest {
     }
 
     @Test
+    void anEventForSeveralChannelsIsRefusedWholeWhenOneOfItsQueuesIsFull() {
+      FakeClient a = bed.connect(0).send(bed.subscribe("a"));
+      bed.connect(1).send(bed.subscribe("b"));
+      while (!bed.lanes.lane(1).isFull()) {
+        bed.lanes.lane(1).submit(() -> { });
+      }
+      a.clear();
+      assertStatus(() -> bed.api.trigger(app, new TriggerRequest("e", "{}", List.of("a", "b"),
+          Optional.empty(), Set.of())), 503);
+      assertStatus(() -> bed.api.batch(app, List.of(PusherSessionTest.trigger("a", "e"),
+          PusherSessionTest.trigger("b", "e"))), 503);
+      bed.lanes.runAll();
+      assertThat(a.eventNames()).doesNotContain("e"); // not half delivered
+      bed.api.trigger(app, new TriggerRequest("e", "{}", List.of("a", "b"), Optional.empty(), Set.of()));
+      bed.lanes.runAll();
+      assertThat(a.eventNames()).contains("e");
+    }
+
+    @Test
     void excludesTheGivenSocket() {
       FakeClient a = bed.connect(0).send(bed.subscribe("news"));
       FakeClient b = bed.connect(1).send(bed.subscribe("news"));
