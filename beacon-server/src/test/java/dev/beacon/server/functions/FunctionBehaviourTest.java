@@ -403,6 +403,20 @@ abstract class FunctionBehaviourTest {
   class Notifications {
 
     @Test
+    void aMutationSentAgainWithTheSameRequestKeyIsAppliedOnce() {
+      // what a sync client does after a reconnect when the reply was lost: same session, same id
+      var def = bed.functions.resolve("notifications:pushNotification", Optional.empty());
+      var args = dev.beacon.protocol.convex.ConvexValues.fromJson(dev.beacon.protocol.json.Json.parse(
+          "{\"userId\":\"ann\",\"type\":\"t\",\"title\":\"hi\"}"));
+      var first = bed.functions.invoke(def, bed.admin(), args, Optional.of("session-1/7"));
+      var again = bed.functions.invoke(def, bed.admin(), args, Optional.of("session-1/7"));
+      assertThat(again.value()).isEqualTo(first.value());
+      assertThat(bed.call(bed.user("ann"), "notifications:getUnreadCount", "{}").asInt()).isEqualTo(1);
+      bed.functions.invoke(def, bed.admin(), args, Optional.of("session-1/8"));
+      assertThat(bed.call(bed.user("ann"), "notifications:getUnreadCount", "{}").asInt()).isEqualTo(2);
+    }
+
+    @Test
     void pushedNotificationsAreListedNewestFirstAndCounted() {
       for (int i = 1; i <= 3; i++) {
         bed.call(bed.admin(), "notifications:pushNotification",
