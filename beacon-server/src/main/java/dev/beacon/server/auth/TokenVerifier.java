@@ -148,9 +148,14 @@ public final class TokenVerifier {
     } else {
       try {
         JWKSource<SecurityContext> keys = JWKSourceBuilder
-            .create(URI.create(auth.jwksUrl().orElseThrow()).toURL()).retrying(true).build();
+            .create(URI.create(auth.jwksUrl().orElseThrow()).toURL()).retrying(true)
+            // tokens are verified on event loops: keep the key set fresh in the background (a
+            // fetch on a verifying thread is then left for a key id never seen, rate limited)
+            .refreshAheadCache(30_000, true)
+            .build();
         p.setJWSKeySelector(new JWSVerificationKeySelector<>(
             Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256), keys));
+        prefetch(keys, auth.jwksUrl().get());
       } catch (MalformedURLException e) {
         throw new IllegalArgumentException("auth.jwks_url is not a URL: " + auth.jwksUrl().get());
       }
@@ -167,6 +172,21 @@ public final class TokenVerifier {
     claims.setMaxClockSkew(SKEW_SECONDS);
     p.setJWTClaimsSetVerifier(claims);
     return p;
+  }
+
+  /** Fetches an app's key set once in the background at start, so no first call waits for it. */
+  private static void prefetch(JWKSource<SecurityContext> keys, String url) {
+    Thread t = new Thread(() -> {
+      try {
+        keys.get(new com.nimbusds.jose.jwk.JWKSelector(new com.nimbusds.jose.jwk.JWKMatcher.Builder()
+            .build()), null);
+      } catch (Exception e) {
+        org.slf4j.LoggerFactory.getLogger(TokenVerifier.class)
+            .warn("could not fetch the JWKS at {} yet: {}", url, e.toString());
+      }
+    }, "beacon-jwks-prefetch");
+    t.setDaemon(true);
+    t.start();
   }
 
   private static String describe(Exception e) {

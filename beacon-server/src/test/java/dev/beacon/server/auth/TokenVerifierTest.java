@@ -132,7 +132,9 @@ class TokenVerifierTest {
     ECKey ec = new ECKeyGenerator(Curve.P_256).keyID("ec1").generate();
     String jwksJson = new JWKSet(List.of(rsa.toPublicJWK(), ec.toPublicJWK())).toString();
     jwks = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    java.util.concurrent.atomic.AtomicInteger fetches = new java.util.concurrent.atomic.AtomicInteger();
     jwks.createContext("/jwks.json", ex -> {
+      fetches.incrementAndGet();
       byte[] b = jwksJson.getBytes(StandardCharsets.UTF_8);
       ex.getResponseHeaders().add("content-type", "application/json");
       ex.sendResponseHeaders(200, b.length);
@@ -143,6 +145,9 @@ class TokenVerifierTest {
     App app = App.builder("rs", "rs-key", "rs-secret").auth(new AuthSettings("rs-admin", Optional.empty(),
         Optional.of("http://127.0.0.1:" + jwks.getAddress().getPort() + "/jwks.json"), Optional.empty(), "rs")).build();
     TokenVerifier v = new TokenVerifier(Apps.of(List.of(app)), clock);
+    // fetched in the background at start: the first call does not wait for it on an event loop
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+        .until(() -> fetches.get() >= 1);
 
     assertThat(v.verify(signed(JWSAlgorithm.RS256, "rsa1", new RSASSASigner(rsa))).userId()).isEqualTo("ann");
     assertThat(v.verify(signed(JWSAlgorithm.ES256, "ec1", new ECDSASigner(ec))).userId()).isEqualTo("ann");
