@@ -110,6 +110,7 @@ public final class ActivityFunctions {
   private JsonNode feed(Call call) {
     List<String> users = subjects(call);
     users.forEach(u -> call.read("activity", u));
+    call.read(dev.beacon.core.functions.Retention.ACTIVITY_EXPIRY, "*");
     PageRequest page = PageRequest.of(call.args(), 20, MAX_PAGE);
     List<Activity> fetched = users.isEmpty() ? List.of()
         : store.feed(call.appId(), users, since(call), page.cursor(), page.fetch());
@@ -119,6 +120,7 @@ public final class ActivityFunctions {
   private JsonNode hasNew(Call call) {
     List<String> users = subjects(call);
     users.forEach(u -> call.read("activity", u));
+    call.read(dev.beacon.core.functions.Retention.ACTIVITY_EXPIRY, "*");
     long after = Math.max((long) call.args().number("since"), since(call));
     return NODES.booleanNode(!users.isEmpty() && store.anyAfter(call.appId(), users, after));
   }

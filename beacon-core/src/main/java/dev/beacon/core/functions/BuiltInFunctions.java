@@ -87,7 +87,8 @@ public final class BuiltInFunctions {
         .registerAll(new ReceiptFunctions(stores.receipts(), access, changes, live).definitions())
         .registerAll(new ActivityFunctions(stores.activity(), friends, visibility, changes, live, ids).definitions())
         .registerAll(new FriendFunctions(friends).definitions());
-    this.retention = new Retention(apps, stores.notifications(), stores.activity(), expiry.clock());
+    this.retention = new Retention(apps, stores.notifications(), stores.activity(), expiry.clock(),
+        changes);
     hub.presenceListener(roomPresence);
   }
 

@@ -107,6 +107,7 @@ public final class NotificationFunctions {
   private JsonNode list(Call call) {
     String user = call.actingUser();
     call.read("notifications", user);
+    call.read(dev.beacon.core.functions.Retention.NOTIFICATION_EXPIRY, "*");
     PageRequest page = PageRequest.of(call.args(), 20, MAX_PAGE);
     boolean unreadOnly = call.args().bool("unreadOnly", false);
     return page.result(store.latest(call.appId(), user, page.fetch(), page.cursor(), unreadOnly),
@@ -116,6 +117,7 @@ public final class NotificationFunctions {
   private JsonNode unreadCount(Call call) {
     String user = call.actingUser();
     call.read("notifications", user);
+    call.read(dev.beacon.core.functions.Retention.NOTIFICATION_EXPIRY, "*");
     return NODES.numberNode((double) store.unreadCount(call.appId(), user));
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.beacon.core.app.FunctionSettings;
 import dev.beacon.core.functions.DependencyKey;
+import dev.beacon.core.functions.Retention;
 import dev.beacon.core.presence.UserPresence;
 import dev.beacon.core.hub.Lane;
 import dev.beacon.core.hub.Subscriber;
@@ -473,9 +474,15 @@ abstract class FunctionBehaviourTest {
       bed.call(bed.admin(), "notifications:pushNotification", "{\"userId\":\"ann\",\"type\":\"t\",\"title\":\"old\"}");
       bed.advance(91L * 86_400_000);
       bed.call(bed.admin(), "notifications:pushNotification", "{\"userId\":\"ann\",\"type\":\"t\",\"title\":\"new\"}");
+      bed.changes.clear();
       bed.builtIns.retention().run();
       assertThat(bed.call(bed.user("ann"), "notifications:subscribeToNotifications", "{}")
           .get("page").findValuesAsText("title")).containsExactly("new");
+      // live subscribers re-run: every notification query reads the expiry key
+      DependencyKey expiry = DependencyKey.of("app-id", Retention.NOTIFICATION_EXPIRY, "*");
+      assertThat(bed.changes).containsExactly(expiry);
+      assertThat(bed.reads(bed.user("ann"), "notifications:subscribeToNotifications", "{}"))
+          .contains(expiry);
     }
   }
 
@@ -564,8 +571,10 @@ abstract class FunctionBehaviourTest {
       assertThat(bed.call(bed.user("ann"), "friendActivity:getFriendActivityFeed", "{}").get("page")).isEmpty();
       assertThat(bed.call(bed.user("ann"), "friendActivity:hasNewActivity", "{\"since\":" + before + "}")
           .asBoolean()).isFalse();
+      bed.changes.clear();
       bed.builtIns.retention().run();
       assertThat(bed.db.one("SELECT COUNT(*) FROM activities", rs -> rs.getLong(1)).orElseThrow()).isZero();
+      assertThat(bed.changes).containsExactly(DependencyKey.of("app-id", Retention.ACTIVITY_EXPIRY, "*"));
     }
 
     @Test
@@ -600,7 +609,8 @@ abstract class FunctionBehaviourTest {
     assertThat(bed.reads(bed.user("ann"), "typing:getTypingInChatroom", "{\"chatroomId\":\"r\"}"))
         .containsExactly(DependencyKey.of("app-id", "typing", "r"));
     assertThat(bed.reads(bed.user("ann"), "notifications:getUnreadCount", "{}"))
-        .containsExactly(DependencyKey.of("app-id", "notifications", "ann"));
+        .containsExactly(DependencyKey.of("app-id", "notifications", "ann"),
+            DependencyKey.of("app-id", Retention.NOTIFICATION_EXPIRY, "*"));
     assertThat(bed.reads(bed.user("ann"), "rooms:list", "{\"roomId\":\"r\"}"))
         .contains(DependencyKey.of("app-id", "room", "r"));
   }
