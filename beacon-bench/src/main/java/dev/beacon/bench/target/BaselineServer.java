@@ -27,6 +27,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -60,6 +61,9 @@ public final class BaselineServer implements AutoCloseable {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            // flushes from many publications coalesce into one write per connection, as a
+            // well-built broadcast server would do (Beacon's lanes do the same)
+            ch.pipeline().addLast(new FlushConsolidationHandler(256, true));
             ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20),
                 broadcast, new WebSocketServerProtocolHandler("/", null, false, 1 << 20, false, true),
                 relay);
@@ -97,8 +101,7 @@ public final class BaselineServer implements AutoCloseable {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       if (msg instanceof FullHttpRequest req && req.method().equals(HttpMethod.POST)) {
         try {
-          ByteBuf body = req.content().retain();
-          sockets.writeAndFlush(new TextWebSocketFrame(body));
+          sockets.writeAndFlush(textFrame(req.content()));
           DefaultFullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
               HttpResponseStatus.OK);
           res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
@@ -110,6 +113,26 @@ public final class BaselineServer implements AutoCloseable {
       }
       ctx.fireChannelRead(msg);
     }
+  }
+
+  /**
+   * The complete unmasked WebSocket text frame for {@code payload}, built once and shared by
+   * every connection (the group writes a retained duplicate to each; the encoder passes raw
+   * buffers through).
+   */
+  static ByteBuf textFrame(ByteBuf payload) {
+    int len = payload.readableBytes();
+    ByteBuf out = io.netty.buffer.PooledByteBufAllocator.DEFAULT.directBuffer(len + 10);
+    out.writeByte(0x81); // FIN, text
+    if (len < 126) {
+      out.writeByte(len);
+    } else if (len < 65536) {
+      out.writeByte(126).writeShort(len);
+    } else {
+      out.writeByte(127).writeLong(len);
+    }
+    out.writeBytes(payload, payload.readerIndex(), len);
+    return out;
   }
 
   /** Registers opened WebSockets and relays client frames to every other one. */
@@ -126,8 +149,11 @@ public final class BaselineServer implements AutoCloseable {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       if (msg instanceof TextWebSocketFrame frame) {
-        sockets.writeAndFlush(new TextWebSocketFrame(frame.content()),
-            ChannelMatchers.isNot(ctx.channel()));
+        try {
+          sockets.writeAndFlush(textFrame(frame.content()), ChannelMatchers.isNot(ctx.channel()));
+        } finally {
+          frame.release();
+        }
         return;
       }
       io.netty.util.ReferenceCountUtil.release(msg);
