@@ -74,6 +74,7 @@ public final class BeaconServer implements AutoCloseable {
   private final Database database;
   private final FunctionRunner functionRunner;
   private final BackgroundWork background;
+  private final TokenVerifier tokens;
   private final BuiltInFunctions builtIns;
   private final java.util.concurrent.ExecutorService liveEngine;
   private final SyncService sync;
@@ -127,7 +128,8 @@ public final class BeaconServer implements AutoCloseable {
     background.every(10, builtIns.retention());
     this.functionRunner = new FunctionRunner(builtIns.functions(), config.functionWorkers(),
         config.functionQueue(), metrics, debug);
-    Credentials credentials = new Credentials(apps, new TokenVerifier(apps, clock));
+    this.tokens = new TokenVerifier(apps, clock);
+    Credentials credentials = new Credentials(apps, tokens);
 
     // live queries over the Convex sync protocol: one engine thread, evaluations on the workers
     this.liveEngine = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
@@ -193,6 +195,7 @@ public final class BeaconServer implements AutoCloseable {
     if (bound < 0) {
       vertx.close();
       background.close();
+      tokens.close();
       database.close();
       throw new IllegalStateException("cannot listen on " + config.host() + ":" + config.port()
           + ": " + rootMessage(failure), failure);
@@ -319,6 +322,7 @@ public final class BeaconServer implements AutoCloseable {
     functionRunner.close();
     liveEngine.shutdownNow();
     background.close();
+    tokens.close();
     database.close();
   }
 

@@ -7,7 +7,6 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.source.ImmutableSecret;
 import com.nimbusds.jose.jwk.source.JWKSource;
-import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
@@ -30,11 +29,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * Verifies end users' JWTs with nimbus-jose-jwt. Each app accepts HS256 with its shared secret,
- * or RS256/ES256 with keys from its JWKS URL (fetched and cached by the library) — never {@code
- * none}, and never an HMAC over a public key. {@code exp} and {@code nbf} are checked with 60 s
+ * or RS256/ES256 with keys from its JWKS URL — never {@code
+ * none}, and never an HMAC over a public key. JWKS key sets are fetched on a background thread
+ * ({@link BackgroundJwkSource}), never while a token is verified. {@code exp} and {@code nbf} are checked with 60 s
  * of skew, {@code aud} must be the app's audience, {@code iss} its issuer when configured, and
  * {@code sub} is required: it is the user id.
  *
@@ -42,10 +44,14 @@ import java.util.Set;
  * tokens is tried. Verified tokens are remembered until they expire (bounded), so a client that
  * sends the same token with every call pays for one verification.
  */
-public final class TokenVerifier {
+public final class TokenVerifier implements AutoCloseable {
 
   private static final int MAX_CACHED = 50_000;
   private static final int SKEW_SECONDS = 60;
+  /** How often each JWKS is fetched again. */
+  static final long JWKS_REFRESH_MILLIS = 5 * 60_000;
+  /** The soonest a token naming an unknown key fetches the JWKS again. */
+  static final long JWKS_MISS_REFRESH_MILLIS = 10_000;
 
   private final Apps apps;
   private final Clock clock;
@@ -56,6 +62,8 @@ public final class TokenVerifier {
    * W-TinyLFU), and each entry goes when its token expires.
    */
   private final Cache<String, Verified> cache;
+  /** Fetches JWKS key sets (only when an app uses one); never an event loop. */
+  private ScheduledExecutorService fetcher;
 
   /** A verified token: the app it belongs to and the user it names. */
   public record Verified(App app, String userId, long expiresAtMillis) {}
@@ -147,16 +155,12 @@ public final class TokenVerifier {
       p.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.HS256, secret));
     } else {
       try {
-        JWKSource<SecurityContext> keys = JWKSourceBuilder
-            .create(URI.create(auth.jwksUrl().orElseThrow()).toURL()).retrying(true)
-            // tokens are verified on event loops: keep the key set fresh in the background (a
-            // fetch on a verifying thread is then left for a key id never seen, rate limited)
-            .refreshAheadCache(30_000, true)
-            .build();
+        JWKSource<SecurityContext> keys = new BackgroundJwkSource(
+            URI.create(auth.jwksUrl().orElseThrow()).toURL(), fetcher(), JWKS_REFRESH_MILLIS,
+            JWKS_MISS_REFRESH_MILLIS, System::nanoTime);
         p.setJWSKeySelector(new JWSVerificationKeySelector<>(
             Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256), keys));
-        prefetch(keys, auth.jwksUrl().get());
-      } catch (MalformedURLException e) {
+      } catch (MalformedURLException | IllegalArgumentException e) {
         throw new IllegalArgumentException("auth.jwks_url is not a URL: " + auth.jwksUrl().get());
       }
     }
@@ -174,19 +178,23 @@ public final class TokenVerifier {
     return p;
   }
 
-  /** Fetches an app's key set once in the background at start, so no first call waits for it. */
-  private static void prefetch(JWKSource<SecurityContext> keys, String url) {
-    Thread t = new Thread(() -> {
-      try {
-        keys.get(new com.nimbusds.jose.jwk.JWKSelector(new com.nimbusds.jose.jwk.JWKMatcher.Builder()
-            .build()), null);
-      } catch (Exception e) {
-        org.slf4j.LoggerFactory.getLogger(TokenVerifier.class)
-            .warn("could not fetch the JWKS at {} yet: {}", url, e.toString());
-      }
-    }, "beacon-jwks-prefetch");
-    t.setDaemon(true);
-    t.start();
+  private ScheduledExecutorService fetcher() {
+    if (fetcher == null) {
+      fetcher = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "beacon-jwks");
+        t.setDaemon(true);
+        return t;
+      });
+    }
+    return fetcher;
+  }
+
+  /** Stops fetching key sets. */
+  @Override
+  public void close() {
+    if (fetcher != null) {
+      fetcher.shutdownNow();
+    }
   }
 
   private static String describe(Exception e) {
@@ -203,6 +211,10 @@ public final class TokenVerifier {
     }
     if (lower.contains("nbf") || lower.contains("before use time")) {
       return "the token is not valid yet (nbf)";
+    }
+    if (lower.contains("no matching key")) {
+      return "no key of the app's JWKS matches the token's key id (kid) and algorithm; if the keys "
+          + "were just rotated, they are being fetched again: retry in a few seconds";
     }
     if (lower.contains("jws algorithm") || lower.contains("key selector")) {
       return "the token's signing algorithm is not accepted";

@@ -38,12 +38,19 @@ class TokenVerifierTest {
   static final String SECRET = "a-shared-secret-of-at-least-32-bytes!";
   final ManualClock clock = new ManualClock(System.currentTimeMillis());
   HttpServer jwks;
+  final List<TokenVerifier> verifiers = new java.util.ArrayList<>();
 
   @AfterEach
   void stop() {
+    verifiers.forEach(TokenVerifier::close);
     if (jwks != null) {
       jwks.stop(0);
     }
+  }
+
+  TokenVerifier closeLater(TokenVerifier v) {
+    verifiers.add(v);
+    return v;
   }
 
   static App hsApp(String id) {
@@ -144,7 +151,7 @@ class TokenVerifierTest {
     jwks.start();
     App app = App.builder("rs", "rs-key", "rs-secret").auth(new AuthSettings("rs-admin", Optional.empty(),
         Optional.of("http://127.0.0.1:" + jwks.getAddress().getPort() + "/jwks.json"), Optional.empty(), "rs")).build();
-    TokenVerifier v = new TokenVerifier(Apps.of(List.of(app)), clock);
+    TokenVerifier v = closeLater(new TokenVerifier(Apps.of(List.of(app)), clock));
     // fetched in the background at start: the first call does not wait for it on an event loop
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
         .until(() -> fetches.get() >= 1);
@@ -155,6 +162,58 @@ class TokenVerifierTest {
     String confused = signed(JWSAlgorithm.HS256, "rsa1",
         new MACSigner(rsa.toPublicJWK().toJSONString().getBytes(StandardCharsets.UTF_8)));
     assertThatThrownBy(() -> v.verify(confused)).isInstanceOf(TokenVerifier.InvalidTokenException.class);
+  }
+
+  @Test
+  void aKeyNeverSeenIsFetchedInTheBackgroundAndTheCallerDoesNotWaitForTheNetwork() throws Exception {
+    RSAKey first = new RSAKeyGenerator(2048).keyID("k1").generate();
+    RSAKey rotated = new RSAKeyGenerator(2048).keyID("k2").generate();
+    java.util.concurrent.atomic.AtomicReference<String> served = new java.util.concurrent.atomic.AtomicReference<>(
+        new JWKSet(List.of(first.toPublicJWK())).toString());
+    java.util.concurrent.atomic.AtomicInteger fetches = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.CountDownLatch slow = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean holdFetches = new java.util.concurrent.atomic.AtomicBoolean();
+    jwks = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    jwks.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+    jwks.createContext("/jwks.json", ex -> {
+      if (holdFetches.get()) {
+        try {
+          slow.await(); // the identity provider is slow to answer
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      fetches.incrementAndGet();
+      byte[] b = served.get().getBytes(StandardCharsets.UTF_8);
+      ex.getResponseHeaders().add("content-type", "application/json");
+      ex.sendResponseHeaders(200, b.length);
+      ex.getResponseBody().write(b);
+      ex.close();
+    });
+    jwks.start();
+    App app = App.builder("rs", "rs-key", "rs-secret").auth(new AuthSettings("rs-admin", Optional.empty(),
+        Optional.of("http://127.0.0.1:" + jwks.getAddress().getPort() + "/jwks.json"), Optional.empty(), "rs")).build();
+    try (TokenVerifier v = new TokenVerifier(Apps.of(List.of(app)), clock)) {
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> fetches.get() >= 1);
+      assertThat(v.verify(signed(JWSAlgorithm.RS256, "k1", new RSASSASigner(first))).userId()).isEqualTo("ann");
+
+      // the provider rotates to k2 and answers slowly: a k2 token is refused at once, not after
+      // the fetch, and the refusal says what to do
+      served.set(new JWKSet(List.of(first.toPublicJWK(), rotated.toPublicJWK())).toString());
+      holdFetches.set(true);
+      String k2 = signed(JWSAlgorithm.RS256, "k2", new RSASSASigner(rotated));
+      org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(2), () ->
+          assertThatThrownBy(() -> v.verify(k2)).isInstanceOf(TokenVerifier.InvalidTokenException.class)
+              .hasMessageContaining("retry"));
+      // tokens signed with the known key keep verifying meanwhile
+      assertThat(v.verify(signed(JWSAlgorithm.RS256, "k1", new RSASSASigner(first))).userId()).isEqualTo("ann");
+
+      // once the provider answers, the rotated key verifies
+      slow.countDown();
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() ->
+          assertThat(v.verify(k2).userId()).isEqualTo("ann"));
+      assertThat(fetches.get()).as("one fetch at start, one after the unknown key").isEqualTo(2);
+    }
   }
 
   private String signed(JWSAlgorithm alg, String kid, JWSSigner signer) throws Exception {
