@@ -75,9 +75,15 @@ describe('HTTP API: events', () => {
     });
   });
 
-  test('trigger with info=user_count on public channels only is refused with 400', async () => {
-    await assertError(serverSdk(ctx.server).trigger('public-x', 'e', {}, { info: 'user_count' }),
-      400);
+  test('trigger with info=user_count on a public channel is delivered, answered without a user count', async () => {
+    const client = await connectClient(ctx.server);
+    const channel = await subscribed(client, 'public-x');
+    const got = new Recorder(channel, 'e');
+    const body = await json(serverSdk(ctx.server).trigger('public-x', 'e', { n: 1 },
+      { info: 'user_count' }));
+    assert.deepEqual(body, { channels: { 'public-x': {} } });
+    await got.waitFor(1);
+    assert.deepEqual(got.values, [{ n: 1 }]);
   });
 
   test('triggerBatch of 10 events delivers all of them', async () => {
@@ -130,6 +136,16 @@ describe('HTTP API: channels', () => {
     assert.ok(body.channels['presence-list'], JSON.stringify(body));
     assert.ok(body.channels['public-list'], JSON.stringify(body));
     assert.equal(body.channels['never-used'], undefined);
+  });
+
+  test('filter_by_prefix may hold ";" (a channel-name character the SDK sends unencoded)', async () => {
+    const client = await connectClient(ctx.server, { user: { id: 'semi' } });
+    await subscribed(client, 'presence-a=b@c,d;e');
+    await subscribed(client, 'presence-a=b@c,d;f');
+    const body = await json(serverSdk(ctx.server).get({
+      path: '/channels', params: { filter_by_prefix: 'presence-a=b@c,d;e', info: 'user_count' },
+    }));
+    assert.deepEqual(body.channels, { 'presence-a=b@c,d;e': { user_count: 1 } });
   });
 
   test('GET /channels?filter_by_prefix=presence-&info=user_count gives user counts', async () => {

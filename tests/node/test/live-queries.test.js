@@ -167,6 +167,22 @@ describe('ConvexClient.onUpdate', () => {
     await me.next((v) => v && v.userId === 'jon');
   });
 
+  test('an awaited mutation is in the query results, even while other queries come and go', async () => {
+    const user = 'ryw-' + Date.now();
+    const c = client(user);
+    let count;
+    c.onUpdate(api.notifications.getUnreadCount, {}, (v) => { count = v; });
+    await eventually(() => count === 0, 8000, 'the first unread count');
+    for (let k = 1; k <= 30; k++) {
+      // another query added and removed around each mutation moves the query set meanwhile
+      const stop = c.onUpdate(api.typing.getTypingCount, { chatroomId: `ryw-${k}` }, () => {});
+      setTimeout(stop, k % 3);
+      await c.mutation(api.notifications.pushNotification, { userId: user, type: 't', title: `n${k}` });
+      assert.equal(c.client.localQueryResult('notifications:getUnreadCount', {}), k,
+        `after mutation ${k} resolved`);
+    }
+  });
+
   test('a Pusher client and a Convex client see the same typing change', async () => {
     const pusher = await connectClient(ctx.server, { user: { id: 'kim' } });
     const room = await subscribed(pusher, 'presence-room-r-both');
@@ -178,6 +194,58 @@ describe('ConvexClient.onUpdate', () => {
     await lee.mutation(api.typing.startTyping, { chatroomId: 'r-both' });
     assert.deepEqual(await onChannel, { userId: 'lee', typing: true });
     await live.next((v) => Array.isArray(v) && ids(v).join() === 'lee');
+  });
+});
+
+describe('large query sets', () => {
+  function rawSync(server) {
+    const WebSocket = require('ws');
+    const ws = new WebSocket(`${server.httpUrl.replace('http', 'ws')}/api/sync`);
+    const messages = [];
+    const closed = new Promise((resolve) => {
+      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString('utf8') }));
+    });
+    ws.on('message', (m) => messages.push(JSON.parse(m.toString('utf8'))));
+    return { ws, messages, closed, open: new Promise((resolve) => ws.once('open', resolve)) };
+  }
+
+  const connect = JSON.stringify({
+    type: 'Connect', sessionId: '00000000-0000-4000-8000-000000000000', connectionCount: 0,
+    lastCloseReason: null, maxObservedTimestamp: null, clientTs: Date.now(),
+  });
+  const batchQuery = (queryId) => ({
+    type: 'Add', queryId, udfPath: 'presence:getBatchPresence',
+    args: [{ userIds: [...Array(500).keys()].map((i) => `u${queryId}-${i}-`.padEnd(120, 'x')) }],
+  });
+
+  test('a query set over 128 KB in one ModifyQuerySet (as a reconnect sends it) is answered', async () => {
+    const sync = rawSync(ctx.server);
+    await sync.open;
+    sync.ws.send(connect);
+    sync.ws.send(JSON.stringify({
+      type: 'Authenticate', tokenType: 'User', value: await token('big'), baseVersion: 0,
+    }));
+    const modify = JSON.stringify({
+      type: 'ModifyQuerySet', baseVersion: 0, newVersion: 1,
+      modifications: [0, 1, 2].map(batchQuery),
+    });
+    assert.ok(modify.length > 128 * 1024, `${modify.length} bytes`);
+    sync.ws.send(modify);
+    const answered = (m) => m.type === 'Transition' && m.modifications.length === 3;
+    await eventually(() => sync.messages.some(answered), 8000, 'the queries answered');
+    const t = sync.messages.find(answered);
+    assert.deepEqual(t.modifications.map((m) => m.type), ['QueryUpdated', 'QueryUpdated', 'QueryUpdated'],
+      JSON.stringify(sync.messages).slice(0, 2000));
+    sync.ws.close();
+  });
+
+  test('a sync message over websocket.max_sync_message_bytes closes with 1009', async () => {
+    const sync = rawSync(ctx.server);
+    await sync.open;
+    sync.ws.send(connect);
+    sync.ws.send(JSON.stringify({ type: 'Event', eventType: 'x', event: 'y'.repeat(1100 * 1024) }));
+    const closed = await sync.closed;
+    assert.equal(closed.code, 1009);
   });
 });
 

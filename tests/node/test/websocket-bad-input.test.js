@@ -81,6 +81,18 @@ describe('malformed WebSocket frames', () => {
   });
 });
 
+describe('oversized WebSocket messages', () => {
+  test('a message over websocket.max_message_bytes closes the connection with 1009', async () => {
+    const socket = await RawSocket.connect(ctx.server);
+    const other = await RawSocket.connect(ctx.server);
+    socket.send({ event: 'pusher:ping', data: 'x'.repeat(140 * 1024) });
+    const closed = await socket.closed;
+    assert.equal(closed.code, 1009);
+    assert.match(closed.reason, /131072/);
+    await stillWorks(other, 'after-too-big');
+  });
+});
+
 describe('oversized client events', () => {
   test('a client event over 10 KB gets pusher:error, is not delivered, and the connection '
     + 'stays open', async () => {

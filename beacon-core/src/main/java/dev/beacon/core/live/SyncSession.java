@@ -55,6 +55,12 @@ public final class SyncSession implements Attached {
   private int awaiting;
   private boolean versionMoved;
   private long minTs;
+  /**
+   * Timestamps of mutations answered whose changes the engine has not passed on yet. No
+   * transition may reach one of them before it settles: the client takes a transition at or past
+   * a mutation's timestamp as "its effects are in the query results" and resolves the mutation.
+   */
+  private final java.util.PriorityQueue<Long> unsettled = new java.util.PriorityQueue<>();
   private boolean flushScheduled;
   private boolean closed;
   private long lastSentAt;
@@ -347,13 +353,22 @@ public final class SyncSession implements Attached {
     }
     send(answer);
     if (answer instanceof SyncServerMessage.MutationSucceeded) {
-      // once the engine has passed on everything the mutation changed, send a transition that
-      // carries it, with a timestamp at or after the mutation's
-      service.live.whenSettled(() -> lane.submitControl(() -> {
-        minTs = Math.max(minTs, ts);
-        scheduleFlush();
-      }));
+      settleThenCarry(ts);
     }
+  }
+
+  /**
+   * Once the engine has passed on everything a mutation changed, sends a transition that carries
+   * it, with a timestamp at or after the mutation's; until then no transition reaches that
+   * timestamp.
+   */
+  private void settleThenCarry(long ts) {
+    unsettled.add(ts);
+    service.live.whenSettled(() -> lane.submitControl(() -> {
+      unsettled.remove(ts);
+      minTs = Math.max(minTs, ts);
+      scheduleFlush();
+    }));
   }
 
   /** The answer to a mutation the client sent again, from the log. */
@@ -363,8 +378,8 @@ public final class SyncSession implements Attached {
     }
     send(entry.response());
     if (entry.response() instanceof SyncServerMessage.MutationSucceeded) {
-      minTs = Math.max(minTs, entry.ts());
-      scheduleFlush();
+      // the first attempt may have finished only now: its changes may still be on their way
+      settleThenCarry(entry.ts());
     }
   }
 
@@ -390,7 +405,15 @@ public final class SyncSession implements Attached {
     if (pending.isEmpty() && !versionMoved && minTs <= sent.ts()) {
       return;
     }
-    StateVersion end = new StateVersion(querySetVersion, service.timestamps.next(), identityVersion);
+    long ts = service.timestamps.next();
+    Long firstUnsettled = unsettled.peek();
+    if (firstUnsettled != null && ts >= firstUnsettled) {
+      if (firstUnsettled - 1 <= sent.ts()) {
+        return; // held: the mutation settling schedules the next flush
+      }
+      ts = firstUnsettled - 1; // below the mutation's: the client will not resolve it yet
+    }
+    StateVersion end = new StateVersion(querySetVersion, ts, identityVersion);
     List<SyncServerMessage.StateModification> mods = new ArrayList<>(pending.values());
     pending.clear();
     versionMoved = false;
@@ -470,7 +493,7 @@ public final class SyncSession implements Attached {
   }
 
   @Override
-  public boolean actsAs(String userId) {
+  public boolean signedInAs(String userId) {
     return !caller.trusted() && caller.userId().filter(userId::equals).isPresent();
   }
 

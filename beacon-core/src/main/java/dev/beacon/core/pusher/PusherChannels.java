@@ -111,11 +111,15 @@ public final class PusherChannels {
     console.disconnected(session.appId(), session.socketId());
   }
 
-  /** Closes every connection of {@code userId} in the app, signed in or present, with 4009. */
+  /**
+   * Closes, with 4009, every connection of the app signed in as {@code userId} (Pusher sign-in or
+   * a Convex sync connection authenticated as the user). As in Pusher, a connection that is only a
+   * presence member as the user is left open.
+   */
   public void terminateUser(App app, String userId) {
     hub.lanes().onEach(lane -> {
       for (Attached c : lane.attached()) {
-        if (c.appId().equals(app.id()) && c.actsAs(userId)) {
+        if (c.appId().equals(app.id()) && c.signedInAs(userId)) {
           c.close(PusherError.UNAUTHORIZED.code(), "Connection terminated by the app's server");
         }
       }

@@ -193,10 +193,8 @@ public final class PusherHttpApi {
     if (names.size() > 1 && names.stream().anyMatch(n -> n.type() == ChannelType.PRIVATE_ENCRYPTED)) {
       throw new ApiException(400, "An event to an encrypted channel must name only that channel");
     }
-    if (request.info().contains("user_count") && !batchEntry
-        && names.stream().noneMatch(ChannelName::isPresence)) {
-      throw new ApiException(400, "info=user_count is only available for presence channels");
-    }
+    // info=user_count on a channel that is not a presence channel is answered without it, never
+    // refused: an info flag must not cost the event its delivery
     return names;
   }
 

@@ -511,16 +511,8 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
   }
 
   @Override
-  public boolean actsAs(String userId) {
-    if (user != null && user.id().equals(userId)) {
-      return true;
-    }
-    for (Subscription sub : subscriptions.values()) {
-      if (sub.userId().filter(userId::equals).isPresent()) {
-        return true;
-      }
-    }
-    return false;
+  public boolean signedInAs(String userId) {
+    return user != null && user.id().equals(userId);
   }
 
   public int protocol() {

@@ -248,6 +248,66 @@ class SyncSessionTest {
   }
 
   @Test
+  void noTransitionReachesAMutationsTimestampBeforeItsEffectsAreIn() {
+    Client c = new Client();
+    c.frame("{\"type\":\"Connect\",\"sessionId\":\"s1\",\"connectionCount\":0}");
+    c.frame(add(0, 1, 0, "counter:get"));
+    c.frame(add(1, 2, 1, "who:ami"));
+    // the mutation is answered, but the engine has not passed its change on yet ...
+    c.session.onText("{\"type\":\"Mutation\",\"requestId\":0,\"udfPath\":\"counter:increment\",\"args\":[{}]}");
+    lanes.runAll();
+    JsonNode response = c.ofType("MutationResponse").get(0);
+    long mutationTs = ConvexValues.decodeInt64(response.get("ts").asText());
+    // ... when the client removes another query: that transition must stay below the mutation
+    c.session.onText("{\"type\":\"ModifyQuerySet\",\"baseVersion\":2,\"newVersion\":3,"
+        + "\"modifications\":[{\"type\":\"Remove\",\"queryId\":1}]}");
+    lanes.runAll();
+    settle();
+    // (sent at once below the mutation's timestamp when there is room, else held until it settles)
+    assertThat(c.ofType("Transition").toString()).contains("QueryRemoved");
+    boolean carried = false;
+    for (JsonNode m : c.received.subList(c.received.indexOf(response), c.received.size())) {
+      if (!m.get("type").asText().equals("Transition") || ts(m.get("endVersion")) < mutationTs) {
+        continue;
+      }
+      // the first transition at or past the mutation must carry the new count
+      if (!carried) {
+        assertThat(m.get("modifications").toString()).as("first transition at the mutation's ts")
+            .contains("\"queryId\":0").contains("\"value\":1");
+        carried = true;
+      }
+    }
+    assertThat(carried).isTrue();
+    List<JsonNode> transitions = c.ofType("Transition");
+    for (int i = 1; i < transitions.size(); i++) {
+      assertThat(transitions.get(i).get("startVersion")).isEqualTo(transitions.get(i - 1).get("endVersion"));
+      assertThat(ts(transitions.get(i).get("endVersion"))).isGreaterThan(ts(transitions.get(i - 1).get("endVersion")));
+    }
+  }
+
+  @Test
+  void aTransitionWhileAMutationSettlesIsSentBelowTheMutationsTimestamp() {
+    Client c = new Client();
+    c.frame("{\"type\":\"Connect\",\"sessionId\":\"s1\",\"connectionCount\":0}");
+    c.frame(add(0, 1, 0, "counter:get"));
+    c.frame(add(1, 2, 1, "who:ami"));
+    clock.advance(5); // room between the last transition's timestamp and the mutation's
+    c.session.onText("{\"type\":\"Mutation\",\"requestId\":0,\"udfPath\":\"counter:increment\",\"args\":[{}]}");
+    lanes.runAll();
+    long mutationTs = ConvexValues.decodeInt64(c.ofType("MutationResponse").get(0).get("ts").asText());
+    c.session.onText("{\"type\":\"ModifyQuerySet\",\"baseVersion\":2,\"newVersion\":3,"
+        + "\"modifications\":[{\"type\":\"Remove\",\"queryId\":1}]}");
+    lanes.runAll();
+    JsonNode removed = c.lastTransition();
+    assertThat(removed.get("modifications").toString()).contains("QueryRemoved");
+    assertThat(ts(removed.get("endVersion"))).isLessThan(mutationTs);
+    settle();
+    JsonNode carried = c.lastTransition();
+    assertThat(ts(carried.get("endVersion"))).isGreaterThanOrEqualTo(mutationTs);
+    assertThat(carried.get("modifications").get(0).get("value").asInt()).isEqualTo(1);
+  }
+
+  @Test
   void aMutationWithoutVisibleEffectsStillGetsATransition() {
     Client c = new Client();
     c.frame("{\"type\":\"Connect\",\"sessionId\":\"s1\",\"connectionCount\":0}");

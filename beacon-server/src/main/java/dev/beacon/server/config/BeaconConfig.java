@@ -10,7 +10,9 @@ import java.util.List;
  * file and {@code BEACON_...} environment variables; see docs/CONFIGURATION.md for every key.
  *
  * @param eventLoops the number of event loops (and lanes) serving connections
- * @param maxMessageBytes the largest WebSocket message a client may send
+ * @param maxMessageBytes the largest Pusher WebSocket message a client may send
+ * @param maxSyncMessageBytes the largest Convex sync WebSocket message a client may send (a
+ *     reconnecting client sends all of its queries in one)
  * @param maxBufferedBytes the bytes a connection may have queued for writing before it is closed
  *     as a slow consumer (4100)
  * @param laneQueueLimit tasks queued per event loop before publications are refused (503 / 4100)
@@ -29,6 +31,7 @@ public record BeaconConfig(
     int eventLoops,
     PusherSettings pusher,
     int maxMessageBytes,
+    int maxSyncMessageBytes,
     int maxBufferedBytes,
     int laneQueueLimit,
     int maxRequestBytes,

@@ -45,6 +45,7 @@ public final class ConfigLoader {
       "mode", "host", "port", "data_dir", "event_loops", "shutdown_grace_seconds",
       "max_request_bytes",
       "websocket.activity_timeout", "websocket.pong_timeout", "websocket.max_message_bytes",
+      "websocket.max_sync_message_bytes",
       "websocket.max_buffered_bytes", "websocket.lane_queue_limit",
       "cache.ttl_seconds", "cache.max_channels_per_app",
       "db.url", "db.user", "db.password", "db.schema", "db.pool_size",
@@ -173,6 +174,8 @@ public final class ConfigLoader {
         v.integer("cache.ttl_seconds", 1800, 1, 7 * 24 * 3600),
         v.integer("cache.max_channels_per_app", 10_000, 1, 10_000_000));
     int maxMessage = v.integer("websocket.max_message_bytes", 128 * 1024, 1024, 64 * 1024 * 1024);
+    int maxSyncMessage = v.integer("websocket.max_sync_message_bytes", 1024 * 1024, 1024,
+        64 * 1024 * 1024);
     int maxBuffered = v.integer("websocket.max_buffered_bytes", 1024 * 1024, 16 * 1024, Integer.MAX_VALUE);
     int laneQueue = v.integer("websocket.lane_queue_limit", 65_536, 16, 16_777_216);
     int maxRequest = v.integer("max_request_bytes", 1024 * 1024, 1024, 64 * 1024 * 1024);
@@ -220,7 +223,8 @@ public final class ConfigLoader {
     } catch (IllegalArgumentException e) {
       throw new ConfigException("apps: " + e.getMessage());
     }
-    return new BeaconConfig(mode, host, port, dataDir, eventLoops, pusher, maxMessage, maxBuffered,
+    return new BeaconConfig(mode, host, port, dataDir, eventLoops, pusher, maxMessage,
+        maxSyncMessage, maxBuffered,
         laneQueue, maxRequest, grace, apps, db, workers, queue, dashboard(v, mode));
   }
 

@@ -91,7 +91,8 @@ public final class PusherApiRoutes {
     int status = 200;
     String error = null;
     try {
-      Request request = new Request(query(ctx.queryParams()),
+      // ';' is a channel-name character, not a separator: the SDKs send filter_by_prefix raw
+      Request request = new Request(query(ctx.request().params(true)),
           ctx.body() == null || ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
       App app = api.authenticate(appId, ctx.request().method().name(), ctx.request().path(),
           request.query(), request.body());

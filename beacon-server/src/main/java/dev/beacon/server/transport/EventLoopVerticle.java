@@ -61,8 +61,9 @@ public final class EventLoopVerticle extends VerticleBase {
     HttpServerOptions options = new HttpServerOptions()
         .setHost(config.host())
         .setPort(port)
-        .setMaxWebSocketFrameSize(config.maxMessageBytes())
-        .setMaxWebSocketMessageSize(config.maxMessageBytes())
+        // the larger of the two limits; each kind of socket enforces its own (close 1009)
+        .setMaxWebSocketFrameSize(Math.max(config.maxMessageBytes(), config.maxSyncMessageBytes()))
+        .setMaxWebSocketMessageSize(Math.max(config.maxMessageBytes(), config.maxSyncMessageBytes()))
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false)
         .setTcpNoDelay(true)
@@ -113,7 +114,7 @@ public final class EventLoopVerticle extends VerticleBase {
         PusherWebSocket.refuse(ws, r.refusal(), version);
       } else {
         PusherWebSocket.open(ws, lane, pusher, (PusherChannels.Admission.Admitted) admission,
-            config.maxBufferedBytes(), openSockets, sharedFrame);
+            config.maxBufferedBytes(), config.maxMessageBytes(), openSockets, sharedFrame);
       }
     });
   }
@@ -124,7 +125,8 @@ public final class EventLoopVerticle extends VerticleBase {
         ws.close((short) 1013, "Server is shutting down; reconnect shortly");
         return;
       }
-      SyncWebSocket.open(ws, lane, sync, config.maxBufferedBytes(), openSockets);
+      SyncWebSocket.open(ws, lane, sync, config.maxBufferedBytes(), config.maxSyncMessageBytes(),
+          openSockets);
     });
   }
 

@@ -54,20 +54,33 @@ final class PusherWebSocket implements PusherTransport {
 
   /** Opens a Pusher session on an accepted WebSocket. */
   static void open(ServerWebSocket ws, Lane lane, PusherChannels service,
-      PusherChannels.Admission.Admitted admitted, long maxBufferedBytes,
+      PusherChannels.Admission.Admitted admitted, long maxBufferedBytes, int maxMessageBytes,
       java.util.concurrent.atomic.AtomicInteger openSockets, SharedFrame shared) {
     PusherWebSocket transport = new PusherWebSocket(ws, lane, maxBufferedBytes, shared);
     openSockets.incrementAndGet();
     PusherSession session = service.open(admitted, lane, transport);
     transport.session = session;
-    ws.textMessageHandler(session::onText);
-    ws.binaryMessageHandler(b -> session.onBinary());
+    ws.textMessageHandler(text -> {
+      if (!tooLarge(ws, text, maxMessageBytes)) {
+        session.onText(text);
+      }
+    });
+    ws.binaryMessageHandler(b -> {
+      if (b.length() > maxMessageBytes) {
+        closeTooLarge(ws, maxMessageBytes);
+      } else {
+        session.onBinary();
+      }
+    });
     ws.frameHandler(frame -> {
       if (frame.isPing() || frame.type() == io.vertx.core.http.WebSocketFrameType.PONG) {
         session.onActivity();
       }
     });
-    ws.exceptionHandler(e -> LOG.debug("WebSocket {} failed: {}", session.socketId(), e.toString()));
+    ws.exceptionHandler(e -> {
+      LOG.debug("WebSocket {} failed: {}", session.socketId(), e.toString());
+      closeOnProtocolError(ws, e);
+    });
     ws.closeHandler(v -> {
       transport.closed = true;
       openSockets.decrementAndGet();
@@ -153,6 +166,57 @@ final class PusherWebSocket implements PusherTransport {
   }
 
   /** A close reason is at most 123 bytes of UTF-8. */
+  /**
+   * Whether a text message is over {@code max} bytes of UTF-8; if so the connection is closed
+   * with 1009. The transport accepts messages up to the larger of the Pusher and sync limits, so
+   * each kind of socket checks its own.
+   */
+  static boolean tooLarge(ServerWebSocket ws, String text, int max) {
+    // a char is 1 to 3 bytes of UTF-8: count only when the length alone cannot decide
+    if (text.length() <= max / 3 || (text.length() <= max && utf8Length(text) <= max)) {
+      return false;
+    }
+    closeTooLarge(ws, max);
+    return true;
+  }
+
+  static void closeTooLarge(ServerWebSocket ws, int max) {
+    if (!ws.isClosed()) {
+      ws.close((short) 1009, "Message over the " + max + " bytes this server accepts");
+    }
+  }
+
+  private static long utf8Length(String s) {
+    long n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        n++;
+      } else if (c < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(c)) {
+        n += 4;
+        i++;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * A frame the decoder refused (too large: 1009, unmasked or malformed: 1002) closes the
+   * connection with the code RFC 6455 gives it, so the client can tell why, rather than 1000.
+   */
+  static void closeOnProtocolError(ServerWebSocket ws, Throwable e) {
+    if (e instanceof io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException c
+        && !ws.isClosed()) {
+      io.netty.handler.codec.http.websocketx.WebSocketCloseStatus status = c.closeStatus();
+      ws.close((short) status.code(), truncateReason(c.getMessage() == null ? status.reasonText()
+          : c.getMessage()));
+    }
+  }
+
   static String truncateReason(String reason) {
     byte[] bytes = reason.getBytes(StandardCharsets.UTF_8);
     if (bytes.length <= 123) {

@@ -39,17 +39,22 @@ final class SyncWebSocket implements SyncTransport {
   }
 
   static void open(ServerWebSocket ws, Lane lane, SyncService service, long maxBufferedBytes,
-      AtomicInteger openSockets) {
+      int maxMessageBytes, AtomicInteger openSockets) {
     SyncWebSocket transport = new SyncWebSocket(ws, lane, maxBufferedBytes);
     openSockets.incrementAndGet();
     SyncSession session = service.open(lane, transport);
     transport.session = session;
     ws.textMessageHandler(text -> {
-      session.onText(text);
-      lane.flushDirty();
+      if (!PusherWebSocket.tooLarge(ws, text, maxMessageBytes)) {
+        session.onText(text);
+        lane.flushDirty();
+      }
     });
     ws.frameHandler(frame -> session.onActivity());
-    ws.exceptionHandler(e -> LOG.debug("sync WebSocket failed: {}", e.toString()));
+    ws.exceptionHandler(e -> {
+      LOG.debug("sync WebSocket failed: {}", e.toString());
+      PusherWebSocket.closeOnProtocolError(ws, e);
+    });
     ws.closeHandler(v -> {
       transport.closed = true;
       openSockets.decrementAndGet();
