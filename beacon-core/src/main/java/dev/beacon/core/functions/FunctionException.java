@@ -54,6 +54,10 @@ public class FunctionException extends RuntimeException {
     return new FunctionException("Rate limited: " + what, "RATE_LIMITED", true);
   }
 
+  public static FunctionException limitReached(String what) {
+    return new FunctionException("Limit reached: " + what, "LIMIT_REACHED", true);
+  }
+
   public static FunctionException overloaded(String what) {
     return new FunctionException("Overloaded: " + what, "OVERLOADED", true);
   }

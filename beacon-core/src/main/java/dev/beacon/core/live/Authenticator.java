@@ -14,6 +14,16 @@ public interface Authenticator {
   Caller authenticate(SyncClientMessage.TokenType type, Optional<String> value,
       Optional<JsonNode> impersonating);
 
+  /**
+   * When the credentials {@link #authenticate} accepted stop being valid (a JWT's {@code exp},
+   * in epoch milliseconds, already including any clock skew the verifier allows), or empty if
+   * they do not expire (admin keys, no credentials).
+   */
+  default java.util.OptionalLong validUntilMillis(SyncClientMessage.TokenType type,
+      Optional<String> value) {
+    return java.util.OptionalLong.empty();
+  }
+
   /** The caller before any {@code Authenticate}: anonymous, of the default app. */
   Caller anonymous();
 }

@@ -66,6 +66,8 @@ public final class SyncSession implements Attached {
   private long lastSentAt;
   private long lastReceivedAt;
   private TimerWheel.Timeout pingTimer;
+  /** Fires when the token of the current identity expires. */
+  private TimerWheel.Timeout expiryTimer;
 
   /** A query the client added: live, or failed without evaluation (unknown function). */
   private final class Query implements LiveQueries.Watcher {
@@ -166,10 +168,18 @@ public final class SyncSession implements Attached {
           fatal("Query " + add.queryId() + " is already in the query set");
           return;
         }
-        if (queries.size() >= SyncService.MAX_QUERIES_PER_CONNECTION) {
-          fatal("A connection may subscribe to at most " + SyncService.MAX_QUERIES_PER_CONNECTION
-              + " queries");
-          return;
+        int max = SyncService.MAX_QUERIES_PER_CONNECTION;
+        if (queries.size() >= max) {
+          if (queries.size() >= 2 * max) {
+            fatal("A connection may hold at most " + max + " queries");
+            return;
+          }
+          // the others keep working: this one fails, and stays failed until the client removes it
+          queries.put(add.queryId(), new Query(add.queryId(), null, add.args()));
+          pending.put(add.queryId(), failed(add.queryId(), QueryResult.failure(
+              FunctionException.limitReached("a connection may subscribe to at most " + max
+                  + " queries; remove some first"))));
+          continue;
         }
         add(add);
       } else if (change instanceof SyncClientMessage.Remove remove) {
@@ -250,6 +260,7 @@ public final class SyncSession implements Attached {
     }
     identityVersion = m.baseVersion() + 1;
     versionMoved = true;
+    watchExpiry(service.authenticator.validUntilMillis(m.tokenType(), m.value()));
     if (!sameIdentity(caller, next)) {
       endPresence();
       caller = next;
@@ -264,6 +275,31 @@ public final class SyncSession implements Attached {
     }
     // a refreshed token for the same user only moves the identity version
     scheduleFlush();
+  }
+
+  /**
+   * An identity lasts as long as its token: when it expires with no fresher one sent, the client
+   * gets an {@code AuthError} (not caused by an auth update, so the client fetches a new token
+   * and reconnects with it) and the connection closes, so an expired or revoked user stops
+   * acting and stops being online.
+   */
+  private void watchExpiry(java.util.OptionalLong validUntil) {
+    if (expiryTimer != null) {
+      expiryTimer.cancel();
+      expiryTimer = null;
+    }
+    if (validUntil.isEmpty()) {
+      return;
+    }
+    int version = identityVersion;
+    expiryTimer = lane.timers().schedule(validUntil.getAsLong(), () -> {
+      expiryTimer = null;
+      if (closed || version != identityVersion) {
+        return;
+      }
+      send(new SyncServerMessage.AuthError("the token has expired", identityVersion - 1, false));
+      close(1000, "AuthError");
+    });
   }
 
   private static boolean sameIdentity(Caller a, Caller b) {
@@ -475,6 +511,9 @@ public final class SyncSession implements Attached {
     closed = true;
     if (pingTimer != null) {
       pingTimer.cancel();
+    }
+    if (expiryTimer != null) {
+      expiryTimer.cancel();
     }
     for (Query q : queries.values()) {
       if (q.key != null) {

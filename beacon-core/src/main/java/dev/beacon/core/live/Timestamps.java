@@ -19,6 +19,8 @@ public final class Timestamps {
   }
 
   static final long RESERVE_NANOS = 60_000_000_000L;
+  /** How far ahead of the wall clock a client's observed timestamp may be (clocks differ). */
+  static final long MAX_AHEAD_NANOS = 600_000_000_000L;
 
   private final AtomicLong last;
   private final AtomicLong reserved;
@@ -52,11 +54,21 @@ public final class Timestamps {
     return last.get();
   }
 
-  /** A client saw {@code ts}: never answer it with anything lower. */
-  public void observe(long ts) {
-    if (ts > 0 && ts < Long.MAX_VALUE / 2) {
-      last.accumulateAndGet(ts, Math::max);
+  /**
+   * A client saw {@code ts}: never answer it with anything lower. Every timestamp this server has
+   * given is below its stored reserve, so a claim above both the reserve and the wall clock plus
+   * {@link #MAX_AHEAD_NANOS} was not given by it and is ignored: one client cannot push every
+   * client's clock (and the stored reserve) ahead.
+   *
+   * @return whether the claim was taken into account
+   */
+  public boolean observe(long ts) {
+    long bound = Math.max(reserved.get(), wallNanos.getAsLong() + MAX_AHEAD_NANOS);
+    if (ts <= 0 || ts > bound) {
+      return false;
     }
+    last.accumulateAndGet(ts, Math::max);
+    return true;
   }
 
   private void reserve(long from) {

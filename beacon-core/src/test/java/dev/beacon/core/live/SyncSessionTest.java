@@ -80,7 +80,17 @@ class SyncSessionTest {
         if (value.isPresent() && value.get().startsWith("good:")) {
           return Caller.user(app, value.get().substring(5));
         }
+        if (value.isPresent() && value.get().startsWith("ten-seconds:")) {
+          return Caller.user(app, value.get().substring(12));
+        }
         throw FunctionException.unauthenticated("the token is invalid");
+      }
+
+      @Override
+      public java.util.OptionalLong validUntilMillis(
+          dev.beacon.protocol.convex.sync.SyncClientMessage.TokenType type, Optional<String> value) {
+        return value.isPresent() && value.get().startsWith("ten-seconds:")
+            ? java.util.OptionalLong.of(clock.millis() + 10_000) : java.util.OptionalLong.empty();
       }
 
       @Override
@@ -352,6 +362,60 @@ class SyncSessionTest {
     assertThat(presence).containsExactly("+ann", "-ann", "+bob");
     c.session.onClosed();
     assertThat(presence).containsExactly("+ann", "-ann", "+bob", "-bob");
+  }
+
+  @Test
+  void anIdentityEndsWhenItsTokenExpiresUnlessAFresherOneCame() {
+    Client c = new Client();
+    c.frame("{\"type\":\"Connect\",\"sessionId\":\"s1\",\"connectionCount\":0}");
+    c.frame("{\"type\":\"Authenticate\",\"tokenType\":\"User\",\"value\":\"ten-seconds:ann\",\"baseVersion\":0}");
+    clock.advance(6_000);
+    lanes.tick();
+    // a refreshed token before expiry: the identity lasts another ten seconds
+    c.frame("{\"type\":\"Authenticate\",\"tokenType\":\"User\",\"value\":\"ten-seconds:ann\",\"baseVersion\":1}");
+    clock.advance(6_000);
+    lanes.tick();
+    assertThat(c.ofType("AuthError")).isEmpty();
+    assertThat(c.closeCode).isNull();
+    clock.advance(5_000);
+    lanes.tick();
+    settle();
+    JsonNode error = c.ofType("AuthError").get(0);
+    assertThat(error.get("authUpdateAttempted").asBoolean()).isFalse();
+    assertThat(error.get("baseVersion").asInt()).as("the version before the expired identity").isEqualTo(1);
+    assertThat(error.get("error").asText()).contains("expired");
+    assertThat(c.closeCode).isEqualTo(1000);
+    assertThat(presence).containsExactly("+ann", "-ann");
+  }
+
+  @Test
+  void aQueryBeyondTheLimitFailsAloneAndTheOthersKeepWorking() {
+    Client c = new Client();
+    c.frame("{\"type\":\"Connect\",\"sessionId\":\"s1\",\"connectionCount\":0}");
+    int max = SyncService.MAX_QUERIES_PER_CONNECTION;
+    StringBuilder mods = new StringBuilder();
+    for (int i = 0; i <= max; i++) {
+      mods.append(i == 0 ? "" : ",").append("{\"type\":\"Add\",\"queryId\":").append(i)
+          .append(",\"udfPath\":\"counter:get\",\"args\":[{}]}");
+    }
+    c.frame("{\"type\":\"ModifyQuerySet\",\"baseVersion\":0,\"newVersion\":1,\"modifications\":["
+        + mods + "]}");
+    assertThat(c.ofType("FatalError")).isEmpty();
+    JsonNode t = c.lastTransition();
+    assertThat(t.get("modifications")).hasSize(max + 1);
+    List<JsonNode> failedOnes = new ArrayList<>();
+    t.get("modifications").forEach(m -> {
+      if (m.get("type").asText().equals("QueryFailed")) {
+        failedOnes.add(m);
+      }
+    });
+    assertThat(failedOnes).hasSize(1);
+    assertThat(failedOnes.get(0).get("queryId").asInt()).isEqualTo(max);
+    assertThat(failedOnes.get(0).get("errorData").get("code").asText()).isEqualTo("LIMIT_REACHED");
+    // the others still update
+    c.frame("{\"type\":\"Mutation\",\"requestId\":0,\"udfPath\":\"counter:increment\",\"args\":[{}]}");
+    assertThat(c.lastTransition().get("modifications")).hasSize(max);
+    assertThat(c.closeCode).isNull();
   }
 
   @Test

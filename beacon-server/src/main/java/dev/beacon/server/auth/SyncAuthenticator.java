@@ -49,6 +49,17 @@ public final class SyncAuthenticator implements Authenticator {
   }
 
   @Override
+  public java.util.OptionalLong validUntilMillis(SyncClientMessage.TokenType type,
+      Optional<String> value) {
+    if (type != SyncClientMessage.TokenType.USER || value.isEmpty()) {
+      return java.util.OptionalLong.empty();
+    }
+    // verified a moment ago by authenticate: this is the verifier's cache
+    return java.util.OptionalLong.of(credentials.tokens().verify(value.get()).expiresAtMillis()
+        + TokenVerifier.SKEW_SECONDS * 1000L);
+  }
+
+  @Override
   public Caller anonymous() {
     return Caller.anonymous(apps.first());
   }

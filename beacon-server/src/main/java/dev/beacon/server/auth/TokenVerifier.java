@@ -47,7 +47,8 @@ import java.util.concurrent.ScheduledExecutorService;
 public final class TokenVerifier implements AutoCloseable {
 
   private static final int MAX_CACHED = 50_000;
-  private static final int SKEW_SECONDS = 60;
+  /** Clock skew allowed on {@code exp} and {@code nbf}. */
+  static final int SKEW_SECONDS = 60;
   /** How often each JWKS is fetched again. */
   static final long JWKS_REFRESH_MILLIS = 5 * 60_000;
   /** The soonest a token naming an unknown key fetches the JWKS again. */

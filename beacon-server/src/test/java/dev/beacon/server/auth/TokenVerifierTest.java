@@ -78,6 +78,21 @@ class TokenVerifierTest {
   }
 
   @Test
+  void aSyncIdentityLastsUntilTheTokensExpiryPlusTheSkew() throws Exception {
+    Apps apps = Apps.of(List.of(hsApp("one")));
+    TokenVerifier v = closeLater(new TokenVerifier(apps, clock));
+    SyncAuthenticator sync = new SyncAuthenticator(apps, new Credentials(apps, v));
+    Date exp = new Date((clock.millis() / 1000 + 120) * 1000);
+    String token = hs256(claims("one").expirationTime(exp).build(), SECRET + "one");
+    var user = dev.beacon.protocol.convex.sync.SyncClientMessage.TokenType.USER;
+    assertThat(sync.authenticate(user, Optional.of(token), Optional.empty()).userId()).contains("ann");
+    assertThat(sync.validUntilMillis(user, Optional.of(token)))
+        .hasValue(exp.getTime() + TokenVerifier.SKEW_SECONDS * 1000L);
+    assertThat(sync.validUntilMillis(dev.beacon.protocol.convex.sync.SyncClientMessage.TokenType.ADMIN,
+        Optional.of("one-admin"))).isEmpty();
+  }
+
+  @Test
   void refusesExpiredNotYetValidWrongAudienceIssuerOrSecret() throws Exception {
     TokenVerifier v = new TokenVerifier(Apps.of(List.of(hsApp("one"))), clock);
     String expired = hs256(claims("one").expirationTime(new Date(clock.millis() - 120_000)).build(), SECRET + "one");
