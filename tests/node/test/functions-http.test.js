@@ -65,6 +65,29 @@ describe('ConvexHttpClient', () => {
     assert.equal(await nora.query(api.notifications.getUnreadCount, {}), 0);
   });
 
+  test('an app\'s data keeps its Convex types: int64, bytes and special floats', async () => {
+    const backend = asBackend();
+    const data = {
+      big: 1152921504606846977n, bytes: new Uint8Array([0, 1, 255]).buffer, nan: NaN,
+      inf: -Infinity, n: 5, nested: [{ s: 'x' }],
+    };
+    await backend.mutation(api.notifications.pushNotification, {
+      userId: 'tina', type: 't', title: 'typed', data,
+    });
+    const tina = await asUser('tina');
+    const { page } = await tina.query(api.notifications.subscribeToNotifications, {});
+    const back = page[0].data;
+    assert.equal(back.big, 1152921504606846977n);
+    assert.deepEqual([...new Uint8Array(back.bytes)], [0, 1, 255]);
+    assert.ok(Number.isNaN(back.nan));
+    assert.equal(back.inf, -Infinity);
+    assert.equal(back.n, 5);
+    assert.deepEqual(back.nested, [{ s: 'x' }]);
+    await tina.mutation(api.friendActivity.recordActivity, { type: 'typed', data });
+    const feed = await tina.query(api.friendActivity.getFriendActivityFeed, { friendIds: ['tina'] });
+    assert.equal(feed.page[0].data.big, 1152921504606846977n);
+  });
+
   test('the backend may act as a user identity', async () => {
     const carol = asBackend({ subject: 'carol' });
     const beat = await carol.mutation(api.presence.heartbeat, {});

@@ -244,7 +244,8 @@ public sealed interface Validator {
   }
 
   private static String abbreviate(JsonNode value) {
-    String text = Json.write(value);
+    // as the client wrote it: 5, not 5.0
+    String text = Json.write(dev.beacon.protocol.convex.ConvexValues.toJson(value));
     return text.length() <= 80 ? text : text.substring(0, 80) + "...";
   }
 }

@@ -13,10 +13,11 @@ import java.util.Map;
 /**
  * Convex's JSON encoding of values ({@code convexToJson} / {@code jsonToConvex} in the {@code
  * convex} npm package). In memory a Convex value is a Jackson tree where an int64 is a {@code
- * LongNode}, a float64 a {@code DoubleNode} and bytes a {@code BinaryNode}; on the wire an int64
- * is {@code {"$integer": base64 of 8 little-endian bytes}}, a NaN, infinite or negative-zero
- * float is {@code {"$float": ...}} and bytes are {@code {"$bytes": base64}}. An int64 is accepted
- * wherever a number is; results never contain one.
+ * BigIntegerNode}, a float64 any other number node and bytes a {@code BinaryNode}; on the wire an
+ * int64 is {@code {"$integer": base64 of 8 little-endian bytes}}, a NaN, infinite or
+ * negative-zero float is {@code {"$float": ...}} and bytes are {@code {"$bytes": base64}}. An
+ * int64 is accepted wherever a number is; Beacon's own results never contain one, but an app's
+ * value stored and returned ({@code data} of a notification or an activity) keeps its types.
  */
 public final class ConvexValues {
 
@@ -61,7 +62,10 @@ public final class ConvexValues {
         Map.Entry<String, JsonNode> only = json.fields().next();
         switch (only.getKey()) {
           case "$integer":
-            return NODES.numberNode(decodeInt64(text(only.getValue(), "$integer")));
+            // a BigIntegerNode marks an int64 (Beacon's own longs are plain numbers), so a value
+            // stored as the app sent it comes back as an int64
+            return NODES.numberNode(java.math.BigInteger.valueOf(
+                decodeInt64(text(only.getValue(), "$integer"))));
           case "$float":
             return NODES.numberNode(decodeFloat64(text(only.getValue(), "$float")));
           case "$bytes":
@@ -90,8 +94,12 @@ public final class ConvexValues {
     if (value == null || value.isNull()) {
       return NODES.nullNode();
     }
+    if (value.isBigInteger()) {
+      return NODES.objectNode().put("$integer", encodeInt64(value.longValue()));
+    }
     if (value.isNumber()) {
-      // Beacon's results hold JavaScript numbers (counts, millisecond timestamps), never int64
+      // Beacon's own results hold JavaScript numbers (counts, millisecond timestamps); an int64
+      // is only ever an app's value passed through (a BigIntegerNode, above)
       double d = value.doubleValue();
       if (Double.isNaN(d) || Double.isInfinite(d) || (d == 0.0 && 1 / d < 0)) {
         return NODES.objectNode().put("$float", encodeFloat64(d));

@@ -17,8 +17,21 @@ class ConvexValuesTest {
     assertThat(ConvexValues.encodeInt64(-1)).isEqualTo("//////////8=");
     assertThat(ConvexValues.decodeInt64("AQAAAAAAAAA=")).isEqualTo(1);
     JsonNode decoded = ConvexValues.fromJson(Json.parse("{\"n\":{\"$integer\":\"KgAAAAAAAAA=\"}}"));
-    assertThat(decoded.get("n").isLong()).isTrue();
+    assertThat(decoded.get("n").isBigInteger()).as("an int64 is marked as one").isTrue();
     assertThat(decoded.get("n").longValue()).isEqualTo(42);
+  }
+
+  @Test
+  void anAppsValueRoundTripsWithItsTypes() {
+    // convexToJson({big: 1152921504606846977n, bytes: [0,1,255], nan: NaN, inf: Infinity, n: 5})
+    String sent = "{\"big\":{\"$integer\":\"AQAAAAAAABA=\"},\"bytes\":{\"$bytes\":\"AAH/\"},"
+        + "\"nan\":{\"$float\":\"AAAAAAAA+H8=\"},\"inf\":{\"$float\":\"AAAAAAAA8H8=\"},\"n\":5}";
+    JsonNode value = ConvexValues.fromJson(Json.parse(sent));
+    assertThat(value.get("big").longValue()).isEqualTo(1152921504606846977L);
+    JsonNode back = ConvexValues.toJson(value);
+    assertThat(Json.write(back)).isEqualTo(Json.write(Json.parse(sent)));
+    // Beacon's own longs (timestamps, counts) stay plain numbers
+    assertThat(ConvexValues.toJson(JsonNodeFactory.instance.numberNode(1_700_000_000_000L)).isNumber()).isTrue();
   }
 
   @Test
