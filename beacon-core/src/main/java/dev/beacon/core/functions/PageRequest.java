@@ -15,9 +15,26 @@ import java.util.function.Function;
  */
 public record PageRequest(int limit, Optional<String> cursor) {
 
+  /**
+   * Reads {@code limit} (a whole number ≥ 1, at most {@code maxLimit} taken) and {@code cursor}
+   * (empty, or a {@code continueCursor} this kind of query returned).
+   *
+   * @throws ArgumentValidationException for a fractional or non-positive limit or a cursor that
+   *     no query returned
+   */
   public static PageRequest of(Args args, int defaultLimit, int maxLimit) {
-    int limit = (int) Math.max(1, Math.min(maxLimit, args.optNumber("limit").orElse((double) defaultLimit)));
-    return new PageRequest(limit, args.optString("cursor").filter(c -> !c.isEmpty()));
+    double asked = args.optNumber("limit").orElse((double) defaultLimit);
+    if (asked != Math.rint(asked) || asked < 1) {
+      throw new ArgumentValidationException("limit must be a whole number of at least 1, not "
+          + (asked == Math.rint(asked) ? String.valueOf((long) asked) : String.valueOf(asked)));
+    }
+    int limit = (int) Math.min(maxLimit, asked);
+    Optional<String> cursor = args.optString("cursor").filter(c -> !c.isEmpty());
+    if (cursor.isPresent() && !dev.beacon.core.store.Ids.isId(cursor.get())) {
+      throw new ArgumentValidationException("cursor '" + cursor.get() + "' is not a continueCursor "
+          + "this query returned");
+    }
+    return new PageRequest(limit, cursor);
   }
 
   /** How many items to ask the store for. */

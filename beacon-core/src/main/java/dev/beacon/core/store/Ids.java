@@ -29,6 +29,19 @@ public final class Ids {
     return new String(out);
   }
 
+  /** Whether {@code text} has the shape of an id (20 characters of the alphabet). */
+  public static boolean isId(String text) {
+    if (text.length() != 20) {
+      return false;
+    }
+    for (int i = 0; i < text.length(); i++) {
+      if (java.util.Arrays.binarySearch(ALPHABET, text.charAt(i)) < 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private static void encode(long value, char[] out, int offset, int chars) {
     for (int i = chars - 1; i >= 0; i--) {
       out[offset + i] = ALPHABET[(int) (value & 31)];

@@ -452,6 +452,14 @@ abstract class FunctionBehaviourTest {
       assertThat(unread.get("page").findValuesAsText("title")).containsExactly("n5", "n3", "n2", "n1");
       assertThat(bed.call(bed.user("ann"), "notifications:markAllAsRead", "{}").asInt()).isEqualTo(4);
       assertThat(bed.call(bed.user("ann"), "notifications:getUnreadCount", "{}").asInt()).isZero();
+      // a limit that is not a whole number ≥ 1, or a cursor no query returned, is refused
+      for (String bad : new String[] {"{\"limit\":0}", "{\"limit\":-1}", "{\"limit\":2.5}",
+          "{\"cursor\":\"garbage\"}"}) {
+        assertThat(bed.failure(bed.user("ann"), "notifications:subscribeToNotifications", bad)
+            .getMessage()).as(bad).contains("ArgumentValidationError");
+      }
+      assertThat(bed.call(bed.user("ann"), "notifications:subscribeToNotifications",
+          "{\"limit\":1000}").get("page")).hasSize(5);
     }
 
     @Test
