@@ -100,6 +100,23 @@ describe('HTTP API: invalid events', () => {
     assertError(await apiRequest(ctx.server, { path: '/events', body: '[1, 2]' }), 400);
   });
 
+  test('a malformed percent-encoding in the query gives a JSON 400, with or without a body', async () => {
+    for (const [method, path, body] of [
+      ['POST', `/apps/${APPS.main.id}/events?x=%zz`, '{}'],
+      ['GET', `/apps/${APPS.main.id}/channels?x=%zz`, undefined],
+      ['POST', '/api/query?x=%zz', '{"path":"typing:getTypingCount","args":{"chatroomId":"r"}}'],
+    ]) {
+      const response = await fetch(`${ctx.server.httpUrl}${path}`, {
+        method, body, headers: { 'content-type': 'application/json' },
+        signal: AbortSignal.timeout(5000),
+      });
+      const text = await response.text();
+      assert.equal(response.status, 400, `${method} ${path}: ${text}`);
+      assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
+      assert.equal(typeof JSON.parse(text).error, 'string');
+    }
+  });
+
   test('an event without name, data or channels gives 400', async () => {
     assertError(await postEvent(ctx.server, { data: '{}', channels: ['a'] }), 400);
     assertError(await postEvent(ctx.server, { name: 'e', channels: ['a'] }), 400);

@@ -28,6 +28,13 @@ public final class Routes implements Consumer<Router> {
         + "\"functions\":\"/api/query, /api/mutation\",\"health\":\"/health\",\"metrics\":\"/metrics\"}"));
     router.route().last().handler(ctx -> JsonReplies.error(ctx, 404,
         "No route for " + ctx.request().method() + " " + ctx.request().path()));
+    // a request the router cannot take apart (a malformed percent-encoding) never reaches a
+    // route or the failure handler: answer it in JSON too
+    router.errorHandler(400, ctx -> {
+      if (!ctx.response().ended()) {
+        JsonReplies.error(ctx, 400, "Bad request: the URL or its query string is malformed");
+      }
+    });
     router.route().failureHandler(ctx -> {
       int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
       if (ctx.failure() != null && status == 500) {

@@ -79,11 +79,28 @@ public final class EventLoopVerticle extends VerticleBase {
         pusherUpgrade(req);
       } else if (SYNC_PATH.matcher(req.path()).matches() && req.canUpgradeToWebSocket()) {
         syncUpgrade(req);
+      } else if (malformedQuery(req)) {
+        // refused here: a body handler would otherwise meet the same error after reading the
+        // body, with no one left to answer the request
+        req.response().setStatusCode(400).putHeader("content-type", "application/json; charset=utf-8")
+            .end("{\"error\":\"Bad request: the query string is not valid percent-encoding\"}");
       } else {
         router.handle(req);
       }
     });
     return server.listen();
+  }
+
+  private static boolean malformedQuery(HttpServerRequest req) {
+    if (req.query() == null) {
+      return false;
+    }
+    try {
+      req.params();
+      return false;
+    } catch (IllegalArgumentException e) {
+      return true;
+    }
   }
 
   /** The port the server listens on. */
