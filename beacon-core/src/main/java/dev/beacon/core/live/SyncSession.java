@@ -66,6 +66,13 @@ public final class SyncSession implements Attached {
   private long lastSentAt;
   private long lastReceivedAt;
   private TimerWheel.Timeout pingTimer;
+  /**
+   * Whether the identity is the backend acting as a user (an admin key with an identity): it
+   * reads as that user but is not that user's presence session.
+   */
+  private boolean impersonated;
+  /** Whether this connection counts as its user's presence session now. */
+  private boolean present;
   /** Fires when the token of the current identity expires. */
   private TimerWheel.Timeout expiryTimer;
 
@@ -261,9 +268,12 @@ public final class SyncSession implements Attached {
     identityVersion = m.baseVersion() + 1;
     versionMoved = true;
     watchExpiry(service.authenticator.validUntilMillis(m.tokenType(), m.value()));
-    if (!sameIdentity(caller, next)) {
+    boolean nextImpersonated = m.tokenType() == SyncClientMessage.TokenType.ADMIN
+        && m.impersonating().isPresent();
+    if (!sameIdentity(caller, next) || nextImpersonated != impersonated) {
       endPresence();
       caller = next;
+      impersonated = nextImpersonated;
       startPresence();
       // every query runs again as the new identity
       for (Query q : queries.values()) {
@@ -308,14 +318,16 @@ public final class SyncSession implements Attached {
   }
 
   private void startPresence() {
-    if (!caller.trusted() && caller.userId().isPresent()) {
+    if (!caller.trusted() && caller.userId().isPresent() && !impersonated) {
       service.userConnections.connected(caller.app().id(), caller.userId().get());
+      present = true;
     }
   }
 
   private void endPresence() {
-    if (!caller.trusted() && caller.userId().isPresent()) {
+    if (present) {
       service.userConnections.disconnected(caller.app().id(), caller.userId().get());
+      present = false;
     }
   }
 

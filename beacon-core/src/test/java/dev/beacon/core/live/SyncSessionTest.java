@@ -419,6 +419,22 @@ class SyncSessionTest {
   }
 
   @Test
+  void theBackendActingAsAUserReadsAsThemButIsNotTheirPresence() {
+    Client c = new Client();
+    c.frame("{\"type\":\"Connect\",\"sessionId\":\"s1\",\"connectionCount\":0}");
+    c.frame(add(0, 1, 0, "who:ami"));
+    c.frame("{\"type\":\"Authenticate\",\"tokenType\":\"Admin\",\"value\":\"good:ann\","
+        + "\"impersonating\":{\"subject\":\"ann\"},\"baseVersion\":0}");
+    assertThat(c.lastTransition().get("modifications").get(0).get("value").asText()).isEqualTo("ann");
+    assertThat(presence).isEmpty();
+    // the same user signing in for real is their presence
+    c.frame("{\"type\":\"Authenticate\",\"tokenType\":\"User\",\"value\":\"good:ann\",\"baseVersion\":1}");
+    assertThat(presence).containsExactly("+ann");
+    c.session.onClosed();
+    assertThat(presence).containsExactly("+ann", "-ann");
+  }
+
+  @Test
   void aBadTokenGetsAnAuthErrorAndTheConnectionCloses() {
     Client c = new Client();
     c.frame("{\"type\":\"Authenticate\",\"tokenType\":\"User\",\"value\":\"forged\",\"baseVersion\":0}");
