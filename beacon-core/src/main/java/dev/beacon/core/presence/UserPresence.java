@@ -267,7 +267,9 @@ public final class UserPresence implements UserConnections {
       return null;
     }
     s.announced = s.online();
-    if (!s.announced) {
+    if (s.announced) {
+      s.onlineSince = now;
+    } else {
       s.lastSeen = now;
     }
     countTransition(s);
@@ -405,6 +407,8 @@ public final class UserPresence implements UserConnections {
     String statusMessage;
     long lastSeen;
     long lastActive;
+    /** When the user last came online (announced): their lastSeen while online. */
+    long onlineSince;
     boolean loaded;
     boolean retired;
     ExpiryScheduler.Handle timer;
@@ -425,7 +429,9 @@ public final class UserPresence implements UserConnections {
 
     View view(long now) {
       boolean on = online();
-      long seen = on ? Math.max(lastActive, lastSeen) : lastSeen;
+      // while online, lastSeen is when this online period began: it does not move with every
+      // heartbeat, so live readers are told of it exactly when it changes (on a transition)
+      long seen = on ? (onlineSince > 0 ? onlineSince : Math.max(lastActive, lastSeen)) : lastSeen;
       return new View(userId, on ? status : "offline", statusMessage, on, seen);
     }
   }
