@@ -312,6 +312,12 @@ public final class SyncSession implements Attached {
     });
   }
 
+  /** The app and the user (or backend, or nobody) a caller acts as, and whether impersonated. */
+  private String identityKey(Caller c) {
+    return c.app().id() + '\u0000' + (c.trusted() ? "#backend" : c.userId().orElse("#anonymous"))
+        + (impersonated ? "#as" : "");
+  }
+
   private static boolean sameIdentity(Caller a, Caller b) {
     return a.app().id().equals(b.app().id()) && a.trusted() == b.trusted()
         && a.userId().equals(b.userId());
@@ -334,8 +340,11 @@ public final class SyncSession implements Attached {
   // ------------------------------------------------------------------ mutations
 
   private void mutation(SyncClientMessage.Mutation m) {
-    if (!sessionId.isEmpty()) {
-      boolean fresh = service.mutations.begin(sessionId, m.requestId(),
+    // a retry is the same request only from the same identity: another user (or app) naming the
+    // same session and request id gets nothing of the first caller's, and its call runs
+    String log = sessionId.isEmpty() ? "" : identityKey(caller) + '\u0000' + sessionId;
+    if (!log.isEmpty()) {
+      boolean fresh = service.mutations.begin(log, m.requestId(),
           entry -> lane.submitControl(() -> replay(entry)));
       if (!fresh) {
         return; // answered (or about to be) from the log
@@ -345,12 +354,15 @@ public final class SyncSession implements Attached {
     try {
       def = service.functions.resolve(canonical(m.udfPath()), Optional.of(FunctionKind.MUTATION));
     } catch (FunctionException e) {
-      respond(m.requestId(), mutationFailed(m.requestId(), e), 0);
+      respond(log, m.requestId(), mutationFailed(m.requestId(), e), 0);
       return;
     }
     Caller who = caller;
-    Optional<String> requestKey = sessionId.isEmpty() ? Optional.empty()
-        : Optional.of(sessionId + ":" + m.requestId());
+    // stored with what the mutation creates (unique per app): the user's id is length-prefixed so
+    // no user id and session id can be chosen to spell another user's key
+    String actor = caller.trusted() ? "#backend" : caller.userId().orElse("#anonymous");
+    Optional<String> requestKey = log.isEmpty() ? Optional.empty()
+        : Optional.of(actor.length() + "/" + actor + ":" + sessionId + ":" + m.requestId());
     Runnable run = () -> {
       SyncServerMessage response;
       long start = System.nanoTime();
@@ -370,13 +382,13 @@ public final class SyncSession implements Attached {
       service.metrics.functionCall(who.app().id(), def.path(), outcome, nanos);
       service.console.functionCall(who.app().id(), def.path(), who.describe(), outcome, nanos);
       SyncServerMessage answer = response;
-      lane.submitControl(() -> completed(m.requestId(), answer));
+      lane.submitControl(() -> completed(log, m.requestId(), answer));
     };
     if (def.blocking(who.app())) {
       try {
         service.workers.execute(run);
       } catch (java.util.concurrent.RejectedExecutionException e) {
-        respond(m.requestId(), mutationFailed(m.requestId(),
+        respond(log, m.requestId(), mutationFailed(m.requestId(),
             FunctionException.overloaded("too many calls are waiting; try again shortly")), 0);
       }
     } else {
@@ -385,16 +397,16 @@ public final class SyncSession implements Attached {
   }
 
   /** A mutation finished: give it a timestamp, answer, then a transition at or after it. */
-  private void completed(int requestId, SyncServerMessage response) {
+  private void completed(String log, int requestId, SyncServerMessage response) {
     long ts = service.timestamps.next();
     SyncServerMessage answer = response instanceof SyncServerMessage.MutationSucceeded s
         ? new SyncServerMessage.MutationSucceeded(s.requestId(), s.result(), ts) : response;
-    respond(requestId, answer, ts);
+    respond(log, requestId, answer, ts);
   }
 
-  private void respond(int requestId, SyncServerMessage answer, long ts) {
-    if (!sessionId.isEmpty()) {
-      service.mutations.finish(sessionId, requestId, answer, ts);
+  private void respond(String log, int requestId, SyncServerMessage answer, long ts) {
+    if (!log.isEmpty()) {
+      service.mutations.finish(log, requestId, answer, ts);
     }
     if (closed) {
       return;

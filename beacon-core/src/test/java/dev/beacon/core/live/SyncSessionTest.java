@@ -345,6 +345,20 @@ class SyncSessionTest {
   }
 
   @Test
+  void anotherUserNamingTheSameSessionAndRequestIdGetsNothingOfTheFirstCall() {
+    Client mallory = new Client();
+    mallory.frame("{\"type\":\"Connect\",\"sessionId\":\"shared\",\"connectionCount\":0}");
+    mallory.frame("{\"type\":\"Authenticate\",\"tokenType\":\"User\",\"value\":\"good:mallory\",\"baseVersion\":0}");
+    mallory.frame("{\"type\":\"Mutation\",\"requestId\":7,\"udfPath\":\"counter:increment\",\"args\":[{\"by\":5}]}");
+    Client victim = new Client();
+    victim.frame("{\"type\":\"Connect\",\"sessionId\":\"shared\",\"connectionCount\":0}");
+    victim.frame("{\"type\":\"Authenticate\",\"tokenType\":\"User\",\"value\":\"good:victim\",\"baseVersion\":0}");
+    victim.frame("{\"type\":\"Mutation\",\"requestId\":7,\"udfPath\":\"counter:increment\",\"args\":[{\"by\":1}]}");
+    assertThat(increments).as("the victim's call ran").hasValue(2);
+    assertThat(victim.ofType("MutationResponse").get(0).get("result").asInt()).isEqualTo(6);
+  }
+
+  @Test
   void authenticationChangesTheIdentityAndRerunsQueries() {
     Client c = new Client();
     c.frame(add(0, 1, 0, "who:ami"));
