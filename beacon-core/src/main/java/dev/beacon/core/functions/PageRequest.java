@@ -23,18 +23,29 @@ public record PageRequest(int limit, Optional<String> cursor) {
    *     no query returned
    */
   public static PageRequest of(Args args, int defaultLimit, int maxLimit) {
-    double asked = args.optNumber("limit").orElse((double) defaultLimit);
-    if (asked != Math.rint(asked) || asked < 1) {
-      throw new ArgumentValidationException("limit must be a whole number of at least 1, not "
-          + (asked == Math.rint(asked) ? String.valueOf((long) asked) : String.valueOf(asked)));
-    }
-    int limit = (int) Math.min(maxLimit, asked);
+    int limit = limit(args, defaultLimit, maxLimit);
     Optional<String> cursor = args.optString("cursor").filter(c -> !c.isEmpty());
     if (cursor.isPresent() && !dev.beacon.core.store.Ids.isId(cursor.get())) {
       throw new ArgumentValidationException("cursor '" + cursor.get() + "' is not a continueCursor "
           + "this query returned");
     }
     return new PageRequest(limit, cursor);
+  }
+
+  /**
+   * A {@code limit} argument: a whole number ≥ 1 (absent: {@code defaultLimit}); more than
+   * {@code maxLimit} reads {@code maxLimit}.
+   *
+   * @throws ArgumentValidationException for a fractional, non-finite or non-positive limit
+   */
+  public static int limit(Args args, int defaultLimit, int maxLimit) {
+    double asked = args.optNumber("limit").orElse((double) defaultLimit);
+    if (!Double.isFinite(asked) || asked != Math.rint(asked) || asked < 1) {
+      throw new ArgumentValidationException("limit must be a whole number of at least 1, not "
+          + (Double.isFinite(asked) && asked == Math.rint(asked) ? String.valueOf((long) asked)
+              : String.valueOf(asked)));
+    }
+    return (int) Math.min(maxLimit, asked);
   }
 
   /** How many items to ask the store for. */

@@ -101,10 +101,15 @@ public sealed interface Validator {
     }
   }
 
+  /**
+   * A number. Beacon's functions take counts, limits and millisecond timestamps, so NaN and
+   * ±Infinity (which Convex's {@code v.number()} would let through) are refused: stored as a
+   * read watermark, Infinity would mark every future message read for good.
+   */
   record Num() implements Validator {
     @Override
     public void check(JsonNode value, String path) {
-      if (!value.isNumber()) {
+      if (!value.isNumber() || !Double.isFinite(value.doubleValue())) {
         throw mismatch(value, path, this);
       }
     }

@@ -132,7 +132,7 @@ public final class RoomFunctions {
     access.requireEnter(call, room);
     call.read("room", room);
     call.read("roomRegistry", room);
-    int limit = (int) Math.max(1, Math.min(MAX_LIST, call.args().optNumber("limit").orElse(100.0)));
+    int limit = dev.beacon.core.functions.PageRequest.limit(call.args(), 100, MAX_LIST);
     ArrayNode out = NODES.arrayNode();
     Set<String> seen = new LinkedHashSet<>();
     for (RoomPresence.Present p : rooms.present(call.app(), room)) {

@@ -529,6 +529,14 @@ abstract class FunctionBehaviourTest {
           "{\"chatroomId\":\"r\",\"messageId\":\"old\",\"userId\":\"bob\",\"messageTs\":" + (t0 - 200) + "}").asBoolean()).isTrue();
       assertThat(bed.call(bed.user("ann"), "readReceipts:hasUserReadMessage",
           "{\"chatroomId\":\"r\",\"messageId\":\"new\",\"userId\":\"bob\",\"messageTs\":" + t0 + "}").asBoolean()).isFalse();
+      // NaN and ±Infinity are refused (Infinity would read every future message for good)
+      for (String bad : new String[] {"AAAAAAAA8H8=", "AAAAAAAA+H8=", "AAAAAAAA8P8="}) {
+        assertThat(bed.failure(bed.user("bob"), "readReceipts:markChatroomRead",
+            "{\"chatroomId\":\"r\",\"upToTs\":{\"$float\":\"" + bad + "\"}}").getMessage())
+            .contains("ArgumentValidationError");
+      }
+      assertThat(bed.call(bed.user("ann"), "readReceipts:hasUserReadMessage",
+          "{\"chatroomId\":\"r\",\"messageId\":\"new\",\"userId\":\"bob\",\"messageTs\":" + t0 + "}").asBoolean()).isFalse();
       // a watermark never moves back
       bed.call(bed.user("bob"), "readReceipts:markChatroomRead", "{\"chatroomId\":\"r\",\"upToTs\":" + (t0 - 10_000) + "}");
       assertThat(userIds(bed.call(bed.user("ann"), "readReceipts:getMessageReadReceipts",
