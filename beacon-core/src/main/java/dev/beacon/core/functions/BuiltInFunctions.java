@@ -81,7 +81,7 @@ public final class BuiltInFunctions {
     this.typing = new TypingIndicators(expiry, changes, live);
     this.functions = new Functions(expiry.clock())
         .registerAll(new PresenceFunctions(userPresence, friends, visibility, limiter).definitions())
-        .registerAll(new RoomFunctions(roomPresence, stores.rooms(), access, visibility, limiter, changes).definitions())
+        .registerAll(new RoomFunctions(roomPresence, stores.rooms(), access, visibility, limiter, changes, typing).definitions())
         .registerAll(new TypingFunctions(typing, access, limiter).definitions())
         .registerAll(new NotificationFunctions(stores.notifications(), changes, live, ids).definitions())
         .registerAll(new ReceiptFunctions(stores.receipts(), access, changes, live).definitions())

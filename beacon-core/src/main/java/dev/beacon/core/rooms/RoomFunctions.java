@@ -43,9 +43,12 @@ public final class RoomFunctions {
   private final Visibility visibility;
   private final RateLimiter limiter;
   private final Changes changes;
+  private final dev.beacon.core.typing.TypingIndicators typing;
 
   public RoomFunctions(RoomPresence rooms, RoomRegistry registry, RoomAccess access,
-      Visibility visibility, RateLimiter limiter, Changes changes) {
+      Visibility visibility, RateLimiter limiter, Changes changes,
+      dev.beacon.core.typing.TypingIndicators typing) {
+    this.typing = typing;
     this.rooms = rooms;
     this.registry = registry;
     this.access = access;
@@ -82,8 +85,13 @@ public final class RoomFunctions {
             "roomId", Validator.id(),
             "userIds", Validator.array(Validator.id(), 10_000)), true, call -> {
               String room = call.args().string("roomId");
-              registry.setRegistered(call.appId(), room, call.args().strings("userIds"));
+              List<String> kept = call.args().strings("userIds");
+              List<String> dropped = registry.members(call.appId(), room, Integer.MAX_VALUE).stream()
+                  .filter(RoomRegistry.Member::registered).map(RoomRegistry.Member::userId)
+                  .filter(u -> !kept.contains(u)).toList();
+              registry.setRegistered(call.appId(), room, kept);
               registryChanged(call, room);
+              evict(call, room, dropped);
               return NODES.nullNode();
             }),
         FunctionDefinition.mutation("rooms:addMember", Access.BACKEND, Map.of(
@@ -96,10 +104,29 @@ public final class RoomFunctions {
         FunctionDefinition.mutation("rooms:removeMember", Access.BACKEND, Map.of(
             "roomId", Validator.id(), "userId", Validator.id()), true, call -> {
               String room = call.args().string("roomId");
-              boolean removed = registry.unregister(call.appId(), room, call.args().string("userId"));
+              String user = call.args().string("userId");
+              boolean removed = registry.unregister(call.appId(), room, user);
               registryChanged(call, room);
+              if (removed) {
+                evict(call, room, List.of(user));
+              }
               return NODES.booleanNode(removed);
             }));
+  }
+
+  /**
+   * In a closed room, a user the backend no longer registers is out at once: their HTTP room
+   * sessions end and their typing stops (a Pusher subscriber of the room's channel stays until it
+   * unsubscribes; the backend can close its connections with terminate_connections).
+   */
+  private void evict(Call call, String room, List<String> users) {
+    if (call.app().functions().openRooms()) {
+      return; // anyone may enter an open room: registration does not gate it
+    }
+    for (String user : users) {
+      rooms.leave(call.app(), room, user, java.util.Optional.empty());
+      typing.stop(call.app(), room, user);
+    }
   }
 
   private JsonNode heartbeat(Call call) {

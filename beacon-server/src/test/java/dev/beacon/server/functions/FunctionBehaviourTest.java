@@ -343,6 +343,21 @@ abstract class FunctionBehaviourTest {
         closed.call(closed.admin(), "rooms:addMember", "{\"roomId\":\"vip\",\"userId\":\"bob\"}");
         assertThat(userIds(closed.call(closed.user("bob"), "rooms:list", "{\"roomId\":\"vip\"}")))
             .containsExactly("ann", "bob");
+
+        // removed by the backend: out at once, not when the heartbeat would have expired
+        closed.call(closed.user("ann"), "typing:startTyping", "{\"chatroomId\":\"vip\"}");
+        closed.call(closed.admin(), "rooms:removeMember", "{\"roomId\":\"vip\",\"userId\":\"ann\"}");
+        JsonNode list = closed.call(closed.user("bob"), "rooms:list", "{\"roomId\":\"vip\"}");
+        assertThat(list.findValues("online").stream().map(JsonNode::asBoolean).toList())
+            .as(list.toString()).containsExactly(false, false);
+        assertThat(closed.call(closed.user("bob"), "typing:getTypingCount", "{\"chatroomId\":\"vip\"}").asInt())
+            .isZero();
+        assertThat(closed.call(closed.admin(), "rooms:listUser", "{\"userId\":\"ann\"}")).isEmpty();
+        // and the same through setMembers
+        closed.call(closed.admin(), "rooms:addMember", "{\"roomId\":\"vip\",\"userId\":\"ann\"}");
+        closed.call(closed.user("ann"), "rooms:heartbeat", "{\"roomId\":\"vip\"}");
+        closed.call(closed.admin(), "rooms:setMembers", "{\"roomId\":\"vip\",\"userIds\":[\"bob\"]}");
+        assertThat(closed.call(closed.admin(), "rooms:listUser", "{\"userId\":\"ann\"}")).isEmpty();
       }
     }
 
