@@ -11,7 +11,7 @@ const CARDS = [
   { key: 'channels', label: 'Channels', colour: '#7a4fd5' },
   { key: 'subscriptions', label: 'Subscriptions', colour: '#2f8fd5' },
   { key: 'presenceOnline', label: 'Users online', colour: '#22a559' },
-  { key: 'messagesInPerSecond', label: 'Messages in /s', colour: '#d57a2f' },
+  { key: 'messagesInPerSecond', label: 'Messages in /s (clients + API)', colour: '#d57a2f' },
   { key: 'messagesOutPerSecond', label: 'Messages out /s', colour: '#d5a12f' },
   { key: 'functionCallsPerSecond', label: 'Function calls /s', colour: '#2fa5a5' },
   { key: 'functionP99Millis', label: 'Function p99 (ms, 10 s)', colour: '#a52f7a' },
@@ -90,6 +90,9 @@ function consoleRow(e) {
     case 'api_message': details = `${e.event} ${e.data}`; break;
     case 'function': details = `${e.outcome} in ${e.millis} ms`; break;
     case 'subscribed': details = e.userId ? `as ${e.userId}` : ''; break;
+    case 'unsubscribed':
+      details = [e.userId ? `member ${e.userId} removed` : '', e.reason ?? ''].filter(Boolean).join(' · ');
+      break;
     case 'connection': details = `protocol ${e.protocol}`; break;
     case 'error': details = `${e.code ? `${e.code}: ` : ''}${e.message}`; break;
     default: details = '';

@@ -70,7 +70,13 @@ export function startChat({ convex, channel, user, room, typingTtlSeconds, onSen
     const text = input.value.trim();
     if (!text) return;
     const message = { id: newId(), text, ts: Date.now(), from: user };
-    if (!channel.trigger('client-message', message)) return;
+    if (!channel.trigger('client-message', message)) {
+      // not connected: say so, keep the text to send again
+      input.setCustomValidity('Not sent: reconnecting to the server. Try again in a moment.');
+      input.reportValidity();
+      setTimeout(() => input.setCustomValidity(''), 3000);
+      return;
+    }
     input.value = '';
     stopTyping();
     watchReceipts(message, add(message, true));

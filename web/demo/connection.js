@@ -1,5 +1,7 @@
 // The "Reconnecting…" banner: shown while either client has lost the server after having had it,
-// hidden again once both are back. pusher-js and the Convex client each reconnect on their own.
+// hidden again once both are back. pusher-js and the Convex client each reconnect on their own;
+// when the Convex client is back first, pusher-js is told to try at once rather than wait out its
+// back-off.
 import { $ } from '../shared/dom.js';
 
 export function watchConnections(pusher, convex) {
@@ -24,8 +26,11 @@ export function watchConnections(pusher, convex) {
   pusherEverUp = pusherUp;
 
   const onConvex = (state) => {
+    const wasUp = convexUp;
     convexUp = state.isWebSocketConnected;
     convexEverUp ||= state.hasEverConnected || convexUp;
+    // the server is back: pusher-js may be waiting out a long retry delay, so try it now
+    if (convexUp && !wasUp && pusherEverUp && !pusherUp) pusher.connect();
     render();
   };
   convex.subscribeToConnectionState(onConvex);

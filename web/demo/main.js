@@ -50,7 +50,8 @@ async function join(user, room) {
   const port = Number(location.port || (secure ? 443 : 80));
   const pusher = new Pusher(config.appKey, {
     wsHost: location.hostname, wsPort: port, wssPort: port, forceTLS: secure,
-    enabledTransports: ['ws', 'wss'], cluster: 'local', disableStats: true,
+    // only the scheme this page was served with: no attempt wasted on the other one
+    enabledTransports: [secure ? 'wss' : 'ws'], cluster: 'local', disableStats: true,
     channelAuthorization: {
       endpoint: '/pusher/auth', transport: 'ajax',
       params: { user_id: user, user_info: JSON.stringify({ name: user }) },
@@ -98,6 +99,10 @@ const form = $('#join-form');
 const params = new URLSearchParams(location.search);
 if (params.get('room')) $('#join-room').value = params.get('room');
 if (params.get('user')) $('#join-name').value = params.get('user');
+// a reload of a joined page (?user=…&room=…) joins again by itself
+if (params.get('user') && params.get('room')) {
+  queueMicrotask(() => form.requestSubmit());
+}
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
   const user = $('#join-name').value.trim();

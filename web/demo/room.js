@@ -16,8 +16,10 @@ export function watchRoom({ convex, user, room, onWave }) {
   const render = () => {
     const now = Date.now();
     const pile = $('#facepile');
+    // in the room but chose to appear offline: shown as offline, like anyone else who is
+    const visible = (m) => m.online && !(presences.get(m.userId)?.online === false);
     const faces = members.slice(0, PILE_SIZE).map((m) => face(m.userId, {
-      online: m.online,
+      online: visible(m),
       title: m.online ? m.userId : `${m.userId}, last seen ${timeAgo(m.lastSeen, now)}`,
     }));
     if (members.length > PILE_SIZE) {
@@ -33,13 +35,13 @@ export function watchRoom({ convex, user, room, onWave }) {
       } else if (p) {
         // 'offline' here is user-level presence: chose to appear offline, or no session of its own
         status = p.online ? p.status : 'offline';
-        if (p.statusMessage) status += ` — “${p.statusMessage}”`;
+        if (p.online && p.statusMessage) status += ` — “${p.statusMessage}”`;
       } else {
         status = 'here';
       }
       const state = !m.online ? 'left' : (p && p.online ? p.status : (p ? 'offline' : 'online'));
       return el('li', { class: 'member', dataset: { user: m.userId, online: String(m.online), status: state } },
-        face(m.userId, { online: m.online }),
+        face(m.userId, { online: visible(m) }),
         el('span', { class: 'who' },
           el('span', { class: 'name' }, m.userId === user ? `${m.userId} (you)` : m.userId),
           el('span', { class: 'status-line' }, el('i', { class: `dot ${state}` }), status)),

@@ -6,15 +6,22 @@ import { $ } from '../shared/dom.js';
 export function startStatus({ convex, onChanged }) {
   const select = $('#status');
   const message = $('#status-message');
+  // what friends were last told, so choosing and then pressing Set tells them once
+  let told = '';
   const set = async () => {
-    const presence = await convex.mutation(api.presence.updatePresence,
-      { status: select.value, statusMessage: message.value.trim() });
-    onChanged(presence);
+    const chosen = { status: select.value, statusMessage: message.value.trim() };
+    const presence = await convex.mutation(api.presence.updatePresence, chosen);
+    const key = `${chosen.status}\u0000${chosen.statusMessage}`;
+    if (key !== told) {
+      told = key;
+      onChanged(presence);
+    }
   };
   // start from what the server remembers (a status chosen earlier is kept)
   convex.query(api.presence.getMyPresence, {}).then((presence) => {
     select.value = presence.status;
     message.value = presence.statusMessage ?? '';
+    told = `${select.value}\u0000${message.value.trim()}`;
   }).catch(console.warn);
   select.addEventListener('change', () => set().catch(console.warn));
   $('#status-form').addEventListener('submit', (event) => {

@@ -25,6 +25,9 @@ public interface DebugConsole {
   /** A connection left a channel by unsubscribing. */
   default void unsubscribed(String appId, String socketId, String channel) {}
 
+  /** A connection left a channel because it closed; presence members are named. */
+  default void leftOnClose(String appId, String socketId, String channel, Optional<String> userId) {}
+
   /** A client event was accepted and fanned out; {@code dataJson} is its data as sent. */
   default void clientEvent(String appId, String socketId, String channel, String event,
       String dataJson) {}

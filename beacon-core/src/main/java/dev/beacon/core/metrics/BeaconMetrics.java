@@ -16,6 +16,9 @@ public interface BeaconMetrics {
   /** A message received from a client. */
   default void messageIn(String appId) {}
 
+  /** An event published through the HTTP API, to {@code channels} channels. */
+  default void apiEvent(String appId, int channels) {}
+
   /** {@code count} messages written to clients. */
   default void messagesOut(String appId, int count) {}
 

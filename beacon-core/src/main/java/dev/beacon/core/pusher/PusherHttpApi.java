@@ -216,6 +216,7 @@ public final class PusherHttpApi {
       hub.publishAdmitted(app, name, frame, exclude);
     }
     channels.console().apiEvent(app.id(), request.channels(), request.name(), request.data());
+    channels.metrics().apiEvent(app.id(), names.size());
   }
 
   private ObjectNode info(App app, ChannelName name, Set<String> attributes) {

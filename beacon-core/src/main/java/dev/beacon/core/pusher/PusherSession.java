@@ -471,6 +471,7 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
     }
     for (Subscription sub : new ArrayList<>(subscriptions.values())) {
       hub.unsubscribe(app, sub);
+      console.leftOnClose(app.id(), socketId, sub.channel().name().value(), sub.userId());
     }
     subscriptions.clear();
     if (user != null) {

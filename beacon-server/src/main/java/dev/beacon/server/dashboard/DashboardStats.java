@@ -182,7 +182,9 @@ public final class DashboardStats {
     for (Counter c : registry.find("beacon_errors").tag("app", appId).counters()) {
       errors.merge(String.valueOf(c.getId().getTag("code")), c.count(), Double::sum);
     }
-    return new Totals(now, counter("beacon_messages_in", appId), counter("beacon_messages_out", appId),
+    // messages in: what clients send over WebSockets and what the app's backend publishes
+    return new Totals(now, counter("beacon_messages_in", appId) + counter("beacon_api_events", appId),
+        counter("beacon_messages_out", appId),
         calls, buckets, errors);
   }
 

@@ -115,6 +115,14 @@ public final class EventConsole implements DebugConsole {
   }
 
   @Override
+  public void leftOnClose(String appId, String socketId, String channel, Optional<String> userId) {
+    add(appId, "unsubscribed", e -> {
+      e.put("socketId", socketId).put("channel", channel).put("reason", "connection closed");
+      userId.ifPresent(u -> e.put("userId", u));
+    });
+  }
+
+  @Override
   public void clientEvent(String appId, String socketId, String channel, String event,
       String dataJson) {
     add(appId, "client_event", e -> e.put("socketId", socketId).put("channel", channel)

@@ -56,6 +56,12 @@ public final class MicrometerMetrics implements BeaconMetrics {
   }
 
   @Override
+  public void apiEvent(String appId, int channels) {
+    counter("beacon_api_events", "Events published through the HTTP API, one per channel", appId)
+        .increment(channels);
+  }
+
+  @Override
   public void messagesOut(String appId, int count) {
     counter("beacon_messages_out", "Messages written to clients", appId).increment(count);
   }

@@ -133,9 +133,20 @@ class DemoBrowserTest {
         d -> text(d, "#members li[data-user='Alice'] .status-line").equals("away — “back in 5”"));
     browsers.waitFor(bob, "Alice's status in Bob's friend activity",
         d -> text(d, "#activity li[data-user='Alice'][data-type='status']").contains("is away: “back in 5”"));
+    // pressing Set for the status already chosen tells no one twice
+    alice.findElement(By.cssSelector("#status-form button[type='submit']")).click();
     alice.findElement(By.id("status-message")).clear();
+    new org.openqa.selenium.support.ui.Select(alice.findElement(By.id("status"))).selectByValue("offline");
+    browsers.waitFor(bob, "Alice greyed out in Bob's face pile while she appears offline",
+        d -> present(d, "#facepile .face[data-user='Alice'][data-online='false']")
+            && text(d, "#members li[data-user='Alice'] .status-line").equals("offline"));
     new org.openqa.selenium.support.ui.Select(alice.findElement(By.id("status"))).selectByValue("online");
-    browsers.waitFor(bob, "Alice online again", d -> text(d, "#members li[data-user='Alice'] .status-line").equals("online"));
+    browsers.waitFor(bob, "Alice online again", d -> text(d, "#members li[data-user='Alice'] .status-line").equals("online")
+        && present(d, "#facepile .face[data-user='Alice'][data-online='true']"));
+    browsers.waitFor(bob, "Alice's return in Bob's friend activity",
+        d -> text(d, "#activity").contains("Alice is online"));
+    assertThat(bob.findElements(By.cssSelector("#activity li[data-user='Alice'][data-type='status']")).stream()
+        .filter(li -> li.getText().contains("is away")).count()).as("'away' told once").isEqualTo(1);
   }
 
   @Test
@@ -223,6 +234,8 @@ class DemoBrowserTest {
     assertThat(text(bob, "#members li[data-user='Alice'] .status-line")).startsWith("left · last seen");
     browsers.waitFor(dashboard, "one connection fewer on the dashboard",
         d -> dashboardConnections() == connectionsBefore + 1);
+    browsers.waitFor(dashboard, "Alice's closing connection leaving the room in the event console",
+        d -> text(d, "#console").contains("member Alice removed"));
     browsers.screenshot(bob, "bob-after-alice-left");
   }
 

@@ -42,9 +42,10 @@ class DashboardStatsTest {
   void gaugesAreReadAsTheyAreAndCountersAsRatesPerApp() {
     stats.sample();
     connections.set(2);
-    for (int i = 0; i < 30; i++) {
+    for (int i = 0; i < 20; i++) {
       metrics.messageIn("a");
     }
+    metrics.apiEvent("a", 10); // the backend's events count as messages in, one per channel
     metrics.messagesOut("a", 90);
     metrics.messagesOut("b", 4);
     clock.advance(2000);
