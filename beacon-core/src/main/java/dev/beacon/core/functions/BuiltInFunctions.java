@@ -90,6 +90,7 @@ public final class BuiltInFunctions {
     this.retention = new Retention(apps, stores.notifications(), stores.activity(), expiry.clock(),
         changes);
     hub.presenceListener(roomPresence);
+    roomPresence.userConnections(userPresence); // an HTTP room member is online, as a subscriber is
   }
 
   public Functions functions() {

@@ -41,6 +41,8 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
   private final ConcurrentHashMap<String, Sessions> sessions = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Set<String>> roomsByUser = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, String> dataByMember = new ConcurrentHashMap<>();
+  /** Told when a user's HTTP membership of a room starts and ends: it is a presence session. */
+  private volatile dev.beacon.core.hub.UserConnections users = dev.beacon.core.hub.UserConnections.NONE;
 
   /** @param writes stores each visit when a member leaves, never dropped */
   public RoomPresence(ChannelHub hub, RoomRegistry registry, DurableWrites writes,
@@ -50,6 +52,15 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
     this.writes = writes;
     this.expiry = expiry;
     this.changes = changes;
+  }
+
+  /**
+   * Where to report that a user's HTTP room membership began or ended: one presence model, so a
+   * user present in a room through {@code rooms:heartbeat} is online, as a subscriber of the
+   * room's Pusher channel is.
+   */
+  public void userConnections(dev.beacon.core.hub.UserConnections users) {
+    this.users = users;
   }
 
   /** A present member as {@code rooms:list} shows it. */
@@ -67,6 +78,7 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
     while (true) {
       Sessions s = sessions.computeIfAbsent(memberKey, k -> new Sessions(app, roomId, userId));
       boolean dataChanged;
+      boolean joined = false;
       synchronized (s) {
         if (s.retired) {
           continue;
@@ -78,11 +90,15 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
             retire(s);
             throw e;
           }
+          joined = true;
         }
         s.deadlines.put(sessionId, deadline);
         arm(s, deadline);
         String before = dataByMember.put(memberKey, dataJson);
         dataChanged = before != null && !before.equals(dataJson);
+      }
+      if (joined) {
+        users.connected(app.id(), userId);
       }
       if (dataChanged) {
         changes.changed(List.of(DependencyKey.of(app.id(), "room", roomId)));
@@ -106,11 +122,13 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
       } else {
         s.deadlines.clear();
       }
-      if (s.deadlines.isEmpty()) {
-        hub.leaveWithoutConnection(app, channel(roomId), userId);
-        retire(s);
+      if (!s.deadlines.isEmpty()) {
+        return;
       }
+      hub.leaveWithoutConnection(app, channel(roomId), userId);
+      retire(s);
     }
+    users.disconnected(app.id(), userId);
   }
 
   /** The members present in a room now, in the order they arrived. */
@@ -183,6 +201,7 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
 
   private void expire(Sessions s) {
     long now = expiry.clock().millis();
+    boolean left = false;
     synchronized (s) {
       s.timer = null;
       if (s.retired) {
@@ -201,9 +220,13 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
       if (s.deadlines.isEmpty()) {
         hub.leaveWithoutConnection(s.app, channel(s.roomId), s.userId);
         retire(s);
+        left = true;
       } else {
         arm(s, next);
       }
+    }
+    if (left) {
+      users.disconnected(s.app.id(), s.userId);
     }
   }
 

@@ -303,6 +303,22 @@ abstract class FunctionBehaviourTest {
     }
 
     @Test
+    void beingInARoomOverHttpIsBeingOnline() {
+      // one presence model: a rooms:heartbeat member is online, as a subscriber of the channel is
+      bed.call(bed.user("gus"), "rooms:heartbeat", "{\"roomId\":\"r1\"}");
+      bed.call(bed.user("gus"), "rooms:heartbeat", "{\"roomId\":\"r2\"}");
+      assertThat(bed.call(bed.admin(), "presence:getUserPresence", "{\"userId\":\"gus\"}")
+          .get("online").asBoolean()).isTrue();
+      bed.call(bed.user("gus"), "rooms:leave", "{\"roomId\":\"r1\"}");
+      assertThat(bed.call(bed.admin(), "presence:getUserPresence", "{\"userId\":\"gus\"}")
+          .get("online").asBoolean()).as("still in r2").isTrue();
+      bed.advance(61_000); // r2's session expires
+      JsonNode gone = bed.call(bed.admin(), "presence:getUserPresence", "{\"userId\":\"gus\"}");
+      assertThat(gone.get("online").asBoolean()).isFalse();
+      assertThat(gone.get("lastSeen").isNumber()).isTrue();
+    }
+
+    @Test
     void theRoomChannelAndTheFunctionsShowOneMembership() {
       // a Pusher subscriber of presence-room-r is a member for rooms:list ...
       Subscriber ws = subscriber(bed.lanes.lane(0), "1.1");
