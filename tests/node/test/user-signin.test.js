@@ -47,6 +47,15 @@ describe('user sign-in', () => {
     assert.deepEqual(await got2, { n: 1 });
   });
 
+  test('an e-mail address with a "+" signs in with pusher-js and gets sendToUser', async () => {
+    const sdk = serverSdk(ctx.server);
+    const id = 'jane+doe@example.com';
+    const client = await signedIn(createClient(ctx.server, { user: { id } }));
+    const got = once(client.user, 'hello');
+    await sdk.sendToUser(id, 'hello', { to: id });
+    assert.deepEqual(await got, { to: id });
+  });
+
   test('sign-in with a custom handler signing with the server SDK', async () => {
     const sdk = serverSdk(ctx.server);
     const client = await signedIn(createClient(ctx.server, { sdk, user: { id: 'dan' } }));

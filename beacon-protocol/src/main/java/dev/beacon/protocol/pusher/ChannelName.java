@@ -104,10 +104,16 @@ public record ChannelName(String value, ChannelType type, boolean cache) {
         || c == '_' || c == '-' || c == '=' || c == '@' || c == ',' || c == '.' || c == ';';
   }
 
+  /**
+   * A user id in a {@code #server-to-user-} channel: any visible characters (no spaces or control
+   * characters). Pusher's SDKs accept any non-empty id for sign-in and {@code sendToUser}, and apps
+   * use e-mail addresses such as {@code jane+doe@example.com}; the channel-name alphabet of other
+   * channels does not apply here.
+   */
   private static boolean validUserIdChars(String user) {
     for (int i = 0; i < user.length(); i++) {
       char c = user.charAt(i);
-      if (!validChannelChar(c) && c != ':' && c != '|') {
+      if (Character.isWhitespace(c) || Character.isISOControl(c) || Character.isSpaceChar(c)) {
         return false;
       }
     }

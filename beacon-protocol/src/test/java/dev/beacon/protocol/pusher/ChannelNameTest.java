@@ -34,6 +34,11 @@ class ChannelNameTest {
     assertThat(ChannelName.parse("x".repeat(200)).value()).hasSize(200);
     assertThatThrownBy(() -> ChannelName.parse("x".repeat(201))).hasMessageContaining("201");
     assertThatThrownBy(() -> ChannelName.parse("#server-to-user-")).hasMessageContaining("user id");
+    assertThatThrownBy(() -> ChannelName.parse("#server-to-user-a b")).hasMessageContaining("user id");
+    assertThatThrownBy(() -> ChannelName.parse("#server-to-user-a\u0001")).hasMessageContaining("user id");
+    assertThat(ChannelName.parse("#server-to-user-jane+doe@example.com").serverToUserId())
+        .contains("jane+doe@example.com");
+    assertThat(ChannelName.parse("#server-to-user-名前").serverToUserId()).contains("名前");
     assertThatThrownBy(() -> ChannelName.parse("#other")).hasMessageContaining("'#'");
   }
 
