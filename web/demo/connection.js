@@ -30,7 +30,11 @@ export function watchConnections(pusher, convex) {
     convexUp = state.isWebSocketConnected;
     convexEverUp ||= state.hasEverConnected || convexUp;
     // the server is back: pusher-js may be waiting out a long retry delay, so try it now
-    if (convexUp && !wasUp && pusherEverUp && !pusherUp) pusher.connect();
+    if (convexUp && !wasUp && pusherEverUp && !pusherUp) {
+      // connect() alone is ignored while an attempt or a back-off is pending: start over
+      pusher.disconnect();
+      pusher.connect();
+    }
     render();
   };
   convex.subscribeToConnectionState(onConvex);

@@ -71,6 +71,9 @@ public final class SyncSession implements Attached {
    * reads as that user but is not that user's presence session.
    */
   private boolean impersonated;
+  private boolean connectSeen;
+  /** A settled mutation needs a transition after its response even if nothing else changed. */
+  private boolean carryOwed;
   /** Whether this connection counts as its user's presence session now. */
   private boolean present;
   /** Fires when the token of the current identity expires. */
@@ -142,6 +145,11 @@ public final class SyncSession implements Attached {
       return;
     }
     if (message instanceof SyncClientMessage.Connect m) {
+      if (connectSeen) {
+        fatal("Connect may be sent once per connection");
+        return;
+      }
+      connectSeen = true;
       sessionId = m.sessionId();
       m.maxObservedTimestamp().ifPresent(service.timestamps::observe);
     } else if (message instanceof SyncClientMessage.ModifyQuerySet m) {
@@ -178,7 +186,8 @@ public final class SyncSession implements Attached {
         int max = SyncService.MAX_QUERIES_PER_CONNECTION;
         if (queries.size() >= max) {
           if (queries.size() >= 2 * max) {
-            fatal("A connection may hold at most " + max + " queries");
+            fatal("A connection may hold at most " + max + " live queries, and " + 2 * max
+                + " with the failed ones: remove some first");
             return;
           }
           // the others keep working: this one fails, and stays failed until the client removes it
@@ -314,8 +323,15 @@ public final class SyncSession implements Attached {
 
   /** The app and the user (or backend, or nobody) a caller acts as, and whether impersonated. */
   private String identityKey(Caller c) {
-    return c.app().id() + '\u0000' + (c.trusted() ? "#backend" : c.userId().orElse("#anonymous"))
-        + (impersonated ? "#as" : "");
+    return c.app().id() + '\u0000' + actor(c);
+  }
+
+  /** Who a caller is, spelled so that no user id can spell another kind of caller. */
+  private String actor(Caller c) {
+    if (c.trusted()) {
+      return "b:";
+    }
+    return c.userId().map(u -> (impersonated ? "i:" : "u:") + u).orElse("n:");
   }
 
   private static boolean sameIdentity(Caller a, Caller b) {
@@ -360,7 +376,7 @@ public final class SyncSession implements Attached {
     Caller who = caller;
     // stored with what the mutation creates (unique per app): the user's id is length-prefixed so
     // no user id and session id can be chosen to spell another user's key
-    String actor = caller.trusted() ? "#backend" : caller.userId().orElse("#anonymous");
+    String actor = actor(caller);
     Optional<String> requestKey = log.isEmpty() ? Optional.empty()
         : Optional.of(actor.length() + "/" + actor + ":" + sessionId + ":" + m.requestId());
     Runnable run = () -> {
@@ -427,6 +443,9 @@ public final class SyncSession implements Attached {
     service.live.whenSettled(() -> lane.submitControl(() -> {
       unsettled.remove(ts);
       minTs = Math.max(minTs, ts);
+      // the client resolves the mutation on a transition after its response: send one even when
+      // an earlier one already passed its timestamp (a retry answered from the log)
+      carryOwed = true;
       scheduleFlush();
     }));
   }
@@ -462,7 +481,7 @@ public final class SyncSession implements Attached {
     if (closed || awaiting > 0) {
       return;
     }
-    if (pending.isEmpty() && !versionMoved && minTs <= sent.ts()) {
+    if (pending.isEmpty() && !versionMoved && minTs <= sent.ts() && !carryOwed) {
       return;
     }
     long ts = service.timestamps.next();
@@ -474,6 +493,9 @@ public final class SyncSession implements Attached {
       ts = firstUnsettled - 1; // below the mutation's: the client will not resolve it yet
     }
     StateVersion end = new StateVersion(querySetVersion, ts, identityVersion);
+    if (ts >= minTs) {
+      carryOwed = false; // this transition carries every settled mutation
+    }
     List<SyncServerMessage.StateModification> mods = new ArrayList<>(pending.values());
     pending.clear();
     versionMoved = false;
@@ -557,7 +579,7 @@ public final class SyncSession implements Attached {
 
   @Override
   public boolean signedInAs(String userId) {
-    return !caller.trusted() && caller.userId().filter(userId::equals).isPresent();
+    return !caller.trusted() && !impersonated && caller.userId().filter(userId::equals).isPresent();
   }
 
   /** {@code presence.js:heartbeat} and {@code presence:heartbeat} name the same function. */

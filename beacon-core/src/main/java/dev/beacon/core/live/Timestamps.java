@@ -27,13 +27,16 @@ public final class Timestamps {
   private final Store store;
   private final DurableWrites writes;
   private final java.util.function.LongSupplier wallNanos;
+  /** Above every timestamp given before this process started. */
+  private final long startReserve;
 
   /** Starts above the stored reserve. Blocking (reads the store). */
   public Timestamps(Store store, DurableWrites writes, java.util.function.LongSupplier wallNanos) {
     this.store = store;
     this.writes = writes;
     this.wallNanos = wallNanos;
-    long start = Math.max(store.load(), wallNanos.getAsLong());
+    this.startReserve = store.load();
+    long start = Math.max(startReserve, wallNanos.getAsLong());
     this.last = new AtomicLong(start);
     this.reserved = new AtomicLong(start);
     reserve(start);
@@ -55,15 +58,18 @@ public final class Timestamps {
   }
 
   /**
-   * A client saw {@code ts}: never answer it with anything lower. Every timestamp this server has
-   * given is below its stored reserve, so a claim above both the reserve and the wall clock plus
-   * {@link #MAX_AHEAD_NANOS} was not given by it and is ignored: one client cannot push every
-   * client's clock (and the stored reserve) ahead.
+   * A client saw {@code ts}: never answer it with anything lower. Every timestamp given before
+   * this process started is below the reserve it loaded, and every one since is within the wall
+   * clock plus {@link #MAX_AHEAD_NANOS} (or below that reserve), so a claim above both was not
+   * given by this server and is ignored: a client cannot push every client's clock (and the
+   * stored reserve) ahead, however often it claims.
    *
    * @return whether the claim was taken into account
    */
   public boolean observe(long ts) {
-    long bound = Math.max(reserved.get(), wallNanos.getAsLong() + MAX_AHEAD_NANOS);
+    // the reserve as loaded at start, not the live one: a claim accepted now raises the live
+    // reserve, which must not widen what the next claim may be
+    long bound = Math.max(startReserve, wallNanos.getAsLong() + MAX_AHEAD_NANOS);
     if (ts <= 0 || ts > bound) {
       return false;
     }

@@ -41,7 +41,10 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
   private final ConcurrentHashMap<String, Sessions> sessions = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Set<String>> roomsByUser = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, String> dataByMember = new ConcurrentHashMap<>();
-  /** Told when a user's HTTP membership of a room starts and ends: it is a presence session. */
+  /**
+   * Told when a user's HTTP membership of a room starts and ends: it is a presence session. Called
+   * under the member's lock, so the two reports of one membership are always in order.
+   */
   private volatile dev.beacon.core.hub.UserConnections users = dev.beacon.core.hub.UserConnections.NONE;
 
   /** @param writes stores each visit when a member leaves, never dropped */
@@ -78,7 +81,6 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
     while (true) {
       Sessions s = sessions.computeIfAbsent(memberKey, k -> new Sessions(app, roomId, userId));
       boolean dataChanged;
-      boolean joined = false;
       synchronized (s) {
         if (s.retired) {
           continue;
@@ -90,15 +92,13 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
             retire(s);
             throw e;
           }
-          joined = true;
+          // under the member's lock, so a leave racing this join is reported after it
+          users.connected(app.id(), userId);
         }
         s.deadlines.put(sessionId, deadline);
         arm(s, deadline);
         String before = dataByMember.put(memberKey, dataJson);
         dataChanged = before != null && !before.equals(dataJson);
-      }
-      if (joined) {
-        users.connected(app.id(), userId);
       }
       if (dataChanged) {
         changes.changed(List.of(DependencyKey.of(app.id(), "room", roomId)));
@@ -127,8 +127,8 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
       }
       hub.leaveWithoutConnection(app, channel(roomId), userId);
       retire(s);
+      users.disconnected(app.id(), userId);
     }
-    users.disconnected(app.id(), userId);
   }
 
   /** The members present in a room now, in the order they arrived. */
@@ -201,7 +201,6 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
 
   private void expire(Sessions s) {
     long now = expiry.clock().millis();
-    boolean left = false;
     synchronized (s) {
       s.timer = null;
       if (s.retired) {
@@ -220,13 +219,10 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
       if (s.deadlines.isEmpty()) {
         hub.leaveWithoutConnection(s.app, channel(s.roomId), s.userId);
         retire(s);
-        left = true;
+        users.disconnected(s.app.id(), s.userId);
       } else {
         arm(s, next);
       }
-    }
-    if (left) {
-      users.disconnected(s.app.id(), s.userId);
     }
   }
 

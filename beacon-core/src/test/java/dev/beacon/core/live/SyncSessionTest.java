@@ -345,6 +345,34 @@ class SyncSessionTest {
   }
 
   @Test
+  void aRetryAnsweredFromTheLogIsFollowedByATransitionEvenWhenAnEarlierOnePassedItsTimestamp() {
+    Client first = new Client();
+    first.frame("{\"type\":\"Connect\",\"sessionId\":\"again\",\"connectionCount\":0}");
+    first.frame("{\"type\":\"Mutation\",\"requestId\":3,\"udfPath\":\"counter:increment\",\"args\":[{}]}");
+    first.session.onClosed();
+    clock.advance(5);
+    Client second = new Client();
+    second.frame("{\"type\":\"Connect\",\"sessionId\":\"again\",\"connectionCount\":1}");
+    second.frame(add(0, 1, 0, "counter:get")); // its transition is already past the mutation's ts
+    second.frame("{\"type\":\"Mutation\",\"requestId\":3,\"udfPath\":\"counter:increment\",\"args\":[{}]}");
+    JsonNode response = second.ofType("MutationResponse").get(0);
+    JsonNode last = second.received.get(second.received.size() - 1);
+    assertThat(second.received.indexOf(last)).isGreaterThan(second.received.indexOf(response));
+    assertThat(last.get("type").asText()).isEqualTo("Transition");
+    assertThat(ts(last.get("endVersion"))).isGreaterThanOrEqualTo(
+        ConvexValues.decodeInt64(response.get("ts").asText()));
+    assertThat(increments).hasValue(1);
+  }
+
+  @Test
+  void aSecondConnectOnOneSocketIsAProtocolError() {
+    Client c = new Client();
+    c.frame("{\"type\":\"Connect\",\"sessionId\":\"s1\",\"connectionCount\":0}");
+    c.frame("{\"type\":\"Connect\",\"sessionId\":\"s1\",\"connectionCount\":0}");
+    assertThat(c.ofType("FatalError")).hasSize(1);
+  }
+
+  @Test
   void anotherUserNamingTheSameSessionAndRequestIdGetsNothingOfTheFirstCall() {
     Client mallory = new Client();
     mallory.frame("{\"type\":\"Connect\",\"sessionId\":\"shared\",\"connectionCount\":0}");
@@ -441,9 +469,11 @@ class SyncSessionTest {
         + "\"impersonating\":{\"subject\":\"ann\"},\"baseVersion\":0}");
     assertThat(c.lastTransition().get("modifications").get(0).get("value").asText()).isEqualTo("ann");
     assertThat(presence).isEmpty();
+    assertThat(c.session.signedInAs("ann")).as("terminating ann spares the backend").isFalse();
     // the same user signing in for real is their presence
     c.frame("{\"type\":\"Authenticate\",\"tokenType\":\"User\",\"value\":\"good:ann\",\"baseVersion\":1}");
     assertThat(presence).containsExactly("+ann");
+    assertThat(c.session.signedInAs("ann")).isTrue();
     c.session.onClosed();
     assertThat(presence).containsExactly("+ann", "-ann");
   }

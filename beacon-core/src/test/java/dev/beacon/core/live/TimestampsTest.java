@@ -64,4 +64,16 @@ class TimestampsTest {
     assertThat(after).isGreaterThan(before).isLessThan(wall.get() + Timestamps.MAX_AHEAD_NANOS);
     assertThat(stored.get()).isEqualTo(storedBefore);
   }
+
+  @Test
+  void claimsAtTheLimitOverAndOverDoNotRatchetTheClockAhead() {
+    Timestamps t = timestamps();
+    long limit = wall.get() + Timestamps.MAX_AHEAD_NANOS;
+    for (int i = 0; i < 10_000; i++) {
+      t.observe(limit);
+      t.observe(t.next() + 60_000_000_000L); // what the raised reserve would allow next
+      t.next();
+    }
+    assertThat(t.next()).isLessThan(limit + 1_000_000_000L);
+  }
 }

@@ -89,7 +89,8 @@ final class BackgroundJwkSource implements JWKSource<SecurityContext> {
     try {
       JWKSet set = JWKSet.load(url, CONNECT_TIMEOUT_MS, READ_TIMEOUT_MS, SIZE_LIMIT_BYTES);
       keys.set(set);
-    } catch (Exception e) {
+    } catch (Exception | LinkageError | AssertionError e) {
+      // never let one bad fetch end the periodic refresh (an escaping throwable would cancel it)
       LOG.warn("could not fetch the JWKS at {} (keeping the {} keys fetched before): {}", url,
           keys.get().size(), e.toString());
     } finally {

@@ -54,9 +54,13 @@ public final class SyncAuthenticator implements Authenticator {
     if (type != SyncClientMessage.TokenType.USER || value.isEmpty()) {
       return java.util.OptionalLong.empty();
     }
-    // verified a moment ago by authenticate: this is the verifier's cache
-    return java.util.OptionalLong.of(credentials.tokens().verify(value.get()).expiresAtMillis()
-        + TokenVerifier.SKEW_SECONDS * 1000L);
+    try {
+      // verified a moment ago by authenticate: this is the verifier's cache
+      return java.util.OptionalLong.of(credentials.tokens().verify(value.get()).expiresAtMillis()
+          + TokenVerifier.SKEW_SECONDS * 1000L);
+    } catch (TokenVerifier.InvalidTokenException e) {
+      return java.util.OptionalLong.of(0); // went invalid in between: the identity ends at once
+    }
   }
 
   @Override
