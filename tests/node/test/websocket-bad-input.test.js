@@ -91,6 +91,18 @@ describe('oversized WebSocket messages', () => {
     assert.match(closed.reason, /131072/);
     await stillWorks(other, 'after-too-big');
   });
+
+  test('a message sent in fragments that grows past every limit also closes with 1009', async () => {
+    const WebSocket = require('ws');
+    const ws = new WebSocket(ctx.server.wsUrl());
+    await new Promise((resolve) => ws.once('message', resolve)); // connection_established
+    const closed = new Promise((resolve) => ws.once('close', (code) => resolve(code)));
+    const chunk = 'x'.repeat(400 * 1024);
+    ws.send(`{"event":"pusher:ping","data":"${chunk}`, { fin: false });
+    for (let i = 0; i < 3; i++) ws.send(chunk, { fin: false });
+    ws.send(`${chunk}"}`, { fin: true });
+    assert.equal(await closed, 1009);
+  });
 });
 
 describe('oversized client events', () => {

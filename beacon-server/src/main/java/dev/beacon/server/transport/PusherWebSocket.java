@@ -209,11 +209,17 @@ final class PusherWebSocket implements PusherTransport {
    * connection with the code RFC 6455 gives it, so the client can tell why, rather than 1000.
    */
   static void closeOnProtocolError(ServerWebSocket ws, Throwable e) {
-    if (e instanceof io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException c
-        && !ws.isClosed()) {
+    if (ws.isClosed()) {
+      return;
+    }
+    if (e instanceof io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException c) {
       io.netty.handler.codec.http.websocketx.WebSocketCloseStatus status = c.closeStatus();
       ws.close((short) status.code(), truncateReason(c.getMessage() == null ? status.reasonText()
           : c.getMessage()));
+    } else if (e instanceof IllegalStateException && e.getMessage() != null
+        && e.getMessage().contains("max message size")) {
+      // a message in several frames that grew past the limit: Vert.x drops it and says so here
+      ws.close((short) 1009, truncateReason(e.getMessage()));
     }
   }
 
