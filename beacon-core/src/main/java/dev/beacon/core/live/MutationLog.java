@@ -10,13 +10,17 @@ import java.util.function.Consumer;
 /**
  * The mutations each sync session (by the client's session id, which survives reconnects) has
  * sent recently and what they answered, so that a mutation the client sends again after a
- * reconnect is answered, not applied a second time. Bounded: the most recent sessions, and the
- * most recent requests of each.
+ * reconnect is answered, not applied a second time. Bounded: the most recent sessions, the most
+ * recent requests of each, and {@link #MAX_ENTRIES} requests in all.
  */
 public final class MutationLog {
 
   static final int MAX_SESSIONS = 10_000;
   static final int MAX_REQUESTS = 128;
+  /** Requests remembered over all sessions: the least recently used sessions go first. */
+  static final int MAX_ENTRIES = 100_000;
+
+  private int total;
 
   /** A request's state: running, or done with its response and timestamp. */
   public static final class Entry {
@@ -40,7 +44,11 @@ public final class MutationLog {
   private final Map<String, Map<Integer, Entry>> sessions = new LinkedHashMap<>(256, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, Map<Integer, Entry>> eldest) {
-      return size() > MAX_SESSIONS;
+      if (size() > MAX_SESSIONS) {
+        total -= eldest.getValue().size();
+        return true;
+      }
+      return false;
     }
   };
 
@@ -48,16 +56,36 @@ public final class MutationLog {
    * Starts a request, unless it is known: then {@code known} is told of it now (done) or when it
    * finishes (running), and false is returned.
    */
+  /** Requests remembered now (for tests). */
+  synchronized int size() {
+    return total;
+  }
+
   public synchronized boolean begin(String sessionId, int requestId, Consumer<Entry> known) {
     Map<Integer, Entry> requests = sessions.computeIfAbsent(sessionId, s -> new LinkedHashMap<>(16, 0.75f, false) {
       @Override
       protected boolean removeEldestEntry(Map.Entry<Integer, Entry> eldest) {
-        return size() > MAX_REQUESTS;
+        if (size() > MAX_REQUESTS) {
+          total--;
+          return true;
+        }
+        return false;
       }
     });
     Entry entry = requests.get(requestId);
     if (entry == null) {
       requests.put(requestId, new Entry());
+      total++;
+      // over the global bound: forget whole sessions, least recently used first (never this one)
+      var eldest = sessions.entrySet().iterator();
+      while (total > MAX_ENTRIES && eldest.hasNext()) {
+        Map.Entry<String, Map<Integer, Entry>> e = eldest.next();
+        if (e.getKey().equals(sessionId)) {
+          break;
+        }
+        total -= e.getValue().size();
+        eldest.remove();
+      }
       return true;
     }
     if (entry.done()) {
