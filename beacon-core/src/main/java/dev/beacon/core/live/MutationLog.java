@@ -53,15 +53,15 @@ public final class MutationLog {
   };
 
   /**
-   * Starts a request, unless it is known: then {@code known} is told of it now (done) or when it
-   * finishes (running), and false is returned.
+   * Starts a request and returns its entry (to {@link #finish} with), unless it is known: then
+   * {@code known} is told of it now (done) or when it finishes (running), and null is returned.
    */
   /** Requests remembered now (for tests). */
   synchronized int size() {
     return total;
   }
 
-  public synchronized boolean begin(String sessionId, int requestId, Consumer<Entry> known) {
+  public synchronized Entry begin(String sessionId, int requestId, Consumer<Entry> known) {
     Map<Integer, Entry> requests = sessions.computeIfAbsent(sessionId, s -> new LinkedHashMap<>(16, 0.75f, false) {
       @Override
       protected boolean removeEldestEntry(Map.Entry<Integer, Entry> eldest) {
@@ -74,7 +74,8 @@ public final class MutationLog {
     });
     Entry entry = requests.get(requestId);
     if (entry == null) {
-      requests.put(requestId, new Entry());
+      Entry started = new Entry();
+      requests.put(requestId, started);
       total++;
       // over the global bound: forget whole sessions, least recently used first (never this one)
       var eldest = sessions.entrySet().iterator();
@@ -86,26 +87,23 @@ public final class MutationLog {
         total -= e.getValue().size();
         eldest.remove();
       }
-      return true;
+      return started;
     }
     if (entry.done()) {
       known.accept(entry);
     } else {
       entry.waiting.add(known);
     }
-    return false;
+    return null;
   }
 
-  /** Records a request's response; whoever waited on it is told. */
-  public void finish(String sessionId, int requestId, SyncServerMessage response, long ts) {
+  /**
+   * Records a request's response; whoever waited on it is told — even if the log has forgotten
+   * the entry meanwhile (a retry waiting on it must still be answered).
+   */
+  public void finish(Entry entry, SyncServerMessage response, long ts) {
     List<Consumer<Entry>> waiting;
-    Entry entry;
     synchronized (this) {
-      Map<Integer, Entry> requests = sessions.get(sessionId);
-      entry = requests == null ? null : requests.get(requestId);
-      if (entry == null) {
-        return;
-      }
       entry.response = response;
       entry.ts = ts;
       waiting = new ArrayList<>(entry.waiting);

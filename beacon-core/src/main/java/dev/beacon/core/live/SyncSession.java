@@ -359,18 +359,20 @@ public final class SyncSession implements Attached {
     // a retry is the same request only from the same identity: another user (or app) naming the
     // same session and request id gets nothing of the first caller's, and its call runs
     String log = sessionId.isEmpty() ? "" : identityKey(caller) + '\u0000' + sessionId;
+    MutationLog.Entry logged = null;
     if (!log.isEmpty()) {
-      boolean fresh = service.mutations.begin(log, m.requestId(),
+      logged = service.mutations.begin(log, m.requestId(),
           entry -> lane.submitControl(() -> replay(entry)));
-      if (!fresh) {
+      if (logged == null) {
         return; // answered (or about to be) from the log
       }
     }
+    MutationLog.Entry entry = logged;
     FunctionDefinition def;
     try {
       def = service.functions.resolve(canonical(m.udfPath()), Optional.of(FunctionKind.MUTATION));
     } catch (FunctionException e) {
-      respond(log, m.requestId(), mutationFailed(m.requestId(), e), 0);
+      respond(entry, mutationFailed(m.requestId(), e), 0);
       return;
     }
     Caller who = caller;
@@ -398,13 +400,13 @@ public final class SyncSession implements Attached {
       service.metrics.functionCall(who.app().id(), def.path(), outcome, nanos);
       service.console.functionCall(who.app().id(), def.path(), who.describe(), outcome, nanos);
       SyncServerMessage answer = response;
-      lane.submitControl(() -> completed(log, m.requestId(), answer));
+      lane.submitControl(() -> completed(entry, answer));
     };
     if (def.blocking(who.app())) {
       try {
         service.workers.execute(run);
       } catch (java.util.concurrent.RejectedExecutionException e) {
-        respond(log, m.requestId(), mutationFailed(m.requestId(),
+        respond(entry, mutationFailed(m.requestId(),
             FunctionException.overloaded("too many calls are waiting; try again shortly")), 0);
       }
     } else {
@@ -413,16 +415,17 @@ public final class SyncSession implements Attached {
   }
 
   /** A mutation finished: give it a timestamp, answer, then a transition at or after it. */
-  private void completed(String log, int requestId, SyncServerMessage response) {
+  private void completed(MutationLog.Entry entry, SyncServerMessage response) {
     long ts = service.timestamps.next();
     SyncServerMessage answer = response instanceof SyncServerMessage.MutationSucceeded s
         ? new SyncServerMessage.MutationSucceeded(s.requestId(), s.result(), ts) : response;
-    respond(log, requestId, answer, ts);
+    respond(entry, answer, ts);
   }
 
-  private void respond(String log, int requestId, SyncServerMessage answer, long ts) {
-    if (!log.isEmpty()) {
-      service.mutations.finish(log, requestId, answer, ts);
+  /** @param entry the request's entry in the mutation log, or null without a session id */
+  private void respond(MutationLog.Entry entry, SyncServerMessage answer, long ts) {
+    if (entry != null) {
+      service.mutations.finish(entry, answer, ts);
     }
     if (closed) {
       return;

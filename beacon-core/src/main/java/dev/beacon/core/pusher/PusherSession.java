@@ -291,7 +291,7 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
     } catch (IllegalArgumentException e) {
       sendError(Optional.of(PusherError.UNAUTHORIZED.code()), "user_data.id '" + data.id()
           + "' cannot be used: ids are at most " + MAX_USER_ID_LENGTH
-          + " visible characters (no spaces or control characters)");
+          + " visible characters (no spaces, control or invisible characters, nor / ? # %)");
       return;
     }
     if (user != null) {

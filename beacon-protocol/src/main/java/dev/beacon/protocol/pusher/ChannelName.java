@@ -105,15 +105,30 @@ public record ChannelName(String value, ChannelType type, boolean cache) {
   }
 
   /**
-   * A user id in a {@code #server-to-user-} channel: any visible characters (no spaces or control
-   * characters). Pusher's SDKs accept any non-empty id for sign-in and {@code sendToUser}, and apps
-   * use e-mail addresses such as {@code jane+doe@example.com}; the channel-name alphabet of other
-   * channels does not apply here.
+   * A user id in a {@code #server-to-user-} channel: visible characters. Pusher's SDKs accept any
+   * non-empty id for sign-in and {@code sendToUser}, and apps use e-mail addresses such as {@code
+   * jane+doe@example.com}, so the channel-name alphabet of other channels does not apply here.
+   * Refused: spaces, control and invisible formatting characters (look-alike ids), unpaired
+   * surrogates (not valid UTF-8), and {@code / ? # %}, which the SDKs put unencoded in the
+   * {@code /users/{id}/terminate_connections} path, where they would name another resource.
    */
   private static boolean validUserIdChars(String user) {
     for (int i = 0; i < user.length(); i++) {
       char c = user.charAt(i);
-      if (Character.isWhitespace(c) || Character.isISOControl(c) || Character.isSpaceChar(c)) {
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 >= user.length() || !Character.isLowSurrogate(user.charAt(i + 1))) {
+          return false;
+        }
+        int cp = user.codePointAt(i);
+        if (Character.getType(cp) == Character.FORMAT || !Character.isDefined(cp)) {
+          return false;
+        }
+        i++;
+        continue;
+      }
+      if (Character.isLowSurrogate(c) || Character.isWhitespace(c) || Character.isISOControl(c)
+          || Character.isSpaceChar(c) || Character.getType(c) == Character.FORMAT
+          || c == '/' || c == '?' || c == '#' || c == '%') {
         return false;
       }
     }

@@ -39,6 +39,11 @@ class ChannelNameTest {
     assertThat(ChannelName.parse("#server-to-user-jane+doe@example.com").serverToUserId())
         .contains("jane+doe@example.com");
     assertThat(ChannelName.parse("#server-to-user-名前").serverToUserId()).contains("名前");
+    for (String bad : new String[] {"a/b", "a?b", "a#b", "a%2Fb", "a\u200Bb", "a\u202Eb", "a\uD800b", "a\uDC00"}) {
+      assertThatThrownBy(() -> ChannelName.parse("#server-to-user-" + bad)).as(bad)
+          .hasMessageContaining("user id");
+    }
+    assertThat(ChannelName.parse("#server-to-user-\uD83D\uDE00").serverToUserId()).contains("\uD83D\uDE00");
     assertThatThrownBy(() -> ChannelName.parse("#other")).hasMessageContaining("'#'");
   }
 
