@@ -167,6 +167,13 @@ describe('HTTP API: invalid events', () => {
     assertError(await apiRequest(ctx.server, { path: '/events', body }), 413);
   });
 
+  test('a known route with the wrong method gives a 405 JSON error', async () => {
+    const response = await fetch(`${ctx.server.httpUrl}/apps/${APPS.main.id}/events`, { method: 'PUT' });
+    assert.equal(response.status, 405);
+    assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
+    assert.match((await response.json()).error, /PUT is not allowed/);
+  });
+
   test('an unknown route gives a 404 JSON error', async () => {
     assertError(await apiRequest(ctx.server, { method: 'GET', path: '/nothing-here' }), 404);
   });

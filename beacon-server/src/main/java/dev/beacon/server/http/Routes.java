@@ -26,8 +26,11 @@ public final class Routes implements Consumer<Router> {
     router.get("/").handler(ctx -> JsonReplies.reply(ctx, 200, "{\"name\":\"Beacon\","
         + "\"pusher_websocket\":\"/app/{key}\",\"pusher_http_api\":\"/apps/{app_id}/...\","
         + "\"functions\":\"/api/query, /api/mutation\",\"health\":\"/health\",\"metrics\":\"/metrics\"}"));
-    router.route().last().handler(ctx -> JsonReplies.error(ctx, 404,
+    // no route: 404; a route for the path but not for the method: 405 (Vert.x tells which)
+    router.errorHandler(404, ctx -> JsonReplies.error(ctx, 404,
         "No route for " + ctx.request().method() + " " + ctx.request().path()));
+    router.errorHandler(405, ctx -> JsonReplies.error(ctx, 405,
+        ctx.request().method() + " is not allowed on " + ctx.request().path()));
     // a request the router cannot take apart (a malformed percent-encoding) never reaches a
     // route or the failure handler: answer it in JSON too
     router.errorHandler(400, ctx -> {
