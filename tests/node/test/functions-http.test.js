@@ -88,6 +88,19 @@ describe('ConvexHttpClient', () => {
     assert.equal(feed.page[0].data.big, 1152921504606846977n);
   });
 
+  test('users whose ids come from Auth0-style subjects (auth0|…) are named like any other', async () => {
+    const id = 'auth0|64f0c2a1';
+    const user = await asUser(encodeURIComponent(id));
+    const beat = await user.mutation(api.presence.heartbeat, {});
+    assert.equal(beat.userId, id);
+    const backend = asBackend();
+    assert.equal((await backend.query(api.presence.getUserPresence, { userId: id })).online, true);
+    await backend.mutation(api.notifications.pushNotification, { userId: id, type: 't', title: 'hi' });
+    assert.equal(await user.query(api.notifications.getUnreadCount, {}), 1);
+    await backend.mutation(api.friends.set, { userId: 'plain-friend', friendIds: [id, 'g+x@example.com'] });
+    assert.deepEqual(await backend.query(api.friends.list, { userId: 'plain-friend' }), [id, 'g+x@example.com']);
+  });
+
   test('the backend may act as a user identity', async () => {
     const carol = asBackend({ subject: 'carol' });
     const beat = await carol.mutation(api.presence.heartbeat, {});

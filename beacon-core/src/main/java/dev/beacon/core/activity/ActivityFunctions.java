@@ -53,16 +53,16 @@ public final class ActivityFunctions {
         FunctionDefinition.mutation("friendActivity:recordActivity", Access.USER, Map.of(
             "type", Validator.string(100),
             "data", Validator.optional(Validator.any(8 * 1024)),
-            "userId", Validator.optional(Validator.id())), true, this::record),
+            "userId", Validator.optional(Validator.userId())), true, this::record),
         FunctionDefinition.query("friendActivity:getFriendActivityFeed", Access.USER, Map.of(
-            "friendIds", Validator.optional(Validator.array(Validator.id(), MAX_USERS)),
+            "friendIds", Validator.optional(Validator.array(Validator.userId(), MAX_USERS)),
             "limit", Validator.optional(Validator.number()),
             "cursor", Validator.optional(Validator.text(64)),
-            "userId", Validator.optional(Validator.id())), true, this::feed),
+            "userId", Validator.optional(Validator.userId())), true, this::feed),
         FunctionDefinition.query("friendActivity:hasNewActivity", Access.USER, Map.of(
             "since", Validator.number(),
-            "friendIds", Validator.optional(Validator.array(Validator.id(), MAX_USERS)),
-            "userId", Validator.optional(Validator.id())), true, this::hasNew));
+            "friendIds", Validator.optional(Validator.array(Validator.userId(), MAX_USERS)),
+            "userId", Validator.optional(Validator.userId())), true, this::hasNew));
   }
 
   private JsonNode record(Call call) {

@@ -34,10 +34,21 @@ public sealed interface Validator {
     return new Str(0, maxLength, null, null);
   }
 
-  /** An identifier (user, room, message) that can also name a Pusher channel. */
+  /** An identifier (room, chatroom, message) that can also name a Pusher channel. */
   static Validator id() {
     return new Str(1, 128, Pattern.compile("[A-Za-z0-9_\\-=@,.;]+"),
         "1-128 of A-Z a-z 0-9 _ - = @ , . ;");
+  }
+
+  /**
+   * A user id: as {@link #id()}, and also {@code | : +}, which identity providers put in the
+   * JWT subjects that become user ids ({@code auth0|123}, {@code google-oauth2|456}, e-mail
+   * addresses with a {@code +}). Such a user has no {@code private-user-} Pusher channel; every
+   * function works for it.
+   */
+  static Validator userId() {
+    return new Str(1, 128, Pattern.compile("[A-Za-z0-9_\\-=@,.;:|+]+"),
+        "1-128 of A-Z a-z 0-9 _ - = @ , . ; : | +");
   }
 
   /** A JavaScript number; a Convex int64 is accepted too. */

@@ -41,23 +41,23 @@ public final class NotificationFunctions {
   public List<FunctionDefinition> definitions() {
     return List.of(
         FunctionDefinition.mutation("notifications:pushNotification", Access.USER, Map.of(
-            "userId", Validator.id(),
+            "userId", Validator.userId(),
             "type", Validator.string(100),
             "title", Validator.string(500),
             "body", Validator.optional(Validator.text(5000)),
             "data", Validator.optional(Validator.any(8 * 1024))), true, this::push),
         FunctionDefinition.mutation("notifications:markAsRead", Access.USER, Map.of(
             "notificationId", Validator.string(64),
-            "userId", Validator.optional(Validator.id())), true, this::markAsRead),
+            "userId", Validator.optional(Validator.userId())), true, this::markAsRead),
         FunctionDefinition.mutation("notifications:markAllAsRead", Access.USER, Map.of(
-            "userId", Validator.optional(Validator.id())), true, this::markAllAsRead),
+            "userId", Validator.optional(Validator.userId())), true, this::markAllAsRead),
         FunctionDefinition.query("notifications:subscribeToNotifications", Access.USER, Map.of(
             "limit", Validator.optional(Validator.number()),
             "cursor", Validator.optional(Validator.text(64)),
             "unreadOnly", Validator.optional(Validator.bool()),
-            "userId", Validator.optional(Validator.id())), true, this::list),
+            "userId", Validator.optional(Validator.userId())), true, this::list),
         FunctionDefinition.query("notifications:getUnreadCount", Access.USER, Map.of(
-            "userId", Validator.optional(Validator.id())), true, this::unreadCount));
+            "userId", Validator.optional(Validator.userId())), true, this::unreadCount));
   }
 
   private JsonNode push(Call call) {

@@ -43,35 +43,35 @@ public final class PresenceFunctions {
     return List.of(
         FunctionDefinition.mutation("presence:heartbeat", Access.USER, Map.of(
             "sessionId", Validator.optional(Validator.string(128)),
-            "userId", Validator.optional(Validator.id())), false, this::heartbeat),
+            "userId", Validator.optional(Validator.userId())), false, this::heartbeat),
         FunctionDefinition.mutation("presence:updatePresence", Access.USER, Map.of(
             "status", Validator.literal("online", "away", "offline"),
             "statusMessage", Validator.optional(Validator.text(280)),
-            "userId", Validator.optional(Validator.id())), true, call -> presence.setStatus(
+            "userId", Validator.optional(Validator.userId())), true, call -> presence.setStatus(
                 call.app(), call.actingUser(), call.args().string("status"),
                 call.args().optString("statusMessage"), call.now()).toJson()),
         FunctionDefinition.mutation("presence:setOffline", Access.USER, Map.of(
             "sessionId", Validator.optional(Validator.string(128)),
             "all", Validator.optional(Validator.bool()),
-            "userId", Validator.optional(Validator.id())), true, this::setOffline),
+            "userId", Validator.optional(Validator.userId())), true, this::setOffline),
         FunctionDefinition.query("presence:getMyPresence", Access.USER, Map.of(
-            "userId", Validator.optional(Validator.id())), true, call -> {
+            "userId", Validator.optional(Validator.userId())), true, call -> {
               String user = call.actingUser();
               call.read("presence", user);
               return presence.view(call.appId(), user, call.now()).toJson();
             }),
         FunctionDefinition.query("presence:getUserPresence", Access.USER, Map.of(
-            "userId", Validator.id()), true, call -> {
+            "userId", Validator.userId()), true, call -> {
               String target = call.args().string("userId");
               visibility.requireVisible(call, target, "presence");
               call.read("presence", target);
               return presence.view(call.appId(), target, call.now()).toJson();
             }),
         FunctionDefinition.query("presence:getBatchPresence", Access.USER, Map.of(
-            "userIds", Validator.array(Validator.id(), MAX_BATCH)), true, this::batch),
+            "userIds", Validator.array(Validator.userId(), MAX_BATCH)), true, this::batch),
         FunctionDefinition.query("presence:getOnlineFriends", Access.USER, Map.of(
-            "friendIds", Validator.optional(Validator.array(Validator.id(), FriendGraph.MAX_FRIENDS)),
-            "userId", Validator.optional(Validator.id())), true, this::onlineFriends));
+            "friendIds", Validator.optional(Validator.array(Validator.userId(), FriendGraph.MAX_FRIENDS)),
+            "userId", Validator.optional(Validator.userId())), true, this::onlineFriends));
   }
 
   private JsonNode heartbeat(Call call) {

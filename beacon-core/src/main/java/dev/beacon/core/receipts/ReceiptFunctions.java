@@ -45,11 +45,11 @@ public final class ReceiptFunctions {
             "chatroomId", Validator.id(),
             "messageId", Validator.string(128),
             "messageTs", Validator.optional(Validator.number()),
-            "userId", Validator.optional(Validator.id())), true, this::markMessage),
+            "userId", Validator.optional(Validator.userId())), true, this::markMessage),
         FunctionDefinition.mutation("readReceipts:markChatroomRead", Access.USER, Map.of(
             "chatroomId", Validator.id(),
             "upToTs", Validator.optional(Validator.number()),
-            "userId", Validator.optional(Validator.id())), true, this::markChatroom),
+            "userId", Validator.optional(Validator.userId())), true, this::markChatroom),
         FunctionDefinition.query("readReceipts:getMessageReadReceipts", Access.USER, Map.of(
             "chatroomId", Validator.id(),
             "messageId", Validator.string(128),
@@ -57,7 +57,7 @@ public final class ReceiptFunctions {
         FunctionDefinition.query("readReceipts:hasUserReadMessage", Access.USER, Map.of(
             "chatroomId", Validator.id(),
             "messageId", Validator.string(128),
-            "userId", Validator.id(),
+            "userId", Validator.userId(),
             "messageTs", Validator.optional(Validator.number())), true, this::hasRead));
   }
 

@@ -63,12 +63,12 @@ public final class RoomFunctions {
             "roomId", Validator.id(),
             "data", Validator.optional(Validator.any(2048)),
             "sessionId", Validator.optional(Validator.string(128)),
-            "userId", Validator.optional(Validator.id())), FunctionDefinition.CLOSED_ROOMS,
+            "userId", Validator.optional(Validator.userId())), FunctionDefinition.CLOSED_ROOMS,
             this::heartbeat),
         FunctionDefinition.mutation("rooms:leave", Access.USER, Map.of(
             "roomId", Validator.id(),
             "sessionId", Validator.optional(Validator.string(128)),
-            "userId", Validator.optional(Validator.id())), false, call -> {
+            "userId", Validator.optional(Validator.userId())), false, call -> {
               rooms.leave(call.app(), call.args().string("roomId"), call.actingUser(),
                   call.args().optString("sessionId"));
               return NODES.nullNode();
@@ -77,13 +77,13 @@ public final class RoomFunctions {
             "roomId", Validator.id(),
             "limit", Validator.optional(Validator.number())), true, this::list),
         FunctionDefinition.query("rooms:listUser", Access.USER, Map.of(
-            "userId", Validator.optional(Validator.id())), true, this::listUser),
+            "userId", Validator.optional(Validator.userId())), true, this::listUser),
         FunctionDefinition.query("rooms:summary", Access.USER, Map.of(
             "roomIds", Validator.array(Validator.id(), MAX_SUMMARY_ROOMS)),
             FunctionDefinition.CLOSED_ROOMS, this::summary),
         FunctionDefinition.mutation("rooms:setMembers", Access.BACKEND, Map.of(
             "roomId", Validator.id(),
-            "userIds", Validator.array(Validator.id(), 10_000)), true, call -> {
+            "userIds", Validator.array(Validator.userId(), 10_000)), true, call -> {
               String room = call.args().string("roomId");
               List<String> kept = call.args().strings("userIds");
               List<String> dropped = registry.members(call.appId(), room, Integer.MAX_VALUE).stream()
@@ -95,14 +95,14 @@ public final class RoomFunctions {
               return NODES.nullNode();
             }),
         FunctionDefinition.mutation("rooms:addMember", Access.BACKEND, Map.of(
-            "roomId", Validator.id(), "userId", Validator.id()), true, call -> {
+            "roomId", Validator.id(), "userId", Validator.userId()), true, call -> {
               String room = call.args().string("roomId");
               boolean added = registry.register(call.appId(), room, call.args().string("userId"));
               registryChanged(call, room);
               return NODES.booleanNode(added);
             }),
         FunctionDefinition.mutation("rooms:removeMember", Access.BACKEND, Map.of(
-            "roomId", Validator.id(), "userId", Validator.id()), true, call -> {
+            "roomId", Validator.id(), "userId", Validator.userId()), true, call -> {
               String room = call.args().string("roomId");
               String user = call.args().string("userId");
               boolean removed = registry.unregister(call.appId(), room, user);

@@ -27,22 +27,22 @@ public final class FriendFunctions {
   public List<FunctionDefinition> definitions() {
     return List.of(
         FunctionDefinition.mutation("friends:set", Access.BACKEND, Map.of(
-            "userId", Validator.id(),
-            "friendIds", Validator.array(Validator.id(), FriendGraph.MAX_FRIENDS)), true, call -> {
+            "userId", Validator.userId(),
+            "friendIds", Validator.array(Validator.userId(), FriendGraph.MAX_FRIENDS)), true, call -> {
               graph.set(call.appId(), call.args().string("userId"), call.args().strings("friendIds"),
                   call.now());
               return NODES.nullNode();
             }),
         FunctionDefinition.mutation("friends:add", Access.BACKEND, Map.of(
-            "userId", Validator.id(), "friendId", Validator.id()), true, call ->
+            "userId", Validator.userId(), "friendId", Validator.userId()), true, call ->
             NODES.booleanNode(graph.add(call.appId(), call.args().string("userId"),
                 call.args().string("friendId"), call.now()))),
         FunctionDefinition.mutation("friends:remove", Access.BACKEND, Map.of(
-            "userId", Validator.id(), "friendId", Validator.id()), true, call ->
+            "userId", Validator.userId(), "friendId", Validator.userId()), true, call ->
             NODES.booleanNode(graph.remove(call.appId(), call.args().string("userId"),
                 call.args().string("friendId")))),
         FunctionDefinition.query("friends:list", Access.BACKEND, Map.of(
-            "userId", Validator.id()), true, this::list));
+            "userId", Validator.userId()), true, this::list));
   }
 
   private JsonNode list(Call call) {

@@ -30,7 +30,7 @@ public final class TypingFunctions {
 
   public List<FunctionDefinition> definitions() {
     Map<String, Validator> args = Map.of(
-        "chatroomId", Validator.id(), "userId", Validator.optional(Validator.id()));
+        "chatroomId", Validator.id(), "userId", Validator.optional(Validator.userId()));
     return List.of(
         FunctionDefinition.mutation("typing:startTyping", Access.USER, args,
             FunctionDefinition.CLOSED_ROOMS, call -> {

@@ -22,8 +22,8 @@ public final class DevTokenRoutes {
     router.route("/dev/*").handler(CorsHandler.create().addOriginWithRegex(".*"));
     router.get("/dev/token").handler(ctx -> {
       String user = ctx.request().getParam("user");
-      if (user == null || !user.matches("[A-Za-z0-9_\\-=@,.;]{1,128}")) {
-        JsonReplies.error(ctx, 400, "give ?user=<id>: 1-128 of A-Z a-z 0-9 _ - = @ , . ;");
+      if (user == null || !user.matches("[A-Za-z0-9_\\-=@,.;:|+]{1,128}")) {
+        JsonReplies.error(ctx, 400, "give ?user=<id>: 1-128 of A-Z a-z 0-9 _ - = @ , . ; : | +");
         return;
       }
       Optional<App> app = Optional.ofNullable(ctx.request().getParam("app"))
