@@ -303,6 +303,36 @@ abstract class FunctionBehaviourTest {
     }
 
     @Test
+    void joinsAndLeavesRacingEachOtherLeaveNoOneOnline() throws Exception {
+      // heartbeats and leaves of one user in one room from several threads at once: whatever the
+      // interleaving, once the user has left the room they are offline
+      int threads = 4;
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+      try (FunctionsTestBed bed = new FunctionsTestBed(kind(), new FunctionSettings(60, 5, 24, 90, true, 1_000_000, 10))) {
+        java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          done.add(pool.submit(() -> {
+            for (int i = 0; i < 300; i++) {
+              bed.call(bed.admin(), "rooms:heartbeat", "{\"roomId\":\"race\",\"userId\":\"racer\"}");
+              bed.call(bed.admin(), "rooms:leave", "{\"roomId\":\"race\",\"userId\":\"racer\"}");
+            }
+            return null;
+          }));
+        }
+        for (java.util.concurrent.Future<?> f : done) {
+          f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        bed.call(bed.admin(), "rooms:leave", "{\"roomId\":\"race\",\"userId\":\"racer\"}");
+        assertThat(bed.call(bed.admin(), "presence:getUserPresence", "{\"userId\":\"racer\"}")
+            .get("online").asBoolean()).isFalse();
+        assertThat(bed.call(bed.admin(), "rooms:list", "{\"roomId\":\"race\"}").findValues("online")
+            .stream().noneMatch(JsonNode::asBoolean)).isTrue();
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+
+    @Test
     void beingInARoomOverHttpIsBeingOnline() {
       // one presence model: a rooms:heartbeat member is online, as a subscriber of the channel is
       bed.call(bed.user("gus"), "rooms:heartbeat", "{\"roomId\":\"r1\"}");
