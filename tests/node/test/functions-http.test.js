@@ -10,7 +10,7 @@ const { ConvexHttpClient } = require('convex/browser');
 const { ConvexError } = require('convex/values');
 const { anyApi } = require('convex/server');
 const { useServer } = require('../lib/server');
-const { connectClient, subscribed } = require('../lib/clients');
+const { connectClient, createClient, signedIn, subscribed } = require('../lib/clients');
 const { once, eventually } = require('../lib/wait');
 
 const ctx = useServer();
@@ -99,6 +99,14 @@ describe('ConvexHttpClient', () => {
     assert.equal(await user.query(api.notifications.getUnreadCount, {}), 1);
     await backend.mutation(api.friends.set, { userId: 'plain-friend', friendIds: [id, 'g+x@example.com'] });
     assert.deepEqual(await backend.query(api.friends.list, { userId: 'plain-friend' }), [id, 'g+x@example.com']);
+  });
+
+  test('a user without a private-user channel (auth0|…) gets its live events on pusher.user', async () => {
+    const id = 'auth0|live-7';
+    const client = await signedIn(createClient(ctx.server, { user: { id } }));
+    const got = once(client.user, 'notification');
+    await asBackend().mutation(api.notifications.pushNotification, { userId: id, type: 't', title: 'to auth0' });
+    assert.equal((await got).title, 'to auth0');
   });
 
   test('the backend may act as a user identity', async () => {

@@ -43,8 +43,8 @@ public sealed interface Validator {
   /**
    * A user id: as {@link #id()}, and also {@code | : +}, which identity providers put in the
    * JWT subjects that become user ids ({@code auth0|123}, {@code google-oauth2|456}, e-mail
-   * addresses with a {@code +}). Such a user has no {@code private-user-} Pusher channel; every
-   * function works for it.
+   * addresses with a {@code +}). Every function works for such a user; having no {@code
+   * private-user-} Pusher channel, it gets its live events on its {@code #server-to-user-} one.
    */
   static Validator userId() {
     return new Str(1, 128, Pattern.compile("[A-Za-z0-9_\\-=@,.;:|+]+"),

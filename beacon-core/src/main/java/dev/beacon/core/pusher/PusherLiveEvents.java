@@ -31,7 +31,13 @@ public final class PusherLiveEvents implements LiveEvents {
 
   @Override
   public void toUser(App app, String userId, String event, JsonNode data) {
-    publish(app, LiveEvents.userChannel(userId), event, data);
+    String channel = LiveEvents.userChannel(userId);
+    if (ChannelName.tryParse(channel).isEmpty()) {
+      // an id outside the channel alphabet (auth0|123) has no private-user channel: its signed-in
+      // connections get the event on their #server-to-user channel (pusher.user.bind)
+      channel = ChannelName.serverToUser(userId);
+    }
+    publish(app, channel, event, data);
   }
 
   @Override
