@@ -51,6 +51,8 @@ public final class TokenVerifier implements AutoCloseable {
   static final int SKEW_SECONDS = 60;
   /** How often each JWKS is fetched again. */
   static final long JWKS_REFRESH_MILLIS = 5 * 60_000;
+  /** Threads fetching JWKS key sets (shared by every app with a JWKS URL). */
+  static final int JWKS_FETCH_THREADS = 4;
   /** The soonest a token naming an unknown key fetches the JWKS again. */
   static final long JWKS_MISS_REFRESH_MILLIS = 10_000;
 
@@ -181,7 +183,9 @@ public final class TokenVerifier implements AutoCloseable {
 
   private ScheduledExecutorService fetcher() {
     if (fetcher == null) {
-      fetcher = Executors.newSingleThreadScheduledExecutor(r -> {
+      // a few threads, so one slow JWKS host does not hold up the other apps' refreshes (each
+      // key set is fetched by one thread at a time)
+      fetcher = Executors.newScheduledThreadPool(JWKS_FETCH_THREADS, r -> {
         Thread t = new Thread(r, "beacon-jwks");
         t.setDaemon(true);
         return t;
