@@ -52,15 +52,15 @@ public final class MutationLog {
     }
   };
 
-  /**
-   * Starts a request and returns its entry (to {@link #finish} with), unless it is known: then
-   * {@code known} is told of it now (done) or when it finishes (running), and null is returned.
-   */
   /** Requests remembered now (for tests). */
   synchronized int size() {
     return total;
   }
 
+  /**
+   * Starts a request and returns its entry (to {@link #finish} with), unless it is known: then
+   * {@code known} is told of it now (done) or when it finishes (running), and null is returned.
+   */
   public synchronized Entry begin(String sessionId, int requestId, Consumer<Entry> known) {
     Map<Integer, Entry> requests = sessions.computeIfAbsent(sessionId, s -> new LinkedHashMap<>(16, 0.75f, false) {
       @Override
