@@ -122,12 +122,9 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
       } else {
         s.deadlines.clear();
       }
-      if (!s.deadlines.isEmpty()) {
-        return;
+      if (s.deadlines.isEmpty()) {
+        end(s);
       }
-      hub.leaveWithoutConnection(app, channel(roomId), userId);
-      retire(s);
-      users.disconnected(app.id(), userId);
     }
   }
 
@@ -217,13 +214,21 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
         }
       }
       if (s.deadlines.isEmpty()) {
-        hub.leaveWithoutConnection(s.app, channel(s.roomId), s.userId);
-        retire(s);
-        users.disconnected(s.app.id(), s.userId);
+        end(s);
       } else {
         arm(s, next);
       }
     }
+  }
+
+  /**
+   * The user's last HTTP session in the room ended: they leave the room's member list and the
+   * membership stops counting as a presence session. Lock held.
+   */
+  private void end(Sessions s) {
+    hub.leaveWithoutConnection(s.app, channel(s.roomId), s.userId);
+    retire(s);
+    users.disconnected(s.app.id(), s.userId);
   }
 
   /** Lock held. */
