@@ -321,11 +321,6 @@ public final class SyncSession implements Attached {
     });
   }
 
-  /** The app and the user (or backend, or nobody) a caller acts as, and whether impersonated. */
-  private String identityKey(Caller c) {
-    return c.app().id() + '\u0000' + actor(c);
-  }
-
   /** Who a caller is, spelled so that no user id can spell another kind of caller. */
   private String actor(Caller c) {
     if (c.trusted()) {
@@ -358,7 +353,9 @@ public final class SyncSession implements Attached {
   private void mutation(SyncClientMessage.Mutation m) {
     // a retry is the same request only from the same identity: another user (or app) naming the
     // same session and request id gets nothing of the first caller's, and its call runs
-    String log = sessionId.isEmpty() ? "" : identityKey(caller) + '\u0000' + sessionId;
+    String actor = actor(caller);
+    String log = sessionId.isEmpty() ? ""
+        : caller.app().id() + '\u0000' + actor + '\u0000' + sessionId;
     MutationLog.Entry logged = null;
     if (!log.isEmpty()) {
       logged = service.mutations.begin(log, m.requestId(),
@@ -378,7 +375,6 @@ public final class SyncSession implements Attached {
     Caller who = caller;
     // stored with what the mutation creates (unique per app): the user's id is length-prefixed so
     // no user id and session id can be chosen to spell another user's key
-    String actor = actor(caller);
     Optional<String> requestKey = log.isEmpty() ? Optional.empty()
         : Optional.of(actor.length() + "/" + actor + ":" + sessionId + ":" + m.requestId());
     Runnable run = () -> {
@@ -582,7 +578,8 @@ public final class SyncSession implements Attached {
 
   @Override
   public boolean signedInAs(String userId) {
-    return !caller.trusted() && !impersonated && caller.userId().filter(userId::equals).isPresent();
+    // the user's own identity, not the backend acting as it: exactly when it is their presence
+    return present && caller.userId().filter(userId::equals).isPresent();
   }
 
   /** {@code presence.js:heartbeat} and {@code presence:heartbeat} name the same function. */
