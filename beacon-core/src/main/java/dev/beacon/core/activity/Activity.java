@@ -2,6 +2,7 @@ package dev.beacon.core.activity;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.beacon.protocol.convex.ConvexValues;
 
 /** Something a user did, for its friends' feeds. */
 public record Activity(String id, String userId, String type, String dataJson, long createdAt) {
@@ -12,7 +13,7 @@ public record Activity(String id, String userId, String type, String dataJson, l
     n.put("_creationTime", (double) createdAt);
     n.put("userId", userId);
     n.put("type", type);
-    n.set("data", dev.beacon.core.notifications.Notification.decodeData(dataJson));
+    n.set("data", ConvexValues.fromJsonText(dataJson));
     return n;
   }
 }

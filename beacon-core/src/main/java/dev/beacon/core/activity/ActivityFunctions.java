@@ -14,6 +14,7 @@ import dev.beacon.core.social.FriendGraph;
 import dev.beacon.core.social.LiveEvents;
 import dev.beacon.core.social.Visibility;
 import dev.beacon.core.store.Ids;
+import dev.beacon.protocol.convex.ConvexValues;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -68,8 +69,7 @@ public final class ActivityFunctions {
   private JsonNode record(Call call) {
     String user = call.actingUser();
     Activity a = new Activity(ids.next(call.now()), user, call.args().string("type"),
-        call.args().optValue("data").map(dev.beacon.core.notifications.Notification::encodeData)
-            .orElse("null"), call.now());
+        call.args().optValue("data").map(ConvexValues::toJsonText).orElse("null"), call.now());
     String id = store.insert(call.appId(), a, call.requestKey());
     if (!id.equals(a.id())) {
       return NODES.textNode(id); // a retried request: stored the first time

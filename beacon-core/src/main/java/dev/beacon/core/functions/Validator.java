@@ -261,7 +261,7 @@ public sealed interface Validator {
 
   private static String abbreviate(JsonNode value) {
     // as the client wrote it: 5, not 5.0
-    String text = Json.write(dev.beacon.protocol.convex.ConvexValues.toJson(value));
+    String text = dev.beacon.protocol.convex.ConvexValues.toJsonText(value);
     return text.length() <= 80 ? text : text.substring(0, 80) + "...";
   }
 }

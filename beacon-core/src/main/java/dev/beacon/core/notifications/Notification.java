@@ -2,7 +2,7 @@ package dev.beacon.core.notifications;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.beacon.protocol.json.Json;
+import dev.beacon.protocol.convex.ConvexValues;
 
 /**
  * A stored notification.
@@ -14,16 +14,6 @@ import dev.beacon.protocol.json.Json;
 public record Notification(String id, String userId, String type, String title, String body,
     String dataJson, long createdAt, long readAt) {
 
-  /** An app's value as stored: Convex's JSON encoding, which keeps its types. */
-  public static String encodeData(com.fasterxml.jackson.databind.JsonNode value) {
-    return Json.write(dev.beacon.protocol.convex.ConvexValues.toJson(value));
-  }
-
-  /** A stored value back as a Convex value (rows from before the encoding read the same). */
-  public static com.fasterxml.jackson.databind.JsonNode decodeData(String json) {
-    return dev.beacon.protocol.convex.ConvexValues.fromJson(Json.parse(json));
-  }
-
   /** As functions return it: a Convex-style document. */
   public ObjectNode toJson() {
     ObjectNode n = JsonNodeFactory.instance.objectNode();
@@ -33,7 +23,7 @@ public record Notification(String id, String userId, String type, String title, 
     n.put("type", type);
     n.put("title", title);
     n.put("body", body);
-    n.set("data", decodeData(dataJson));
+    n.set("data", ConvexValues.fromJsonText(dataJson));
     n.put("read", readAt > 0);
     if (readAt > 0) {
       n.put("readAt", (double) readAt);

@@ -12,6 +12,7 @@ import dev.beacon.core.functions.PageRequest;
 import dev.beacon.core.functions.Validator;
 import dev.beacon.core.social.LiveEvents;
 import dev.beacon.core.store.Ids;
+import dev.beacon.protocol.convex.ConvexValues;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -64,7 +65,7 @@ public final class NotificationFunctions {
     // the backend may notify anyone; an end user only itself (the backend decides who may
     // notify whom, so end users cannot spam each other)
     String user = call.actingUser();
-    String data = call.args().optValue("data").map(Notification::encodeData).orElse("null");
+    String data = call.args().optValue("data").map(ConvexValues::toJsonText).orElse("null");
     Notification n = new Notification(ids.next(call.now()), user, call.args().string("type"),
         call.args().string("title"), call.args().optString("body").orElse(""), data, call.now(), 0);
     String id = store.insert(call.appId(), n, call.requestKey());

@@ -89,6 +89,16 @@ public final class ConvexValues {
     throw new IllegalArgumentException("unsupported JSON value " + json);
   }
 
+  /** A value as text in Convex's JSON encoding, which keeps its types (for storing it). */
+  public static String toJsonText(JsonNode value) {
+    return dev.beacon.protocol.json.Json.write(toJson(value));
+  }
+
+  /** A value back from {@link #toJsonText} (plain JSON reads as plain JSON numbers do). */
+  public static JsonNode fromJsonText(String json) {
+    return fromJson(dev.beacon.protocol.json.Json.parse(json));
+  }
+
   /** Encodes a value in Convex's JSON encoding. */
   public static JsonNode toJson(JsonNode value) {
     if (value == null || value.isNull()) {
