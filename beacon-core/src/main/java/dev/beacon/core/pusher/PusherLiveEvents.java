@@ -31,25 +31,22 @@ public final class PusherLiveEvents implements LiveEvents {
 
   @Override
   public void toUser(App app, String userId, String event, JsonNode data) {
-    String channel = LiveEvents.userChannel(userId);
-    if (ChannelName.tryParse(channel).isEmpty()) {
-      // an id outside the channel alphabet (auth0|123) has no private-user channel: its signed-in
-      // connections get the event on their #server-to-user channel (pusher.user.bind)
-      channel = ChannelName.serverToUser(userId);
-    }
-    publish(app, channel, event, data);
+    // an id outside the channel alphabet (auth0|123) has no private-user channel: its signed-in
+    // connections get the event on their #server-to-user channel (pusher.user.bind)
+    publish(app, ChannelName.tryParse(LiveEvents.userChannel(userId))
+        .or(() -> ChannelName.tryParse(ChannelName.serverToUser(userId))), event, data);
   }
 
   @Override
   public void toRoom(App app, String roomId, String event, JsonNode data) {
-    publish(app, LiveEvents.roomChannel(roomId), event, data);
+    publish(app, ChannelName.tryParse(LiveEvents.roomChannel(roomId)), event, data);
   }
 
-  private void publish(App app, String channel, String event, JsonNode data) {
-    Optional<ChannelName> name = ChannelName.tryParse(channel);
+  private void publish(App app, Optional<ChannelName> name, String event, JsonNode data) {
     if (name.isEmpty()) {
       return;
     }
+    String channel = name.get().value();
     byte[] frame = PusherCodec.encode(new ServerMessage.ChannelEvent(
         channel, event, Json.quote(Json.write(data)), Optional.empty()));
     try {
