@@ -153,19 +153,8 @@ class TokenVerifierTest {
     RSAKey rsa = new RSAKeyGenerator(2048).keyID("rsa1").generate();
     ECKey ec = new ECKeyGenerator(Curve.P_256).keyID("ec1").generate();
     String jwksJson = new JWKSet(List.of(rsa.toPublicJWK(), ec.toPublicJWK())).toString();
-    jwks = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     java.util.concurrent.atomic.AtomicInteger fetches = new java.util.concurrent.atomic.AtomicInteger();
-    jwks.createContext("/jwks.json", ex -> {
-      fetches.incrementAndGet();
-      byte[] b = jwksJson.getBytes(StandardCharsets.UTF_8);
-      ex.getResponseHeaders().add("content-type", "application/json");
-      ex.sendResponseHeaders(200, b.length);
-      ex.getResponseBody().write(b);
-      ex.close();
-    });
-    jwks.start();
-    App app = App.builder("rs", "rs-key", "rs-secret").auth(new AuthSettings("rs-admin", Optional.empty(),
-        Optional.of("http://127.0.0.1:" + jwks.getAddress().getPort() + "/jwks.json"), Optional.empty(), "rs")).build();
+    App app = appWithJwks(() -> jwksJson, fetches, () -> { });
     TokenVerifier v = closeLater(new TokenVerifier(Apps.of(List.of(app)), clock));
     // fetched in the background at start: the first call does not wait for it on an event loop
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
@@ -188,9 +177,7 @@ class TokenVerifierTest {
     java.util.concurrent.atomic.AtomicInteger fetches = new java.util.concurrent.atomic.AtomicInteger();
     java.util.concurrent.CountDownLatch slow = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.atomic.AtomicBoolean holdFetches = new java.util.concurrent.atomic.AtomicBoolean();
-    jwks = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    jwks.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
-    jwks.createContext("/jwks.json", ex -> {
+    App app = appWithJwks(served::get, fetches, () -> {
       if (holdFetches.get()) {
         try {
           slow.await(); // the identity provider is slow to answer
@@ -198,16 +185,7 @@ class TokenVerifierTest {
           Thread.currentThread().interrupt();
         }
       }
-      fetches.incrementAndGet();
-      byte[] b = served.get().getBytes(StandardCharsets.UTF_8);
-      ex.getResponseHeaders().add("content-type", "application/json");
-      ex.sendResponseHeaders(200, b.length);
-      ex.getResponseBody().write(b);
-      ex.close();
     });
-    jwks.start();
-    App app = App.builder("rs", "rs-key", "rs-secret").auth(new AuthSettings("rs-admin", Optional.empty(),
-        Optional.of("http://127.0.0.1:" + jwks.getAddress().getPort() + "/jwks.json"), Optional.empty(), "rs")).build();
     try (TokenVerifier v = new TokenVerifier(Apps.of(List.of(app)), clock)) {
       org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> fetches.get() >= 1);
       assertThat(v.verify(signed(JWSAlgorithm.RS256, "k1", new RSASSASigner(first))).userId()).isEqualTo("ann");
@@ -229,6 +207,28 @@ class TokenVerifierTest {
           assertThat(v.verify(k2).userId()).isEqualTo("ann"));
       assertThat(fetches.get()).as("one fetch at start, one after the unknown key").isEqualTo(2);
     }
+  }
+
+  /**
+   * Serves a JWKS on a local port (each fetch first runs {@code beforeAnswer}, then is counted in
+   * {@code fetches}) and returns an app that verifies tokens with it.
+   */
+  private App appWithJwks(java.util.function.Supplier<String> keys,
+      java.util.concurrent.atomic.AtomicInteger fetches, Runnable beforeAnswer) throws Exception {
+    jwks = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    jwks.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+    jwks.createContext("/jwks.json", ex -> {
+      beforeAnswer.run();
+      fetches.incrementAndGet();
+      byte[] b = keys.get().getBytes(StandardCharsets.UTF_8);
+      ex.getResponseHeaders().add("content-type", "application/json");
+      ex.sendResponseHeaders(200, b.length);
+      ex.getResponseBody().write(b);
+      ex.close();
+    });
+    jwks.start();
+    return App.builder("rs", "rs-key", "rs-secret").auth(new AuthSettings("rs-admin", Optional.empty(),
+        Optional.of("http://127.0.0.1:" + jwks.getAddress().getPort() + "/jwks.json"), Optional.empty(), "rs")).build();
   }
 
   private String signed(JWSAlgorithm alg, String kid, JWSSigner signer) throws Exception {
