@@ -257,21 +257,37 @@ class SyncSessionTest {
     assertThat(after.get("modifications").get(0).get("value").asInt()).isEqualTo(1);
   }
 
-  @Test
-  void noTransitionReachesAMutationsTimestampBeforeItsEffectsAreIn() {
+  /**
+   * A client watching counter:get (query 0) and who:ami (query 1) whose increment has been
+   * answered, but whose change the engine has not passed on yet; the clock moved {@code
+   * advanceMillis} before the mutation.
+   */
+  Client withAnsweredUnsettledIncrement(long advanceMillis) {
     Client c = new Client();
     c.frame("{\"type\":\"Connect\",\"sessionId\":\"s1\",\"connectionCount\":0}");
     c.frame(add(0, 1, 0, "counter:get"));
     c.frame(add(1, 2, 1, "who:ami"));
-    // the mutation is answered, but the engine has not passed its change on yet ...
+    clock.advance(advanceMillis);
     c.session.onText("{\"type\":\"Mutation\",\"requestId\":0,\"udfPath\":\"counter:increment\",\"args\":[{}]}");
     lanes.runAll();
-    JsonNode response = c.ofType("MutationResponse").get(0);
-    long mutationTs = ConvexValues.decodeInt64(response.get("ts").asText());
-    // ... when the client removes another query: that transition must stay below the mutation
+    return c;
+  }
+
+  /** The client removes who:ami (query 1), on the lane only. */
+  void removeWhoAmI(Client c) {
     c.session.onText("{\"type\":\"ModifyQuerySet\",\"baseVersion\":2,\"newVersion\":3,"
         + "\"modifications\":[{\"type\":\"Remove\",\"queryId\":1}]}");
     lanes.runAll();
+  }
+
+  @Test
+  void noTransitionReachesAMutationsTimestampBeforeItsEffectsAreIn() {
+    // the mutation is answered, but the engine has not passed its change on yet ...
+    Client c = withAnsweredUnsettledIncrement(0);
+    JsonNode response = c.ofType("MutationResponse").get(0);
+    long mutationTs = ConvexValues.decodeInt64(response.get("ts").asText());
+    // ... when the client removes another query: that transition must stay below the mutation
+    removeWhoAmI(c);
     settle();
     // (sent at once below the mutation's timestamp when there is room, else held until it settles)
     assertThat(c.ofType("Transition").toString()).contains("QueryRemoved");
@@ -297,17 +313,10 @@ class SyncSessionTest {
 
   @Test
   void aTransitionWhileAMutationSettlesIsSentBelowTheMutationsTimestamp() {
-    Client c = new Client();
-    c.frame("{\"type\":\"Connect\",\"sessionId\":\"s1\",\"connectionCount\":0}");
-    c.frame(add(0, 1, 0, "counter:get"));
-    c.frame(add(1, 2, 1, "who:ami"));
-    clock.advance(5); // room between the last transition's timestamp and the mutation's
-    c.session.onText("{\"type\":\"Mutation\",\"requestId\":0,\"udfPath\":\"counter:increment\",\"args\":[{}]}");
-    lanes.runAll();
+    // the clock moves: room between the last transition's timestamp and the mutation's
+    Client c = withAnsweredUnsettledIncrement(5);
     long mutationTs = ConvexValues.decodeInt64(c.ofType("MutationResponse").get(0).get("ts").asText());
-    c.session.onText("{\"type\":\"ModifyQuerySet\",\"baseVersion\":2,\"newVersion\":3,"
-        + "\"modifications\":[{\"type\":\"Remove\",\"queryId\":1}]}");
-    lanes.runAll();
+    removeWhoAmI(c);
     JsonNode removed = c.lastTransition();
     assertThat(removed.get("modifications").toString()).contains("QueryRemoved");
     assertThat(ts(removed.get("endVersion"))).isLessThan(mutationTs);
