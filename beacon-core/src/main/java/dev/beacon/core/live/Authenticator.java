@@ -11,17 +11,20 @@ public interface Authenticator {
   /**
    * @throws dev.beacon.core.functions.FunctionException UNAUTHENTICATED with the reason
    */
-  Caller authenticate(SyncClientMessage.TokenType type, Optional<String> value,
+  Identity authenticate(SyncClientMessage.TokenType type, Optional<String> value,
       Optional<JsonNode> impersonating);
 
   /**
-   * When the credentials {@link #authenticate} accepted stop being valid (a JWT's {@code exp},
-   * in epoch milliseconds, already including any clock skew the verifier allows), or empty if
-   * they do not expire (admin keys, no credentials).
+   * Who the credentials name, and until when they are valid: a JWT's {@code exp} in epoch
+   * milliseconds, already including any clock skew the verifier allows; empty for credentials
+   * that do not expire (admin keys, none).
    */
-  default java.util.OptionalLong validUntilMillis(SyncClientMessage.TokenType type,
-      Optional<String> value) {
-    return java.util.OptionalLong.empty();
+  record Identity(Caller caller, java.util.OptionalLong validUntilMillis) {
+
+    /** Credentials that do not expire. */
+    public static Identity lasting(Caller caller) {
+      return new Identity(caller, java.util.OptionalLong.empty());
+    }
   }
 
   /** The caller before any {@code Authenticate}: anonymous, of the default app. */

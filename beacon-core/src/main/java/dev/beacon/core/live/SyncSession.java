@@ -266,9 +266,9 @@ public final class SyncSession implements Attached {
       fatal("Invalid identity version " + m.baseVersion() + ": the server is at " + identityVersion);
       return;
     }
-    Caller next;
+    Authenticator.Identity identity;
     try {
-      next = service.authenticator.authenticate(m.tokenType(), m.value(), m.impersonating());
+      identity = service.authenticator.authenticate(m.tokenType(), m.value(), m.impersonating());
     } catch (FunctionException e) {
       send(new SyncServerMessage.AuthError(e.getMessage(), m.baseVersion(), true));
       close(1000, "AuthError");
@@ -276,7 +276,8 @@ public final class SyncSession implements Attached {
     }
     identityVersion = m.baseVersion() + 1;
     versionMoved = true;
-    watchExpiry(service.authenticator.validUntilMillis(m.tokenType(), m.value()));
+    Caller next = identity.caller();
+    watchExpiry(identity.validUntilMillis());
     boolean nextImpersonated = m.tokenType() == SyncClientMessage.TokenType.ADMIN
         && m.impersonating().isPresent();
     if (!sameIdentity(caller, next) || nextImpersonated != impersonated) {

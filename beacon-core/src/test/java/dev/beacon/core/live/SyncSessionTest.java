@@ -75,22 +75,16 @@ class SyncSessionTest {
     }, DurableWrites.DIRECT, () -> clock.millis() * 1_000_000L);
     Authenticator auth = new Authenticator() {
       @Override
-      public Caller authenticate(dev.beacon.protocol.convex.sync.SyncClientMessage.TokenType type,
+      public Identity authenticate(dev.beacon.protocol.convex.sync.SyncClientMessage.TokenType type,
           Optional<String> value, Optional<JsonNode> impersonating) {
         if (value.isPresent() && value.get().startsWith("good:")) {
-          return Caller.user(app, value.get().substring(5));
+          return Identity.lasting(Caller.user(app, value.get().substring(5)));
         }
         if (value.isPresent() && value.get().startsWith("ten-seconds:")) {
-          return Caller.user(app, value.get().substring(12));
+          return new Identity(Caller.user(app, value.get().substring(12)),
+              java.util.OptionalLong.of(clock.millis() + 10_000));
         }
         throw FunctionException.unauthenticated("the token is invalid");
-      }
-
-      @Override
-      public java.util.OptionalLong validUntilMillis(
-          dev.beacon.protocol.convex.sync.SyncClientMessage.TokenType type, Optional<String> value) {
-        return value.isPresent() && value.get().startsWith("ten-seconds:")
-            ? java.util.OptionalLong.of(clock.millis() + 10_000) : java.util.OptionalLong.empty();
       }
 
       @Override

@@ -91,9 +91,18 @@ public final class Credentials {
 
   /** The end user a JWT names. */
   public Caller userCaller(String token) {
+    TokenVerifier.Verified v = verifiedUser(token);
+    return Caller.user(v.app(), v.userId());
+  }
+
+  /**
+   * A verified JWT: its app, user and expiry.
+   *
+   * @throws FunctionException UNAUTHENTICATED saying why the token does not verify
+   */
+  public TokenVerifier.Verified verifiedUser(String token) {
     try {
-      TokenVerifier.Verified v = tokens.verify(token);
-      return Caller.user(v.app(), v.userId());
+      return tokens.verify(token);
     } catch (TokenVerifier.InvalidTokenException e) {
       throw FunctionException.unauthenticated(e.getMessage());
     }

@@ -24,12 +24,16 @@ public final class SyncAuthenticator implements Authenticator {
   }
 
   @Override
-  public Caller authenticate(SyncClientMessage.TokenType type, Optional<String> value,
+  public Identity authenticate(SyncClientMessage.TokenType type, Optional<String> value,
       Optional<JsonNode> impersonating) {
     switch (type) {
-      case USER:
-        return credentials.userCaller(value.orElseThrow(
+      case USER: {
+        TokenVerifier.Verified v = credentials.verifiedUser(value.orElseThrow(
             () -> FunctionException.unauthenticated("Authenticate with tokenType User needs a value")));
+        // the identity lasts as long as the verifier would still accept the token
+        return new Identity(Caller.user(v.app(), v.userId()),
+            java.util.OptionalLong.of(v.expiresAtMillis() + TokenVerifier.SKEW_SECONDS * 1000L));
+      }
       case ADMIN: {
         Caller admin = credentials.adminCaller(value.orElseThrow(
             () -> FunctionException.unauthenticated("Authenticate with tokenType Admin needs a value")));
@@ -38,28 +42,13 @@ public final class SyncAuthenticator implements Authenticator {
           if (subject == null || !subject.isTextual() || subject.textValue().isEmpty()) {
             throw FunctionException.unauthenticated("the identity to impersonate needs a 'subject'");
           }
-          return Caller.user(admin.app(), subject.textValue());
+          return Identity.lasting(Caller.user(admin.app(), subject.textValue()));
         }
-        return admin;
+        return Identity.lasting(admin);
       }
       case NONE:
       default:
-        return anonymous();
-    }
-  }
-
-  @Override
-  public java.util.OptionalLong validUntilMillis(SyncClientMessage.TokenType type,
-      Optional<String> value) {
-    if (type != SyncClientMessage.TokenType.USER || value.isEmpty()) {
-      return java.util.OptionalLong.empty();
-    }
-    try {
-      // verified a moment ago by authenticate: this is the verifier's cache
-      return java.util.OptionalLong.of(credentials.tokens().verify(value.get()).expiresAtMillis()
-          + TokenVerifier.SKEW_SECONDS * 1000L);
-    } catch (TokenVerifier.InvalidTokenException e) {
-      return java.util.OptionalLong.of(0); // went invalid in between: the identity ends at once
+        return Identity.lasting(anonymous());
     }
   }
 

@@ -85,11 +85,11 @@ class TokenVerifierTest {
     Date exp = new Date((clock.millis() / 1000 + 120) * 1000);
     String token = hs256(claims("one").expirationTime(exp).build(), SECRET + "one");
     var user = dev.beacon.protocol.convex.sync.SyncClientMessage.TokenType.USER;
-    assertThat(sync.authenticate(user, Optional.of(token), Optional.empty()).userId()).contains("ann");
-    assertThat(sync.validUntilMillis(user, Optional.of(token)))
-        .hasValue(exp.getTime() + TokenVerifier.SKEW_SECONDS * 1000L);
-    assertThat(sync.validUntilMillis(dev.beacon.protocol.convex.sync.SyncClientMessage.TokenType.ADMIN,
-        Optional.of("one-admin"))).isEmpty();
+    var identity = sync.authenticate(user, Optional.of(token), Optional.empty());
+    assertThat(identity.caller().userId()).contains("ann");
+    assertThat(identity.validUntilMillis()).hasValue(exp.getTime() + TokenVerifier.SKEW_SECONDS * 1000L);
+    assertThat(sync.authenticate(dev.beacon.protocol.convex.sync.SyncClientMessage.TokenType.ADMIN,
+        Optional.of("one-admin"), Optional.empty()).validUntilMillis()).isEmpty();
   }
 
   @Test
