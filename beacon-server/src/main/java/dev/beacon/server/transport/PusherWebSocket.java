@@ -165,7 +165,6 @@ final class PusherWebSocket implements PusherTransport {
     }
   }
 
-  /** A close reason is at most 123 bytes of UTF-8. */
   /**
    * Whether a text message is over {@code max} bytes of UTF-8; if so the connection is closed
    * with 1009. The transport accepts messages up to the larger of the Pusher and sync limits, so
@@ -173,7 +172,8 @@ final class PusherWebSocket implements PusherTransport {
    */
   static boolean tooLarge(ServerWebSocket ws, String text, int max) {
     // a char is 1 to 3 bytes of UTF-8: count only when the length alone cannot decide
-    if (text.length() <= max / 3 || (text.length() <= max && utf8Length(text) <= max)) {
+    if (text.length() <= max / 3
+        || (text.length() <= max && io.netty.buffer.ByteBufUtil.utf8Bytes(text) <= max)) {
       return false;
     }
     closeTooLarge(ws, max);
@@ -184,24 +184,6 @@ final class PusherWebSocket implements PusherTransport {
     if (!ws.isClosed()) {
       ws.close((short) 1009, "Message over the " + max + " bytes this server accepts");
     }
-  }
-
-  private static long utf8Length(String s) {
-    long n = 0;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < 0x80) {
-        n++;
-      } else if (c < 0x800) {
-        n += 2;
-      } else if (Character.isHighSurrogate(c)) {
-        n += 4;
-        i++;
-      } else {
-        n += 3;
-      }
-    }
-    return n;
   }
 
   /**
@@ -223,6 +205,7 @@ final class PusherWebSocket implements PusherTransport {
     }
   }
 
+  /** A close reason is at most 123 bytes of UTF-8. */
   static String truncateReason(String reason) {
     byte[] bytes = reason.getBytes(StandardCharsets.UTF_8);
     if (bytes.length <= 123) {
