@@ -8,10 +8,11 @@ export function startStatus({ convex, onChanged }) {
   const message = $('#status-message');
   // what friends were last told, so choosing and then pressing Set tells them once
   let told = '';
+  const chosenKey = () => `${select.value}\u0000${message.value.trim()}`;
   const set = async () => {
-    const chosen = { status: select.value, statusMessage: message.value.trim() };
-    const presence = await convex.mutation(api.presence.updatePresence, chosen);
-    const key = `${chosen.status}\u0000${chosen.statusMessage}`;
+    const key = chosenKey();
+    const presence = await convex.mutation(api.presence.updatePresence,
+      { status: select.value, statusMessage: message.value.trim() });
     if (key !== told) {
       told = key;
       onChanged(presence);
@@ -21,7 +22,7 @@ export function startStatus({ convex, onChanged }) {
   convex.query(api.presence.getMyPresence, {}).then((presence) => {
     select.value = presence.status;
     message.value = presence.statusMessage ?? '';
-    told = `${select.value}\u0000${message.value.trim()}`;
+    told = chosenKey();
   }).catch(console.warn);
   select.addEventListener('change', () => set().catch(console.warn));
   $('#status-form').addEventListener('submit', (event) => {

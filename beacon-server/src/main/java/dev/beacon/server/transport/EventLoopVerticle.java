@@ -58,12 +58,13 @@ public final class EventLoopVerticle extends VerticleBase {
     vertx.setPeriodic(100, id -> lane.tick());
     Router router = Router.router(vertx);
     routes.accept(router);
+    int largestMessage = Math.max(config.maxMessageBytes(), config.maxSyncMessageBytes());
     HttpServerOptions options = new HttpServerOptions()
         .setHost(config.host())
         .setPort(port)
         // the larger of the two limits; each kind of socket enforces its own (close 1009)
-        .setMaxWebSocketFrameSize(Math.max(config.maxMessageBytes(), config.maxSyncMessageBytes()))
-        .setMaxWebSocketMessageSize(Math.max(config.maxMessageBytes(), config.maxSyncMessageBytes()))
+        .setMaxWebSocketFrameSize(largestMessage)
+        .setMaxWebSocketMessageSize(largestMessage)
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false)
         .setTcpNoDelay(true)
