@@ -11,9 +11,8 @@ import dev.beacon.core.hub.UserConnections;
 import dev.beacon.core.social.FriendGraph;
 import dev.beacon.core.social.LiveEvents;
 import dev.beacon.core.time.ExpiryScheduler;
-import java.util.HashMap;
+import dev.beacon.core.time.SessionDeadlines;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -92,9 +91,8 @@ public final class UserPresence implements UserConnections {
   public View heartbeat(App app, String userId, String sessionId, long now) {
     long deadline = now + app.functions().presenceTtlSeconds() * 1000L;
     return update(app, userId, now, s -> {
-      s.sessions.put(sessionId, deadline);
+      s.sessions.renew(sessionId, deadline);
       s.lastActive = now;
-      armTimer(s, deadline);
     });
   }
 
@@ -116,9 +114,9 @@ public final class UserPresence implements UserConnections {
   private View endSessionsInMemory(App app, String userId, Optional<String> sessionId, long now) {
     return update(app, userId, now, s -> {
       if (sessionId.isPresent()) {
-        s.sessions.remove(sessionId.get());
+        s.sessions.end(sessionId.get());
       } else {
-        s.sessions.clear();
+        s.sessions.endAll();
       }
     });
   }
@@ -286,7 +284,7 @@ public final class UserPresence implements UserConnections {
 
   /** Forgets a user with nothing live: the store has what we know. Lock held. */
   private void retireIfIdle(State s) {
-    if (!s.live() && s.loaded && s.timer == null) {
+    if (!s.live() && s.loaded && !s.sessions.timerPending()) {
       s.retired = true;
       states.remove(s.appId + '\u0000' + s.userId, s);
     }
@@ -307,7 +305,7 @@ public final class UserPresence implements UserConnections {
 
   private State state(String appId, String userId, boolean loadNow) {
     String k = appId + '\u0000' + userId;
-    State s = states.computeIfAbsent(k, x -> new State(appId, userId));
+    State s = states.computeIfAbsent(k, x -> new State(appId, userId, expiry, this::expire));
     if (!s.loaded) {
       if (loadNow) {
         load(s);
@@ -345,39 +343,15 @@ public final class UserPresence implements UserConnections {
     }
   }
 
-  /** One timer per user, at the earliest deadline; re-armed when it fires. Lock held. */
-  private void armTimer(State s, long deadline) {
-    if (s.timer != null && s.timerAt <= deadline) {
-      return;
-    }
-    if (s.timer != null) {
-      s.timer.cancel();
-    }
-    s.timerAt = deadline;
-    s.timer = expiry.schedule(deadline, () -> expire(s));
-  }
-
   private void expire(State s) {
     long now = expiry.clock().millis();
-    View view = null;
+    View view;
     synchronized (s) {
-      s.timer = null;
       if (s.retired) {
+        s.sessions.cancel();
         return;
       }
-      long next = Long.MAX_VALUE;
-      var it = s.sessions.entrySet().iterator();
-      while (it.hasNext()) {
-        var e = it.next();
-        if (e.getValue() <= now) {
-          it.remove();
-        } else {
-          next = Math.min(next, e.getValue());
-        }
-      }
-      if (next != Long.MAX_VALUE) {
-        armTimer(s, next);
-      }
+      s.sessions.expire(now);
       view = transition(s, now);
     }
     if (view != null) {
@@ -398,7 +372,8 @@ public final class UserPresence implements UserConnections {
   private static final class State {
     final String appId;
     final String userId;
-    final Map<String, Long> sessions = new HashMap<>(2);
+    /** HTTP sessions (heartbeats), each until its deadline. */
+    final SessionDeadlines sessions;
     int connections;
     String status = "online";
     /** The online state last announced (counted, reported to readers and followers). */
@@ -411,12 +386,12 @@ public final class UserPresence implements UserConnections {
     long onlineSince;
     boolean loaded;
     boolean retired;
-    ExpiryScheduler.Handle timer;
-    long timerAt;
 
-    State(String appId, String userId) {
+    State(String appId, String userId, ExpiryScheduler expiry,
+        java.util.function.Consumer<State> onDue) {
       this.appId = appId;
       this.userId = userId;
+      this.sessions = new SessionDeadlines(expiry, () -> onDue.accept(this));
     }
 
     boolean live() {

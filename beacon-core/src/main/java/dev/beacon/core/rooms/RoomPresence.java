@@ -10,11 +10,10 @@ import dev.beacon.core.social.LiveEvents;
 import dev.beacon.core.social.RoomRegistry;
 import dev.beacon.core.social.Visibility;
 import dev.beacon.core.time.ExpiryScheduler;
+import dev.beacon.core.time.SessionDeadlines;
 import dev.beacon.protocol.pusher.ChannelName;
 import dev.beacon.protocol.pusher.ServerMessage.Member;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -79,7 +78,8 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
     long deadline = now + app.functions().presenceTtlSeconds() * 1000L;
     String memberKey = key(app.id(), roomId, userId);
     while (true) {
-      Sessions s = sessions.computeIfAbsent(memberKey, k -> new Sessions(app, roomId, userId));
+      Sessions s = sessions.computeIfAbsent(memberKey, k -> new Sessions(app, roomId, userId, expiry,
+          this::expire));
       boolean dataChanged;
       synchronized (s) {
         if (s.retired) {
@@ -95,8 +95,7 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
           // under the member's lock, so a leave racing this join is reported after it
           users.connected(app.id(), userId);
         }
-        s.deadlines.put(sessionId, deadline);
-        arm(s, deadline);
+        s.deadlines.renew(sessionId, deadline);
         String before = dataByMember.put(memberKey, dataJson);
         dataChanged = before != null && !before.equals(dataJson);
       }
@@ -118,9 +117,9 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
         return;
       }
       if (sessionId.isPresent()) {
-        s.deadlines.remove(sessionId.get());
+        s.deadlines.end(sessionId.get());
       } else {
-        s.deadlines.clear();
+        s.deadlines.endAll();
       }
       if (s.deadlines.isEmpty()) {
         end(s);
@@ -185,38 +184,15 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
 
   // ------------------------------------------------------------------ expiry
 
-  private void arm(Sessions s, long deadline) {
-    if (s.timer != null && s.timerAt <= deadline) {
-      return;
-    }
-    if (s.timer != null) {
-      s.timer.cancel();
-    }
-    s.timerAt = deadline;
-    s.timer = expiry.schedule(deadline, () -> expire(s));
-  }
-
   private void expire(Sessions s) {
     long now = expiry.clock().millis();
     synchronized (s) {
-      s.timer = null;
       if (s.retired) {
         return;
       }
-      long next = Long.MAX_VALUE;
-      var it = s.deadlines.entrySet().iterator();
-      while (it.hasNext()) {
-        long at = it.next().getValue();
-        if (at <= now) {
-          it.remove();
-        } else {
-          next = Math.min(next, at);
-        }
-      }
+      s.deadlines.expire(now);
       if (s.deadlines.isEmpty()) {
         end(s);
-      } else {
-        arm(s, next);
       }
     }
   }
@@ -234,10 +210,7 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
   /** Lock held. */
   private void retire(Sessions s) {
     s.retired = true;
-    if (s.timer != null) {
-      s.timer.cancel();
-      s.timer = null;
-    }
+    s.deadlines.cancel();
     sessions.remove(key(s.app.id(), s.roomId, s.userId), s);
   }
 
@@ -253,15 +226,16 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
     final App app;
     final String roomId;
     final String userId;
-    final Map<String, Long> deadlines = new HashMap<>(2);
-    ExpiryScheduler.Handle timer;
-    long timerAt;
+    /** The member's HTTP sessions in the room, each until its deadline. */
+    final SessionDeadlines deadlines;
     boolean retired;
 
-    Sessions(App app, String roomId, String userId) {
+    Sessions(App app, String roomId, String userId, ExpiryScheduler expiry,
+        java.util.function.Consumer<Sessions> onDue) {
       this.app = app;
       this.roomId = roomId;
       this.userId = userId;
+      this.deadlines = new SessionDeadlines(expiry, () -> onDue.accept(this));
     }
   }
 }
