@@ -2,7 +2,7 @@ package dev.beacon.server;
 
 import dev.beacon.core.app.App;
 import dev.beacon.core.app.Apps;
-import dev.beacon.core.functions.BuiltInFunctions;
+import dev.beacon.core.builtins.BuiltInFunctions;
 import dev.beacon.core.functions.Changes;
 import dev.beacon.core.live.LiveQueries;
 import dev.beacon.core.live.SyncService;

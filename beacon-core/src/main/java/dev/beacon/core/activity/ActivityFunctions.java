@@ -8,6 +8,7 @@ import dev.beacon.core.functions.Call;
 import dev.beacon.core.functions.Changes;
 import dev.beacon.core.functions.DependencyKey;
 import dev.beacon.core.functions.FunctionDefinition;
+import dev.beacon.core.functions.FunctionModule;
 import dev.beacon.core.functions.PageRequest;
 import dev.beacon.core.functions.Validator;
 import dev.beacon.core.social.FriendGraph;
@@ -25,10 +26,16 @@ import java.util.Optional;
  * read as a feed of the caller's friends (or of given users it may see) and pushed live to the
  * actor's followers as {@code activity} events on their {@code private-user-} channels.
  */
-public final class ActivityFunctions {
+public final class ActivityFunctions implements FunctionModule {
 
   static final int MAX_PAGE = 100;
   static final int MAX_USERS = 1000;
+
+  /**
+   * Read by every activity feed: changed when a retention pass removed activity, so live feeds
+   * stop showing it.
+   */
+  public static final String EXPIRY = "activityExpiry";
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -49,17 +56,17 @@ public final class ActivityFunctions {
     this.ids = ids;
   }
 
+  @Override
   public List<FunctionDefinition> definitions() {
     return List.of(
         FunctionDefinition.mutation("friendActivity:recordActivity", Access.USER, Map.of(
             "type", Validator.string(100),
             "data", Validator.optional(Validator.any(8 * 1024)),
             "userId", Validator.optional(Validator.userId())), true, this::record),
-        FunctionDefinition.query("friendActivity:getFriendActivityFeed", Access.USER, Map.of(
-            "friendIds", Validator.optional(Validator.array(Validator.userId(), MAX_USERS)),
-            "limit", Validator.optional(Validator.number()),
-            "cursor", Validator.optional(Validator.text(64)),
-            "userId", Validator.optional(Validator.userId())), true, this::feed),
+        FunctionDefinition.query("friendActivity:getFriendActivityFeed", Access.USER,
+            PageRequest.arguments(Map.of(
+                "friendIds", Validator.optional(Validator.array(Validator.userId(), MAX_USERS)),
+                "userId", Validator.optional(Validator.userId()))), true, this::feed),
         FunctionDefinition.query("friendActivity:hasNewActivity", Access.USER, Map.of(
             "since", Validator.number(),
             "friendIds", Validator.optional(Validator.array(Validator.userId(), MAX_USERS)),
@@ -110,7 +117,7 @@ public final class ActivityFunctions {
   private JsonNode feed(Call call) {
     List<String> users = subjects(call);
     users.forEach(u -> call.read("activity", u));
-    call.read(dev.beacon.core.functions.Retention.ACTIVITY_EXPIRY, "*");
+    call.read(EXPIRY, "*");
     PageRequest page = PageRequest.of(call.args(), 20, MAX_PAGE);
     List<Activity> fetched = users.isEmpty() ? List.of()
         : store.feed(call.appId(), users, since(call), page.cursor(), page.fetch());
@@ -120,7 +127,7 @@ public final class ActivityFunctions {
   private JsonNode hasNew(Call call) {
     List<String> users = subjects(call);
     users.forEach(u -> call.read("activity", u));
-    call.read(dev.beacon.core.functions.Retention.ACTIVITY_EXPIRY, "*");
+    call.read(EXPIRY, "*");
     long after = Math.max((long) call.args().number("since"), since(call));
     return NODES.booleanNode(!users.isEmpty() && store.anyAfter(call.appId(), users, after));
   }

@@ -35,6 +35,14 @@ public final class Functions {
     return this;
   }
 
+  /** Adds every function of each feature module. */
+  public Functions register(FunctionModule... modules) {
+    for (FunctionModule module : modules) {
+      registerAll(module.definitions());
+    }
+    return this;
+  }
+
   public Optional<FunctionDefinition> find(String path) {
     return Optional.ofNullable(byPath.get(path));
   }

@@ -7,6 +7,7 @@ import dev.beacon.core.functions.Call;
 import dev.beacon.core.functions.Changes;
 import dev.beacon.core.functions.DependencyKey;
 import dev.beacon.core.functions.FunctionDefinition;
+import dev.beacon.core.functions.FunctionModule;
 import dev.beacon.core.functions.FunctionException;
 import dev.beacon.core.functions.PageRequest;
 import dev.beacon.core.functions.Validator;
@@ -21,9 +22,15 @@ import java.util.Optional;
  * {@code notifications:*}: durable per-user notifications, stored before the call returns and
  * delivered live on the user's {@code private-user-} channel. A user reads and marks only its own.
  */
-public final class NotificationFunctions {
+public final class NotificationFunctions implements FunctionModule {
 
   static final int MAX_PAGE = 100;
+
+  /**
+   * Read by every notification query: changed when a retention pass removed notifications, so
+   * live subscribers stop showing them.
+   */
+  public static final String EXPIRY = "notificationExpiry";
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -39,6 +46,7 @@ public final class NotificationFunctions {
     this.ids = ids;
   }
 
+  @Override
   public List<FunctionDefinition> definitions() {
     return List.of(
         FunctionDefinition.mutation("notifications:pushNotification", Access.USER, Map.of(
@@ -52,11 +60,10 @@ public final class NotificationFunctions {
             "userId", Validator.optional(Validator.userId())), true, this::markAsRead),
         FunctionDefinition.mutation("notifications:markAllAsRead", Access.USER, Map.of(
             "userId", Validator.optional(Validator.userId())), true, this::markAllAsRead),
-        FunctionDefinition.query("notifications:subscribeToNotifications", Access.USER, Map.of(
-            "limit", Validator.optional(Validator.number()),
-            "cursor", Validator.optional(Validator.text(64)),
-            "unreadOnly", Validator.optional(Validator.bool()),
-            "userId", Validator.optional(Validator.userId())), true, this::list),
+        FunctionDefinition.query("notifications:subscribeToNotifications", Access.USER,
+            PageRequest.arguments(Map.of(
+                "unreadOnly", Validator.optional(Validator.bool()),
+                "userId", Validator.optional(Validator.userId()))), true, this::list),
         FunctionDefinition.query("notifications:getUnreadCount", Access.USER, Map.of(
             "userId", Validator.optional(Validator.userId())), true, this::unreadCount));
   }
@@ -107,7 +114,7 @@ public final class NotificationFunctions {
   private JsonNode list(Call call) {
     String user = call.actingUser();
     call.read("notifications", user);
-    call.read(dev.beacon.core.functions.Retention.NOTIFICATION_EXPIRY, "*");
+    call.read(EXPIRY, "*");
     PageRequest page = PageRequest.of(call.args(), 20, MAX_PAGE);
     boolean unreadOnly = call.args().bool("unreadOnly", false);
     return page.result(store.latest(call.appId(), user, page.fetch(), page.cursor(), unreadOnly),
@@ -117,7 +124,7 @@ public final class NotificationFunctions {
   private JsonNode unreadCount(Call call) {
     String user = call.actingUser();
     call.read("notifications", user);
-    call.read(dev.beacon.core.functions.Retention.NOTIFICATION_EXPIRY, "*");
+    call.read(EXPIRY, "*");
     return NODES.numberNode((double) store.unreadCount(call.appId(), user));
   }
 

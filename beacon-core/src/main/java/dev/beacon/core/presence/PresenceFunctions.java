@@ -7,6 +7,7 @@ import dev.beacon.core.functions.Access;
 import dev.beacon.core.functions.ArgumentValidationException;
 import dev.beacon.core.functions.Call;
 import dev.beacon.core.functions.FunctionDefinition;
+import dev.beacon.core.functions.FunctionModule;
 import dev.beacon.core.functions.RateLimiter;
 import dev.beacon.core.functions.Validator;
 import dev.beacon.core.social.FriendGraph;
@@ -20,7 +21,7 @@ import java.util.Optional;
  * {@code presence:*}: user-level status across the whole app. The mutations only touch memory
  * and run on the event loop; the queries may read the store (last-seen, friends, visibility).
  */
-public final class PresenceFunctions {
+public final class PresenceFunctions implements FunctionModule {
 
   static final int MAX_BATCH = 500;
 
@@ -39,6 +40,7 @@ public final class PresenceFunctions {
     this.limiter = limiter;
   }
 
+  @Override
   public List<FunctionDefinition> definitions() {
     return List.of(
         FunctionDefinition.mutation("presence:heartbeat", Access.USER, Map.of(

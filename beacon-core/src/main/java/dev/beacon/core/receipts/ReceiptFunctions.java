@@ -9,6 +9,7 @@ import dev.beacon.core.functions.Call;
 import dev.beacon.core.functions.Changes;
 import dev.beacon.core.functions.DependencyKey;
 import dev.beacon.core.functions.FunctionDefinition;
+import dev.beacon.core.functions.FunctionModule;
 import dev.beacon.core.functions.Validator;
 import dev.beacon.core.social.LiveEvents;
 import dev.beacon.core.social.RoomAccess;
@@ -23,7 +24,7 @@ import java.util.Optional;
  * watermarks ("read everything up to"). Durable; changes are sent as {@code read} events on the
  * room's channel. Only for rooms the caller may enter.
  */
-public final class ReceiptFunctions {
+public final class ReceiptFunctions implements FunctionModule {
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -39,6 +40,7 @@ public final class ReceiptFunctions {
     this.live = live;
   }
 
+  @Override
   public List<FunctionDefinition> definitions() {
     return List.of(
         FunctionDefinition.mutation("readReceipts:markMessageRead", Access.USER, Map.of(

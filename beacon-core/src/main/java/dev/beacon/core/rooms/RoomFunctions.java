@@ -9,6 +9,7 @@ import dev.beacon.core.functions.Call;
 import dev.beacon.core.functions.Changes;
 import dev.beacon.core.functions.DependencyKey;
 import dev.beacon.core.functions.FunctionDefinition;
+import dev.beacon.core.functions.FunctionModule;
 import dev.beacon.core.functions.FunctionException;
 import dev.beacon.core.functions.RateLimiter;
 import dev.beacon.core.functions.Validator;
@@ -30,7 +31,7 @@ import java.util.Set;
  * closed rooms with {@code rooms:setMembers}, {@code rooms:addMember} and {@code
  * rooms:removeMember} (Beacon's additions to the SPEC's list).
  */
-public final class RoomFunctions {
+public final class RoomFunctions implements FunctionModule {
 
   static final int MAX_LIST = 1000;
   static final int MAX_SUMMARY_ROOMS = 100;
@@ -57,6 +58,7 @@ public final class RoomFunctions {
     this.changes = changes;
   }
 
+  @Override
   public List<FunctionDefinition> definitions() {
     return List.of(
         FunctionDefinition.mutation("rooms:heartbeat", Access.USER, Map.of(

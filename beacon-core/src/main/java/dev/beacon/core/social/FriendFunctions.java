@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.beacon.core.functions.Access;
 import dev.beacon.core.functions.Call;
 import dev.beacon.core.functions.FunctionDefinition;
+import dev.beacon.core.functions.FunctionModule;
 import dev.beacon.core.functions.Validator;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +15,7 @@ import java.util.Map;
  * {@code friends:*}: the friend graph, set by the app's backend only. Friendship is directed: a
  * user's list is whom it follows; a backend wanting mutual friendship adds both directions.
  */
-public final class FriendFunctions {
+public final class FriendFunctions implements FunctionModule {
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -24,6 +25,7 @@ public final class FriendFunctions {
     this.graph = graph;
   }
 
+  @Override
   public List<FunctionDefinition> definitions() {
     return List.of(
         FunctionDefinition.mutation("friends:set", Access.BACKEND, Map.of(

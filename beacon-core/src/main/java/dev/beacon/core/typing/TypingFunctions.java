@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.beacon.core.functions.Access;
 import dev.beacon.core.functions.Call;
 import dev.beacon.core.functions.FunctionDefinition;
+import dev.beacon.core.functions.FunctionModule;
 import dev.beacon.core.functions.RateLimiter;
 import dev.beacon.core.functions.Validator;
 import dev.beacon.core.social.RoomAccess;
@@ -14,7 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /** {@code typing:*}: typing indicators per chatroom, for rooms the caller may enter. */
-public final class TypingFunctions {
+public final class TypingFunctions implements FunctionModule {
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -28,6 +29,7 @@ public final class TypingFunctions {
     this.limiter = limiter;
   }
 
+  @Override
   public List<FunctionDefinition> definitions() {
     Map<String, Validator> args = Map.of(
         "chatroomId", Validator.id(), "userId", Validator.optional(Validator.userId()));

@@ -2,7 +2,7 @@ package dev.beacon.server.store;
 
 import dev.beacon.core.activity.Activity;
 import dev.beacon.core.activity.ActivityStore;
-import dev.beacon.core.functions.BuiltInFunctions;
+import dev.beacon.core.builtins.BuiltInFunctions;
 import dev.beacon.core.notifications.Notification;
 import dev.beacon.core.notifications.NotificationStore;
 import dev.beacon.core.presence.PresenceStore;

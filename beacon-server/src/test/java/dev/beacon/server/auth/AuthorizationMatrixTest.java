@@ -12,7 +12,7 @@ import dev.beacon.core.app.App;
 import dev.beacon.core.app.Apps;
 import dev.beacon.core.app.AuthSettings;
 import dev.beacon.core.app.FunctionSettings;
-import dev.beacon.core.functions.BuiltInFunctions;
+import dev.beacon.core.builtins.BuiltInFunctions;
 import dev.beacon.core.functions.Caller;
 import dev.beacon.core.functions.Changes;
 import dev.beacon.core.functions.FunctionDefinition;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.beacon.core.app.FunctionSettings;
 import dev.beacon.core.functions.DependencyKey;
-import dev.beacon.core.functions.Retention;
+import dev.beacon.core.builtins.Retention;
 import dev.beacon.core.presence.UserPresence;
 import dev.beacon.core.hub.Lane;
 import dev.beacon.core.hub.Subscriber;
@@ -500,6 +500,23 @@ abstract class FunctionBehaviourTest {
     }
 
     @Test
+    void convexPaginationOptsPageNotificationsAsUsePaginatedQueryAsks() {
+      for (int i = 1; i <= 5; i++) {
+        bed.call(bed.admin(), "notifications:pushNotification",
+            "{\"userId\":\"ann\",\"type\":\"t\",\"title\":\"n" + i + "\"}");
+        bed.advance(1);
+      }
+      JsonNode first = bed.call(bed.user("ann"), "notifications:subscribeToNotifications",
+          "{\"unreadOnly\":false,\"paginationOpts\":{\"numItems\":2,\"cursor\":null,\"id\":7}}");
+      assertThat(first.get("page").findValuesAsText("title")).containsExactly("n5", "n4");
+      assertThat(first.get("isDone").asBoolean()).isFalse();
+      JsonNode rest = bed.call(bed.user("ann"), "notifications:subscribeToNotifications",
+          "{\"paginationOpts\":{\"numItems\":10,\"cursor\":\"" + first.get("continueCursor").asText() + "\"}}");
+      assertThat(rest.get("page").findValuesAsText("title")).containsExactly("n3", "n2", "n1");
+      assertThat(rest.get("isDone").asBoolean()).isTrue();
+    }
+
+    @Test
     void pagesFollowTheCursorAndUnreadOnlyFilters() {
       for (int i = 1; i <= 5; i++) {
         bed.call(bed.admin(), "notifications:pushNotification",
@@ -630,6 +647,22 @@ abstract class FunctionBehaviourTest {
       assertThat(second.get("page").findValuesAsText("type")).containsExactly("played");
       assertThat(second.get("isDone").asBoolean()).isTrue();
       assertThat(second.get("page").get(0).get("data").get("song").asText()).isEqualTo("a");
+    }
+
+    @Test
+    void convexPaginationOptsPageTheFeed() {
+      bed.call(bed.admin(), "friends:set", "{\"userId\":\"ann\",\"friendIds\":[\"bob\"]}");
+      for (int i = 1; i <= 3; i++) {
+        bed.call(bed.user("bob"), "friendActivity:recordActivity", "{\"type\":\"t" + i + "\"}");
+        bed.advance(1);
+      }
+      JsonNode first = bed.call(bed.user("ann"), "friendActivity:getFriendActivityFeed",
+          "{\"paginationOpts\":{\"numItems\":2,\"cursor\":null}}");
+      assertThat(first.get("page").findValuesAsText("type")).containsExactly("t3", "t2");
+      JsonNode second = bed.call(bed.user("ann"), "friendActivity:getFriendActivityFeed",
+          "{\"paginationOpts\":{\"numItems\":2,\"cursor\":\"" + first.get("continueCursor").asText() + "\"}}");
+      assertThat(second.get("page").findValuesAsText("type")).containsExactly("t1");
+      assertThat(second.get("isDone").asBoolean()).isTrue();
     }
 
     @Test

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.beacon.core.app.App;
 import dev.beacon.core.app.Apps;
 import dev.beacon.core.app.FunctionSettings;
-import dev.beacon.core.functions.BuiltInFunctions;
+import dev.beacon.core.builtins.BuiltInFunctions;
 import dev.beacon.core.functions.Caller;
 import dev.beacon.core.functions.DependencyKey;
 import dev.beacon.core.functions.FunctionException;

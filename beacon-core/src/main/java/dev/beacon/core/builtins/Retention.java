@@ -1,8 +1,12 @@
-package dev.beacon.core.functions;
+package dev.beacon.core.builtins;
 
+import dev.beacon.core.activity.ActivityFunctions;
 import dev.beacon.core.activity.ActivityStore;
 import dev.beacon.core.app.App;
 import dev.beacon.core.app.Apps;
+import dev.beacon.core.functions.Changes;
+import dev.beacon.core.functions.DependencyKey;
+import dev.beacon.core.notifications.NotificationFunctions;
 import dev.beacon.core.notifications.NotificationStore;
 import dev.beacon.core.time.Clock;
 import org.slf4j.Logger;
@@ -27,9 +31,9 @@ public final class Retention implements Runnable {
   private final Changes changes;
 
   /** Read by every activity feed: changed when a retention pass removed activity. */
-  public static final String ACTIVITY_EXPIRY = "activityExpiry";
+  public static final String ACTIVITY_EXPIRY = ActivityFunctions.EXPIRY;
   /** Read by every notification query: changed when a retention pass removed notifications. */
-  public static final String NOTIFICATION_EXPIRY = "notificationExpiry";
+  public static final String NOTIFICATION_EXPIRY = NotificationFunctions.EXPIRY;
 
   public Retention(Apps apps, NotificationStore notifications, ActivityStore activity, Clock clock,
       Changes changes) {

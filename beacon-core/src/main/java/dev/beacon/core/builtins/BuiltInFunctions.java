@@ -1,9 +1,13 @@
-package dev.beacon.core.functions;
+package dev.beacon.core.builtins;
 
 import dev.beacon.core.store.DurableWrites;
 import dev.beacon.core.activity.ActivityFunctions;
 import dev.beacon.core.activity.ActivityStore;
 import dev.beacon.core.app.Apps;
+import dev.beacon.core.functions.Changes;
+import dev.beacon.core.functions.FunctionModule;
+import dev.beacon.core.functions.Functions;
+import dev.beacon.core.functions.RateLimiter;
 import dev.beacon.core.hub.ChannelHub;
 import dev.beacon.core.notifications.NotificationFunctions;
 import dev.beacon.core.notifications.NotificationStore;
@@ -79,14 +83,14 @@ public final class BuiltInFunctions {
     this.userPresence = new UserPresence(apps, stores.presence(), background, writes, expiry, changes, live,
         friends);
     this.typing = new TypingIndicators(expiry, changes, live);
-    this.functions = new Functions(expiry.clock())
-        .registerAll(new PresenceFunctions(userPresence, friends, visibility, limiter).definitions())
-        .registerAll(new RoomFunctions(roomPresence, stores.rooms(), access, visibility, limiter, changes, typing).definitions())
-        .registerAll(new TypingFunctions(typing, access, limiter).definitions())
-        .registerAll(new NotificationFunctions(stores.notifications(), changes, live, ids).definitions())
-        .registerAll(new ReceiptFunctions(stores.receipts(), access, changes, live).definitions())
-        .registerAll(new ActivityFunctions(stores.activity(), friends, visibility, changes, live, ids).definitions())
-        .registerAll(new FriendFunctions(friends).definitions());
+    this.functions = new Functions(expiry.clock()).register(
+        new PresenceFunctions(userPresence, friends, visibility, limiter),
+        new RoomFunctions(roomPresence, stores.rooms(), access, visibility, limiter, changes, typing),
+        new TypingFunctions(typing, access, limiter),
+        new NotificationFunctions(stores.notifications(), changes, live, ids),
+        new ReceiptFunctions(stores.receipts(), access, changes, live),
+        new ActivityFunctions(stores.activity(), friends, visibility, changes, live, ids),
+        new FriendFunctions(friends));
     this.retention = new Retention(apps, stores.notifications(), stores.activity(), expiry.clock(),
         changes);
     hub.presenceListener(roomPresence);
@@ -95,6 +99,15 @@ public final class BuiltInFunctions {
 
   public Functions functions() {
     return functions;
+  }
+
+  /**
+   * Adds a feature built outside this catalogue (at the server's composition root), before the
+   * server serves calls.
+   */
+  public BuiltInFunctions register(FunctionModule... modules) {
+    functions.register(modules);
+    return this;
   }
 
   /** Counts WebSocket connections as presence sessions; give it to the Pusher service. */
