@@ -187,8 +187,11 @@ class TokenVerifierTest {
       }
     });
     try (TokenVerifier v = new TokenVerifier(Apps.of(List.of(app)), clock)) {
-      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> fetches.get() >= 1);
-      assertThat(v.verify(signed(JWSAlgorithm.RS256, "k1", new RSASSASigner(first))).userId()).isEqualTo("ann");
+      // the first key set is in place once a k1 token verifies (the fetch is counted when the
+      // request arrives, before the keys are parsed and installed)
+      String k1 = signed(JWSAlgorithm.RS256, "k1", new RSASSASigner(first));
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+          .ignoreExceptions().untilAsserted(() -> assertThat(v.verify(k1).userId()).isEqualTo("ann"));
 
       // the provider rotates to k2 and answers slowly: a k2 token is refused at once, not after
       // the fetch, and the refusal says what to do
@@ -201,11 +204,13 @@ class TokenVerifierTest {
       // tokens signed with the known key keep verifying meanwhile
       assertThat(v.verify(signed(JWSAlgorithm.RS256, "k1", new RSASSASigner(first))).userId()).isEqualTo("ann");
 
-      // once the provider answers, the rotated key verifies
+      // once the provider answers, the rotated key verifies (if the k1 wait above ran into the
+      // first fetch, its miss fetch holds the next one back for the miss interval: hence 15 s)
       slow.countDown();
-      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() ->
-          assertThat(v.verify(k2).userId()).isEqualTo("ann"));
-      assertThat(fetches.get()).as("one fetch at start, one after the unknown key").isEqualTo(2);
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15)).ignoreExceptions()
+          .untilAsserted(() -> assertThat(v.verify(k2).userId()).isEqualTo("ann"));
+      assertThat(fetches.get()).as("one fetch at start, one after the unknown key (and at most one "
+          + "after a k1 token that came before the first keys)").isBetween(2, 3);
     }
   }
 
