@@ -14,8 +14,11 @@ const JAR = process.env.BEACON_JAR
   ? path.resolve(process.env.BEACON_JAR)
   : path.resolve(__dirname, '../../../beacon-server/target/beacon.jar');
 // Short-lived test servers start and warm up faster with C1 only and the serial collector; the
-// server's behaviour does not depend on either. BEACON_TEST_JAVA_OPTS overrides ('' for none).
-const JAVA_OPTS = (process.env.BEACON_TEST_JAVA_OPTS ?? '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC')
+// server's behaviour does not depend on either. Beacon's own assertions are on (-ea for
+// dev.beacon only), so the lane-confinement checks run under the real clients too.
+// BEACON_TEST_JAVA_OPTS overrides ('' for none).
+const JAVA_OPTS = (process.env.BEACON_TEST_JAVA_OPTS
+    ?? '-ea:dev.beacon... -XX:TieredStopAtLevel=1 -XX:+UseSerialGC')
   .split(/\s+/).filter(Boolean);
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;

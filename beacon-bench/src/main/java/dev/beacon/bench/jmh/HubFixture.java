@@ -4,6 +4,7 @@ import dev.beacon.core.app.App;
 import dev.beacon.core.hub.ChannelHub;
 import dev.beacon.core.hub.ClusterBus;
 import dev.beacon.core.hub.Lane;
+import dev.beacon.core.hub.LaneExecutor;
 import dev.beacon.core.hub.Lanes;
 import dev.beacon.core.hub.Subscriber;
 import dev.beacon.core.metrics.BeaconMetrics;
@@ -22,10 +23,23 @@ final class HubFixture {
   final Lanes lanes;
   final ChannelHub hub;
 
+  /** Runs each task at once on the calling thread, which is thus always the lane's thread. */
+  private static final LaneExecutor CALLER_RUNS = new LaneExecutor() {
+    @Override
+    public void execute(Runnable task) {
+      task.run();
+    }
+
+    @Override
+    public boolean inExecutorThread() {
+      return true;
+    }
+  };
+
   HubFixture(int laneCount) {
     List<Lane> list = new ArrayList<>();
     for (int i = 0; i < laneCount; i++) {
-      list.add(new Lane(i, Runnable::run, Clock.system(), 1 << 20));
+      list.add(new Lane(i, CALLER_RUNS, Clock.system(), 1 << 20));
     }
     lanes = new Lanes(list);
     hub = new ChannelHub(lanes, Clock.system(), BeaconMetrics.NONE, ClusterBus.LOCAL, 60_000, 1000);

@@ -66,6 +66,7 @@ public final class ChannelHub {
    */
   public Joined subscribe(
       App app, ChannelName name, Subscriber subscriber, Optional<PresenceData> presence) {
+    subscriber.lane().assertOnLane();
     AppChannels ac = appChannels(app.id());
     Channel ch = ac.channels.compute(name.value(), (k, v) -> {
       Channel c = v == null ? new Channel(app.id(), name, lanes.size(), presenceListener) : v;
@@ -103,6 +104,7 @@ public final class ChannelHub {
 
   /** Ends a subscription, on the subscriber's lane. */
   public void unsubscribe(App app, Subscription sub) {
+    sub.subscriber().lane().assertOnLane();
     Channel ch = sub.channel();
     Lane lane = sub.subscriber().lane();
     ch.lanes[lane.index()].remove(sub);

@@ -22,6 +22,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Each lane also owns a {@link TimerWheel} for its connections' timers (activity checks,
  * sign-in timeouts), advanced by the transport's periodic {@link #tick()}.
+ *
+ * <p>What is marked "lane thread only" checks it with {@link #assertOnLane()} when assertions are
+ * enabled (the tests run with {@code -ea}); without them the check costs nothing.
  */
 public final class Lane {
 
@@ -68,6 +71,22 @@ public final class Lane {
     return clock;
   }
 
+  /** Whether the calling thread is this lane's. Safe from any thread. */
+  public boolean inLane() {
+    return executor.inExecutorThread();
+  }
+
+  /**
+   * Checks, when assertions are enabled, that the caller runs on this lane's thread: the first
+   * line of every method that is confined to a lane.
+   *
+   * @throws AssertionError naming the lane and the calling thread, if it is another thread
+   */
+  public void assertOnLane() {
+    assert inLane() : this + " used from thread " + Thread.currentThread().getName()
+        + ", not from its own (" + executor + ")";
+  }
+
   /**
    * Queues a task to run on this lane. Safe from any thread.
    *
@@ -108,6 +127,7 @@ public final class Lane {
   }
 
   private void drain() {
+    assertOnLane();
     writesThisBatch = 0;
     try {
       for (int i = 0; i < BATCH && writesThisBatch < WRITE_BUDGET; i++) {
@@ -133,16 +153,19 @@ public final class Lane {
 
   /** Counts frames written by the current batch, against {@link #WRITE_BUDGET}. Lane thread only. */
   public void wrote(int frames) {
+    assertOnLane();
     writesThisBatch += frames;
   }
 
   /** Remembers a connection to flush at the end of the current batch. Lane thread only. */
   public void markDirty(Flushable connection) {
+    assertOnLane();
     dirty.add(connection);
   }
 
   /** Flushes every connection written to since the last flush. Lane thread only. */
   public void flushDirty() {
+    assertOnLane();
     int n = dirty.size();
     if (n == 0) {
       return;
@@ -155,27 +178,32 @@ public final class Lane {
 
   /** The lane's timers. Lane thread only. */
   public TimerWheel timers() {
+    assertOnLane();
     return timers;
   }
 
   /** Runs due timers and flushes what they wrote. Called periodically on the lane thread. */
   public void tick() {
+    assertOnLane();
     timers.advance(clock.millis());
     flushDirty();
   }
 
   /** Registers a connection as living on this lane. Lane thread only. */
   public void attach(Attached connection) {
+    assertOnLane();
     attached.add(connection);
   }
 
   /** Forgets a connection. Lane thread only. */
   public void detach(Attached connection) {
+    assertOnLane();
     attached.remove(connection);
   }
 
   /** A copy of the connections on this lane. Lane thread only. */
   public List<Attached> attached() {
+    assertOnLane();
     return attached.isEmpty() ? Collections.emptyList() : new ArrayList<>(attached);
   }
 

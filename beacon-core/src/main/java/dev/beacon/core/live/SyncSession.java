@@ -122,6 +122,7 @@ public final class SyncSession implements Attached {
   }
 
   void start() {
+    lane.assertOnLane();
     lane.attach(this);
     long now = lane.clock().millis();
     lastSentAt = now;
@@ -133,6 +134,7 @@ public final class SyncSession implements Attached {
 
   /** Handles one text frame. */
   public void onText(String text) {
+    lane.assertOnLane();
     if (closed) {
       return;
     }
@@ -167,6 +169,7 @@ public final class SyncSession implements Attached {
 
   /** Any frame at all, such as a pong: the client is alive. */
   public void onActivity() {
+    lane.assertOnLane();
     lastReceivedAt = lane.clock().millis();
   }
 
@@ -477,6 +480,7 @@ public final class SyncSession implements Attached {
   }
 
   private void flush() {
+    lane.assertOnLane();
     flushScheduled = false;
     if (closed || awaiting > 0) {
       return;
@@ -505,6 +509,7 @@ public final class SyncSession implements Attached {
   }
 
   private void send(SyncServerMessage message) {
+    lane.assertOnLane();
     if (closed) {
       return;
     }
@@ -542,6 +547,7 @@ public final class SyncSession implements Attached {
    */
   @Override
   public void close(int code, String reason) {
+    lane.assertOnLane();
     if (closed) {
       return;
     }
@@ -551,6 +557,7 @@ public final class SyncSession implements Attached {
 
   /** The socket closed: stop every query and the presence session. Idempotent. */
   public void onClosed() {
+    lane.assertOnLane();
     if (closed) {
       return;
     }

@@ -86,6 +86,7 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
 
   /** Sends {@code connection_established} and starts the timers. */
   void open() {
+    lane.assertOnLane();
     lane.attach(this);
     send(new ServerMessage.ConnectionEstablished(socketId, service.settings().activityTimeoutSeconds()));
     activityTimer = lane.timers().schedule(lastReceived + activityTimeoutMillis, this::checkActivity);
@@ -100,6 +101,7 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
 
   /** Handles one text frame from the client. */
   public void onText(String text) {
+    lane.assertOnLane();
     if (closing) {
       return;
     }
@@ -115,11 +117,13 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
 
   /** Any sign of life below the Pusher protocol: a WebSocket ping or pong frame. */
   public void onActivity() {
+    lane.assertOnLane();
     received();
   }
 
   /** A binary frame: not part of the protocol. */
   public void onBinary() {
+    lane.assertOnLane();
     received();
     sendError(Optional.empty(), "Binary frames are not supported; send JSON text frames");
     lane.flushDirty();
@@ -416,6 +420,7 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
 
   @Override
   public void deliver(byte[] frame) {
+    lane.assertOnLane();
     if (closing) {
       return;
     }
@@ -428,6 +433,7 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
 
   @Override
   public void flush() {
+    lane.assertOnLane();
     if (dirty) {
       dirty = false;
       transport.flush();
@@ -440,6 +446,7 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
    */
   @Override
   public void close(int code, String reason) {
+    lane.assertOnLane();
     if (closing) {
       return;
     }
@@ -458,6 +465,7 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
 
   /** The transport has closed: leave every channel and forget the connection. Idempotent. */
   public void onClosed() {
+    lane.assertOnLane();
     if (closed) {
       return;
     }

@@ -1,10 +1,13 @@
 package dev.beacon.core.hub;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.beacon.core.time.ManualClock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class LaneTest {
@@ -12,7 +15,7 @@ class LaneTest {
   @Test
   void tasksRunInOrderAndWritesAreFlushedAtTheEndOfTheBatch() {
     List<Runnable> executor = new ArrayList<>();
-    Lane lane = new Lane(0, executor::add, new ManualClock(0), 100);
+    Lane lane = new Lane(0, LaneExecutor.on(Thread.currentThread(), executor::add), new ManualClock(0), 100);
     List<String> log = new ArrayList<>();
     Flushable conn = () -> log.add("flush");
     for (int i = 0; i < 3; i++) {
@@ -30,7 +33,7 @@ class LaneTest {
   @Test
   void refusesWorkBeyondItsBound() {
     List<Runnable> executor = new ArrayList<>();
-    Lane lane = new Lane(0, executor::add, new ManualClock(0), 2);
+    Lane lane = new Lane(0, LaneExecutor.on(Thread.currentThread(), executor::add), new ManualClock(0), 2);
     assertThat(lane.submit(() -> {})).isTrue();
     assertThat(lane.submit(() -> {})).isTrue();
     assertThat(lane.isFull()).isTrue();
@@ -43,7 +46,7 @@ class LaneTest {
   @Test
   void aFailingTaskDoesNotStopTheOthers() {
     List<Runnable> executor = new ArrayList<>();
-    Lane lane = new Lane(0, executor::add, new ManualClock(0), 10);
+    Lane lane = new Lane(0, LaneExecutor.on(Thread.currentThread(), executor::add), new ManualClock(0), 10);
     List<String> log = new ArrayList<>();
     lane.submit(() -> {
       throw new IllegalStateException("boom");
@@ -56,7 +59,7 @@ class LaneTest {
   @Test
   void aBatchStopsAtTheWriteBudgetFlushesAndGoesOnInTheNextTurn() {
     List<Runnable> executor = new ArrayList<>();
-    Lane lane = new Lane(0, executor::add, new ManualClock(0), 100);
+    Lane lane = new Lane(0, LaneExecutor.on(Thread.currentThread(), executor::add), new ManualClock(0), 100);
     List<String> log = new ArrayList<>();
     Flushable conn = () -> log.add("flush");
     for (int i = 0; i < 3; i++) {
@@ -73,5 +76,43 @@ class LaneTest {
     assertThat(executor).hasSize(1);
     executor.remove(0).run();
     assertThat(log).containsExactly("task0", "task1", "flush", "flush", "task2", "flush");
+  }
+
+  @Test
+  void testsRunWithAssertionsEnabled() {
+    // the confinement checks below are assertions: a build without -ea would check nothing
+    assertThat(Lane.class.desiredAssertionStatus()).isTrue();
+  }
+
+  @Test
+  void laneOnlyMethodsRefuseAnotherThread() throws Exception {
+    Lane lane = new Lane(3, LaneExecutor.on(Thread.currentThread(), task -> {}), new ManualClock(0), 10);
+    Flushable conn = () -> {};
+    lane.markDirty(conn); // the lane's own thread: fine
+    assertThat(lane.inLane()).isTrue();
+
+    Throwable fromElsewhere = CompletableFuture.supplyAsync(() -> {
+      assertThat(lane.inLane()).isFalse();
+      try {
+        lane.markDirty(conn);
+        return null;
+      } catch (AssertionError e) {
+        return e;
+      }
+    }).get(10, TimeUnit.SECONDS);
+    assertThat(fromElsewhere).isInstanceOf(AssertionError.class)
+        .hasMessageContaining("lane-3 used from thread")
+        .hasMessageContaining(Thread.currentThread().getName());
+  }
+
+  @Test
+  void aTaskRunsOnTheLaneAndTheTimersAreReachableThere() throws Exception {
+    try (ThreadedLaneExecutor thread = new ThreadedLaneExecutor("lane-thread")) {
+      Lane lane = new Lane(0, thread, new ManualClock(0), 10);
+      CompletableFuture<Boolean> onLane = new CompletableFuture<>();
+      lane.submit(() -> onLane.complete(lane.inLane() && lane.timers() != null));
+      assertThat(onLane.get(10, TimeUnit.SECONDS)).isTrue();
+      assertThatThrownBy(lane::timers).isInstanceOf(AssertionError.class);
+    }
   }
 }

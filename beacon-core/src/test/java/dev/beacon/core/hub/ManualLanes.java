@@ -5,7 +5,11 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Lanes whose tasks run only when the test says so, on the test's thread. */
+/**
+ * Lanes whose tasks run only when the test says so, on the test's thread: the thread that made
+ * them is every lane's thread, so lane-confined code called from another thread fails its
+ * assertion.
+ */
 public final class ManualLanes {
 
   private final ArrayDeque<Runnable> queue = new ArrayDeque<>();
@@ -14,7 +18,7 @@ public final class ManualLanes {
   public ManualLanes(int count, Clock clock, int maxPending) {
     List<Lane> list = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      list.add(new Lane(i, queue::add, clock, maxPending));
+      list.add(new Lane(i, LaneExecutor.on(Thread.currentThread(), queue::add), clock, maxPending));
     }
     this.lanes = new Lanes(list);
   }

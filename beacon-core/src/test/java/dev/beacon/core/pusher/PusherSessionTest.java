@@ -523,6 +523,21 @@ class PusherSessionTest {
     }
   }
 
+  @Test
+  void aFrameHandledOffTheSessionsLaneFailsItsConfinementCheck() throws Exception {
+    FakeClient c = bed.connect(0);
+    Throwable offLane = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        c.session.onText("{\"event\":\"pusher:ping\",\"data\":{}}");
+        return null;
+      } catch (AssertionError e) {
+        return e;
+      }
+    }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(offLane).isInstanceOf(AssertionError.class).hasMessageContaining("lane-0 used from");
+    assertThat(c.eventNames()).doesNotContain("pusher:pong");
+  }
+
   private static int code(PusherChannels.Admission admission) {
     return ((PusherChannels.Admission.Refused) admission).refusal().error().code();
   }

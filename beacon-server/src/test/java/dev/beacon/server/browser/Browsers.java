@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
@@ -91,7 +92,11 @@ final class Browsers implements AutoCloseable {
 
   <T> T waitFor(WebDriver driver, String what, Duration patience, Function<WebDriver, T> condition) {
     try {
-      return new WebDriverWait(driver, patience, Duration.ofMillis(100)).until(condition);
+      // a live page re-renders what a condition reads: an element replaced meanwhile is read
+      // again on the next poll
+      return new WebDriverWait(driver, patience, Duration.ofMillis(100))
+          .ignoring(StaleElementReferenceException.class)
+          .until(condition);
     } catch (TimeoutException e) {
       screenshotAll("failed");
       throw new AssertionError("waited " + patience.toSeconds() + " s for " + what
