@@ -33,7 +33,8 @@ public record App(
     boolean watchlistEvents,
     Optional<String> encryptionMasterKeyBase64,
     FunctionSettings functions,
-    AuthSettings auth) {
+    AuthSettings auth,
+    PushSettings push) {
 
   private static final Pattern KEY_CHARS = Pattern.compile("[A-Za-z0-9_.\\-]{1,100}");
 
@@ -57,6 +58,7 @@ public record App(
     if (functions == null || auth == null) {
       throw new IllegalArgumentException("app '" + id + "': functions and auth settings are required");
     }
+    push = push == null ? PushSettings.NONE : push;
     encryptionMasterKeyBase64.ifPresent(k -> {
       byte[] decoded;
       try {
@@ -102,6 +104,7 @@ public record App(
     b.encryptionMasterKeyBase64 = encryptionMasterKeyBase64.orElse(null);
     b.functions = functions;
     b.auth = auth;
+    b.push = push;
     return b;
   }
 
@@ -138,6 +141,7 @@ public record App(
     private String encryptionMasterKeyBase64;
     private FunctionSettings functions = FunctionSettings.DEFAULT;
     private AuthSettings auth;
+    private PushSettings push = PushSettings.NONE;
 
     private Builder(String id, String key, String secret) {
       this.id = id;
@@ -147,6 +151,7 @@ public record App(
 
     public Builder functions(FunctionSettings v) { functions = v; return this; }
     public Builder auth(AuthSettings v) { auth = v; return this; }
+    public Builder push(PushSettings v) { push = v; return this; }
 
     public Builder enabled(boolean v) { enabled = v; return this; }
     public Builder clientEvents(boolean v) { clientEvents = v; return this; }
@@ -177,7 +182,7 @@ public record App(
           maxEventNameLength, maxUserInfoBytes, clientEventsPerSecond, maxChannelsPerEvent,
           maxBatchEvents, subscriptionCountEvents, watchlistEvents,
           Optional.ofNullable(encryptionMasterKeyBase64), functions,
-          auth != null ? auth : defaultAuth());
+          auth != null ? auth : defaultAuth(), push);
     }
   }
 }

@@ -14,6 +14,9 @@ import dev.beacon.core.notifications.NotificationStore;
 import dev.beacon.core.presence.PresenceFunctions;
 import dev.beacon.core.presence.PresenceStore;
 import dev.beacon.core.presence.UserPresence;
+import dev.beacon.core.push.PushFunctions;
+import dev.beacon.core.push.PushPolicy;
+import dev.beacon.core.push.PushStore;
 import dev.beacon.core.receipts.ReceiptFunctions;
 import dev.beacon.core.receipts.ReceiptStore;
 import dev.beacon.core.rooms.RoomFunctions;
@@ -52,6 +55,8 @@ public final class BuiltInFunctions {
     RoomRegistry rooms();
 
     PresenceStore presence();
+
+    PushStore push();
   }
 
   private final Functions functions;
@@ -59,6 +64,7 @@ public final class BuiltInFunctions {
   private final RoomPresence roomPresence;
   private final TypingIndicators typing;
   private final Retention retention;
+  private final PushPolicy push;
 
   /** As the full constructor, with durable writes handed to {@code background} one by one. */
   public BuiltInFunctions(Apps apps, Stores stores, ChannelHub hub, LiveEvents live, Changes changes,
@@ -83,14 +89,17 @@ public final class BuiltInFunctions {
     this.userPresence = new UserPresence(apps, stores.presence(), background, writes, expiry, changes, live,
         friends);
     this.typing = new TypingIndicators(expiry, changes, live);
+    // offline is what user presence says (its public answer, cluster-wide when clustered)
+    this.push = new PushPolicy(userPresence::isOnline);
     this.functions = new Functions(expiry.clock()).register(
         new PresenceFunctions(userPresence, friends, visibility, limiter),
         new RoomFunctions(roomPresence, stores.rooms(), access, visibility, limiter, changes, typing),
         new TypingFunctions(typing, access, limiter),
-        new NotificationFunctions(stores.notifications(), changes, live, ids),
+        new NotificationFunctions(stores.notifications(), changes, live, ids, push),
         new ReceiptFunctions(stores.receipts(), access, changes, live),
         new ActivityFunctions(stores.activity(), friends, visibility, changes, live, ids),
-        new FriendFunctions(friends));
+        new FriendFunctions(friends),
+        new PushFunctions(stores.push(), push, changes, ids));
     this.retention = new Retention(apps, stores.notifications(), stores.activity(), expiry.clock(),
         changes);
     hub.presenceListener(roomPresence);
@@ -121,6 +130,11 @@ public final class BuiltInFunctions {
 
   public TypingIndicators typing() {
     return typing;
+  }
+
+  /** Who gets a push; connect it to the dispatcher that sends them. */
+  public PushPolicy push() {
+    return push;
   }
 
   /** The periodic clean-up of expired rows; run it on a background thread. */

@@ -11,6 +11,9 @@ import dev.beacon.core.functions.FunctionModule;
 import dev.beacon.core.functions.FunctionException;
 import dev.beacon.core.functions.PageRequest;
 import dev.beacon.core.functions.Validator;
+import dev.beacon.core.outbox.OfflinePush;
+import dev.beacon.core.outbox.PushContent;
+import dev.beacon.core.outbox.PushIntent;
 import dev.beacon.core.social.LiveEvents;
 import dev.beacon.core.store.Ids;
 import dev.beacon.protocol.convex.ConvexValues;
@@ -38,12 +41,16 @@ public final class NotificationFunctions implements FunctionModule {
   private final Changes changes;
   private final LiveEvents live;
   private final Ids ids;
+  private final OfflinePush offline;
 
-  public NotificationFunctions(NotificationStore store, Changes changes, LiveEvents live, Ids ids) {
+  /** @param offline decides which notifications also become a push, stored with them */
+  public NotificationFunctions(NotificationStore store, Changes changes, LiveEvents live, Ids ids,
+      OfflinePush offline) {
     this.store = store;
     this.changes = changes;
     this.live = live;
     this.ids = ids;
+    this.offline = offline;
   }
 
   @Override
@@ -75,9 +82,15 @@ public final class NotificationFunctions implements FunctionModule {
     String data = call.args().optValue("data").map(ConvexValues::toJsonText).orElse("null");
     Notification n = new Notification(ids.next(call.now()), user, call.args().string("type"),
         call.args().string("title"), call.args().optString("body").orElse(""), data, call.now(), 0);
-    String id = store.insert(call.appId(), n, call.requestKey());
+    Optional<PushIntent> push = offline.intent(call.app(), user, n.id(), new PushContent(n.title(),
+        n.body(), data, call.args().optValue("data").map(d -> d.path("url"))
+            .filter(JsonNode::isTextual).map(JsonNode::textValue).orElse("")), call.now());
+    String id = store.insert(call.appId(), n, call.requestKey(), push);
     if (!id.equals(n.id())) {
       return NODES.textNode(id); // a retried request: stored the first time
+    }
+    if (push.isPresent()) {
+      offline.stored(call.app());
     }
     changed(call, user);
     live.toUser(call.app(), user, "notification", n.toJson());

@@ -1,5 +1,6 @@
 package dev.beacon.core.notifications;
 
+import dev.beacon.core.outbox.PushIntent;
 import java.util.List;
 import java.util.Optional;
 
@@ -8,11 +9,13 @@ public interface NotificationStore {
 
   /**
    * Stores a notification; with a request key, only if no notification was stored for that key
-   * before.
+   * before. A push, when given, is stored in the same transaction (one outbox row per device the
+   * user has registered), and only if the notification is.
    *
    * @return the id stored under the request key (the earlier one, if there was one)
    */
-  String insert(String appId, Notification notification, java.util.Optional<String> requestKey);
+  String insert(String appId, Notification notification, Optional<String> requestKey,
+      Optional<PushIntent> push);
 
   Optional<Notification> find(String appId, String id);
 

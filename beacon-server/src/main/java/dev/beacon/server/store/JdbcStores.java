@@ -5,7 +5,9 @@ import dev.beacon.core.activity.ActivityStore;
 import dev.beacon.core.builtins.BuiltInFunctions;
 import dev.beacon.core.notifications.Notification;
 import dev.beacon.core.notifications.NotificationStore;
+import dev.beacon.core.outbox.PushIntent;
 import dev.beacon.core.presence.PresenceStore;
+import dev.beacon.core.push.PushStore;
 import dev.beacon.core.receipts.ReceiptStore;
 import dev.beacon.core.social.FriendStore;
 import dev.beacon.core.social.RoomRegistry;
@@ -29,9 +31,16 @@ public final class JdbcStores implements BuiltInFunctions.Stores {
   private final Rooms rooms = new Rooms();
   private final Presence presence = new Presence();
   private final ServerState state = new ServerState();
+  private final JdbcPushStore push;
 
   public JdbcStores(Database db) {
     this.db = db;
+    this.push = new JdbcPushStore(db);
+  }
+
+  @Override
+  public PushStore push() {
+    return push;
   }
 
   @Override
@@ -94,11 +103,19 @@ public final class JdbcStores implements BuiltInFunctions.Stores {
     }
 
     @Override
-    public String insert(String appId, Notification n, Optional<String> requestKey) {
-      int inserted = db.update("INSERT INTO notifications (app_id, " + COLUMNS + ", request_key) "
-          + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (app_id, request_key) DO NOTHING",
-          appId, n.id(), n.userId(), n.type(), n.title(), n.body(), n.dataJson(), n.createdAt(),
-          n.readAt(), requestKey.orElse(null));
+    public String insert(String appId, Notification n, Optional<String> requestKey,
+        Optional<PushIntent> push) {
+      // the push is stored with the notification or not at all (see JdbcPushStore)
+      int inserted = db.transaction(c -> {
+        int rows = Database.update(c, "INSERT INTO notifications (app_id, " + COLUMNS
+            + ", request_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (app_id, "
+            + "request_key) DO NOTHING", appId, n.id(), n.userId(), n.type(), n.title(), n.body(),
+            n.dataJson(), n.createdAt(), n.readAt(), requestKey.orElse(null));
+        if (rows > 0 && push.isPresent()) {
+          JdbcPushStore.enqueue(c, appId, push.get(), Optional.empty());
+        }
+        return rows;
+      });
       if (inserted > 0 || requestKey.isEmpty()) {
         return n.id();
       }

@@ -59,7 +59,11 @@ final class FunctionsTestBed implements AutoCloseable {
   private final Optional<String> schema;
 
   FunctionsTestBed(Database.Kind kind, FunctionSettings settings) throws Exception {
-    this.app = App.builder("app-id", "app-key", "app-secret").functions(settings).build();
+    this(kind, App.builder("app-id", "app-key", "app-secret").functions(settings).build());
+  }
+
+  FunctionsTestBed(Database.Kind kind, App app) throws Exception {
+    this.app = app;
     this.apps = Apps.of(List.of(app));
     if (kind == Database.Kind.SQLITE) {
       schema = Optional.empty();
