@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const out = path.resolve(process.argv[2] ?? path.join(here, '../beacon-server/target/classes/webroot'));
 const pages = {
-  demo: ['index.html', 'demo.css'],
+  demo: ['index.html', 'demo.css', 'sw.js'],
   dashboard: ['index.html', 'dashboard.css'],
 };
 

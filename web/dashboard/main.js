@@ -16,6 +16,7 @@ const CARDS = [
   { key: 'functionCallsPerSecond', label: 'Function calls /s', colour: '#2fa5a5' },
   { key: 'functionP99Millis', label: 'Function p99 (ms, 10 s)', colour: '#a52f7a' },
   { key: 'errorsPerSecond', label: 'Errors /s', colour: '#d64545' },
+  { key: 'pushSentPerSecond', label: 'Pushes sent /s', colour: '#5a8f2f' },
 ];
 const TYPES = ['connection', 'disconnection', 'subscribed', 'unsubscribed', 'client_event', 'api_message', 'function', 'error'];
 
@@ -42,6 +43,9 @@ function renderStats(body) {
   $('#uptime').textContent = duration(body.uptimeSeconds);
   $('#sync-connections').textContent = body.server.syncConnections;
   $('#live-queries').textContent = body.server.liveQueries;
+  $('#push-queue').textContent = body.server.pushQueue;
+  $('#push-totals').textContent = `sent ${body.push.sent} · retried ${body.push.retries}`
+    + ` · failed ${body.push.failures} · dead devices removed ${body.push.removed}`;
   const select = $('#app');
   if (select.options.length !== body.apps.length) {
     select.replaceChildren(...body.apps.map((id) => el('option', { value: id }, id)));

@@ -9,6 +9,7 @@ import { watchConnections } from './connection.js';
 import { watchRoom } from './room.js';
 import { startChat } from './chat.js';
 import { startBell } from './bell.js';
+import { startPush } from './push.js';
 import { startActivity } from './activity.js';
 import { startStatus } from './status.js';
 
@@ -91,6 +92,7 @@ async function join(user, room) {
     },
   });
   startBell({ convex });
+  startPush({ convex });
   startStatus({ convex, onChanged: (p) => record('status', { status: p.status, statusMessage: p.statusMessage }) });
   document.body.dataset.joined = 'true';
 }

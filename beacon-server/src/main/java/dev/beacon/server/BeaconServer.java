@@ -33,6 +33,10 @@ import dev.beacon.server.http.DevTokenRoutes;
 import dev.beacon.server.http.OpsRoutes;
 import dev.beacon.server.http.PusherApiRoutes;
 import dev.beacon.server.http.Routes;
+import dev.beacon.core.push.PushDispatcher;
+import dev.beacon.server.push.PushMeters;
+import dev.beacon.server.push.PushRoutes;
+import dev.beacon.server.push.PushServices;
 import dev.beacon.server.store.Database;
 import dev.beacon.server.store.JdbcStores;
 import dev.beacon.server.metrics.MicrometerMetrics;
@@ -78,6 +82,9 @@ public final class BeaconServer implements AutoCloseable {
   private final BuiltInFunctions builtIns;
   private final java.util.concurrent.ExecutorService liveEngine;
   private final SyncService sync;
+  private final PushServices pushServices;
+  private final PushDispatcher push;
+  private final java.util.concurrent.ExecutorService pushSettle;
   private final AtomicBoolean stopped = new AtomicBoolean();
   private final int port;
 
@@ -88,7 +95,15 @@ public final class BeaconServer implements AutoCloseable {
           + "are open to anyone who can reach this address", config.host(),
           config.dashboard().enabled() && !config.dashboard().passwordProtected() ? " and the dashboard" : "");
     }
-    this.apps = Apps.of(config.apps());
+    // development mode: Web Push works out of the box with a key pair kept in the data folder
+    this.apps = Apps.of(config.development()
+        ? PushServices.withDevelopmentKeys(config.apps(), config.dataDir()) : config.apps());
+    // push services first: a bad key file stops the start before anything else is open
+    try {
+      this.pushServices = PushServices.start(apps.all());
+    } catch (IllegalArgumentException e) {
+      throw new dev.beacon.server.config.ConfigException(e.getMessage());
+    }
     this.metrics = new MicrometerMetrics();
     Clock clock = Clock.system();
     int loops = config.eventLoops();
@@ -128,6 +143,14 @@ public final class BeaconServer implements AutoCloseable {
     // every minute: a pass that removes rows also refreshes live feeds, so they lag expiry by
     // at most about that; a pass with nothing to remove is two indexed deletes per app
     background.every(1, builtIns.retention());
+    // answers are recorded on one thread; the dispatcher never has more outstanding than fit
+    this.pushSettle = new java.util.concurrent.ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS,
+        new java.util.concurrent.ArrayBlockingQueue<>(config.pushMaxInFlight() + 1), r -> {
+          Thread t = new Thread(r, "beacon-push-settle");
+          t.setDaemon(true);
+          return t;
+        });
+    this.push = startPush(clock, stores);
     this.functionRunner = new FunctionRunner(builtIns.functions(), config.functionWorkers(),
         config.functionQueue(), metrics, debug);
     this.tokens = new TokenVerifier(apps, clock);
@@ -160,6 +183,7 @@ public final class BeaconServer implements AutoCloseable {
     // path parameters, each a regular expression to try
     sets.add(functionRoutes::mount);
     sets.add(new PusherApiRoutes(apps, api, metrics, config.maxRequestBytes(), debug)::mount);
+    sets.add(new PushRoutes(apps)::mount);
     if (config.dashboard().enabled()) {
       DashboardStats stats = new DashboardStats(metrics.registry(), apps, clock);
       background.everyMillis(1000, stats::sample);
@@ -196,6 +220,9 @@ public final class BeaconServer implements AutoCloseable {
     }
     if (bound < 0) {
       vertx.close();
+      push.close();
+      pushSettle.shutdown();
+      pushServices.close();
       background.close();
       tokens.close();
       database.close();
@@ -203,6 +230,29 @@ public final class BeaconServer implements AutoCloseable {
           + ": " + rootMessage(failure), failure);
     }
     this.port = bound;
+  }
+
+  /**
+   * The push outbox's dispatcher: its own thread claims due pushes, the services send them
+   * asynchronously (at most {@code push.max_in_flight} at once) and one thread records answers.
+   */
+  private PushDispatcher startPush(Clock clock, JdbcStores stores) {
+    PushMeters meters = new PushMeters(metrics.registry());
+    PushDispatcher dispatcher = new PushDispatcher(apps, stores.push(), pushServices, meters, clock,
+        pushSettle, config.pushMaxInFlight(), config.pushClaimSeconds() * 1000L);
+    builtIns.push().connect(dispatcher::wake, meters);
+    if (database.kind() == Database.Kind.SQLITE) {
+      stores.push().releaseClaims(); // one node only: whatever it claimed died with it
+    }
+    io.micrometer.core.instrument.Gauge.builder("beacon_push_queue", dispatcher, PushDispatcher::pending)
+        .description("Pushes in the outbox, waiting to be sent or retried").register(metrics.registry());
+    io.micrometer.core.instrument.Gauge.builder("beacon_push_in_flight", dispatcher,
+        PushDispatcher::inFlight).description("Push sends waiting for a service's answer")
+        .register(metrics.registry());
+    if (apps.all().stream().anyMatch(a -> a.push().enabled())) {
+      dispatcher.start();
+    }
+    return dispatcher;
   }
 
   private static boolean loopback(String host) {
@@ -322,6 +372,9 @@ public final class BeaconServer implements AutoCloseable {
       LOG.warn("event loops did not stop cleanly: {}", rootMessage(e));
     }
     functionRunner.close();
+    push.close();
+    pushSettle.shutdown();
+    pushServices.close();
     liveEngine.shutdownNow();
     background.close();
     tokens.close();

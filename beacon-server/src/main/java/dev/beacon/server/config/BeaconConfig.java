@@ -22,6 +22,8 @@ import java.util.List;
  * @param functionWorkers threads running function calls that touch the store
  * @param functionQueue calls waiting for a worker before new ones are refused
  * @param dashboard whether {@code /dashboard} and its debug console are served, and to whom
+ * @param pushMaxInFlight push sends waiting for a service's answer at once, at most
+ * @param pushClaimSeconds how long a node holds a push it is sending before another may send it
  */
 public record BeaconConfig(
     Mode mode,
@@ -40,7 +42,9 @@ public record BeaconConfig(
     dev.beacon.server.store.DatabaseSettings db,
     int functionWorkers,
     int functionQueue,
-    dev.beacon.server.dashboard.DashboardSettings dashboard) {
+    dev.beacon.server.dashboard.DashboardSettings dashboard,
+    int pushMaxInFlight,
+    int pushClaimSeconds) {
 
   public BeaconConfig {
     apps = List.copyOf(apps);

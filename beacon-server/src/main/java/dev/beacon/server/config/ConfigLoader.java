@@ -4,6 +4,7 @@ import dev.beacon.core.app.App;
 import dev.beacon.core.app.Apps;
 import dev.beacon.core.app.AuthSettings;
 import dev.beacon.core.app.FunctionSettings;
+import dev.beacon.core.app.PushSettings;
 import dev.beacon.server.dashboard.DashboardSettings;
 import dev.beacon.server.store.DatabaseSettings;
 import dev.beacon.core.pusher.PusherSettings;
@@ -51,7 +52,8 @@ public final class ConfigLoader {
       "db.url", "db.user", "db.password", "db.schema", "db.pool_size",
       "functions.workers", "functions.queue",
       "dashboard.enabled", "dashboard.console", "dashboard.console_entries",
-      "dashboard.username", "dashboard.password");
+      "dashboard.username", "dashboard.password",
+      "push.max_in_flight", "push.claim_seconds");
 
   private static final List<String> APP_KEYS = List.of(
       "id", "key", "secret", "enabled", "client_events", "user_authentication_required",
@@ -61,7 +63,12 @@ public final class ConfigLoader {
       "watchlist_events", "encryption_master_key_base64",
       "admin_key", "jwt_secret", "jwks_url", "jwt_issuer", "jwt_audience",
       "presence_ttl_seconds", "typing_ttl_seconds", "activity_ttl_hours",
-      "notification_retention_days", "open_rooms", "heartbeats_per_second", "typing_per_second");
+      "notification_retention_days", "open_rooms", "heartbeats_per_second", "typing_per_second",
+      "push.when", "push.ttl_seconds", "push.per_user_per_minute",
+      "push.web.vapid_public_key", "push.web.vapid_private_key", "push.web.subject",
+      "push.apns.team_id", "push.apns.key_id", "push.apns.key_file", "push.apns.topic",
+      "push.apns.production", "push.apns.endpoint", "push.apns.trusted_certificate_file",
+      "push.fcm.service_account_file", "push.fcm.endpoint", "push.fcm.token_url");
 
   /** The JWT secret of the development app; refused in production. */
   public static final String DEV_JWT_SECRET = "beacon-development-jwt-secret-not-for-production";
@@ -225,7 +232,8 @@ public final class ConfigLoader {
     }
     return new BeaconConfig(mode, host, port, dataDir, eventLoops, pusher, maxMessage,
         maxSyncMessage, maxBuffered,
-        laneQueue, maxRequest, grace, apps, db, workers, queue, dashboard(v, mode));
+        laneQueue, maxRequest, grace, apps, db, workers, queue, dashboard(v, mode),
+        v.integer("push.max_in_flight", 64, 1, 10_000), v.integer("push.claim_seconds", 60, 20, 3600));
   }
 
   /** Minimum length of the dashboard password in production. */
@@ -305,10 +313,70 @@ public final class ConfigLoader {
               Optional.ofNullable(v.string(p + "jwks_url", null)),
               Optional.ofNullable(v.string(p + "jwt_issuer", null)),
               v.string(p + "jwt_audience", id)))
+          .push(push(v, p + "push.", dev))
           .build();
     } catch (IllegalArgumentException e) {
       throw new ConfigException("apps." + i + ": " + e.getMessage());
     }
+  }
+
+  /** An app's offline push; a service is configured when any of its keys is. */
+  private static PushSettings push(Values v, String p, boolean dev) {
+    String when = v.string(p + "when", "offline").toLowerCase(Locale.ROOT);
+    if (!when.equals("offline") && !when.equals("always")) {
+      throw new ConfigException("config key '" + p + "when' must be 'offline' or 'always', got '"
+          + when + "'");
+    }
+    Optional<PushSettings.Web> web = Optional.empty();
+    if (v.any(p + "web.")) {
+      web = Optional.of(new PushSettings.Web(v.string(p + "web.vapid_public_key", ""),
+          v.string(p + "web.vapid_private_key", ""),
+          v.string(p + "web.subject", dev ? "mailto:beacon@localhost" : null)));
+    }
+    Optional<PushSettings.Apns> apns = Optional.empty();
+    if (v.any(p + "apns.")) {
+      Optional<String> endpoint = Optional.ofNullable(v.string(p + "apns.endpoint", null));
+      endpoint.ifPresent(e -> {
+        if (!e.matches("[A-Za-z0-9.\\-]+:\\d{1,5}")) {
+          throw new ConfigException("config key '" + p + "apns.endpoint' must be host:port, got '"
+              + e + "'");
+        }
+      });
+      apns = Optional.of(new PushSettings.Apns(v.string(p + "apns.team_id", ""),
+          v.string(p + "apns.key_id", ""), v.string(p + "apns.key_file", ""),
+          v.string(p + "apns.topic", ""), v.bool(p + "apns.production", !dev), endpoint,
+          Optional.ofNullable(v.string(p + "apns.trusted_certificate_file", null))));
+    }
+    Optional<PushSettings.Fcm> fcm = Optional.empty();
+    if (v.any(p + "fcm.")) {
+      fcm = Optional.of(new PushSettings.Fcm(v.string(p + "fcm.service_account_file", ""),
+          serviceUrl(v, p + "fcm.endpoint", dev), serviceUrl(v, p + "fcm.token_url", dev)));
+    }
+    return new PushSettings(PushSettings.When.valueOf(when.toUpperCase(Locale.ROOT)),
+        v.integer(p + "ttl_seconds", 86_400, 1, 28 * 86_400),
+        v.integer(p + "per_user_per_minute", 60, 1, 1_000_000), web, apns, fcm, dev);
+  }
+
+  /** A push service URL: https, or http on a loopback address in development mode. */
+  private static Optional<String> serviceUrl(Values v, String key, boolean dev) {
+    String url = v.string(key, null);
+    if (url == null) {
+      return Optional.empty();
+    }
+    java.net.URI uri;
+    try {
+      uri = new java.net.URI(url);
+    } catch (java.net.URISyntaxException e) {
+      throw new ConfigException("config key '" + key + "' must be a URL, got '" + url + "'");
+    }
+    boolean loopback = uri.getHost() != null && (uri.getHost().equals("localhost")
+        || uri.getHost().startsWith("127.") || uri.getHost().equals("[::1]"));
+    if ("https".equals(uri.getScheme()) && uri.getHost() != null
+        || "http".equals(uri.getScheme()) && dev && loopback) {
+      return Optional.of(url);
+    }
+    throw new ConfigException("config key '" + key + "' must be an https:// URL (http:// only on "
+        + "a loopback address in development mode), got '" + url + "'");
   }
 
   /** The flattened values, read with types and ranges. */
@@ -369,6 +437,11 @@ public final class ConfigLoader {
         throw new ConfigException("config key '" + key
             + "' must be 'development' or 'production', got '" + value + "'");
       }
+    }
+
+    /** Whether any key starts with {@code prefix}. */
+    boolean any(String prefix) {
+      return values.keySet().stream().anyMatch(k -> k.startsWith(prefix));
     }
 
     Set<Integer> appIndices() {

@@ -55,7 +55,8 @@ public final class DashboardStats {
   /** One second of one app, as the charts draw it. */
   record Sample(long time, double connections, double channels, double subscriptions,
       double presenceOnline, double messagesInPerSecond, double messagesOutPerSecond,
-      double functionCallsPerSecond, double functionP99Millis, double errorsPerSecond) {
+      double functionCallsPerSecond, double functionP99Millis, double errorsPerSecond,
+      double pushSentPerSecond) {
 
     ObjectNode toJson() {
       ObjectNode n = NODES.objectNode();
@@ -73,13 +74,14 @@ public final class DashboardStats {
         n.put("functionP99Millis", round(functionP99Millis));
       }
       n.put("errorsPerSecond", round(errorsPerSecond));
+      n.put("pushSentPerSecond", round(pushSentPerSecond));
       return n;
     }
   }
 
   /** Cumulative totals read at one instant, to be differenced with an earlier reading. */
   record Totals(long time, double messagesIn, double messagesOut, double calls,
-      TreeMap<Double, Double> callBuckets, Map<String, Double> errors) {
+      TreeMap<Double, Double> callBuckets, Map<String, Double> errors, double pushSent) {
 
     double errorTotal() {
       return errors.values().stream().mapToDouble(Double::doubleValue).sum();
@@ -125,7 +127,9 @@ public final class DashboardStats {
     double out = 0;
     double calls = 0;
     double errors = 0;
+    double pushes = 0;
     if (previous != null) {
+      pushes = Math.max(0, now.pushSent() - previous.pushSent()) / seconds;
       in = Math.max(0, now.messagesIn() - previous.messagesIn()) / seconds;
       out = Math.max(0, now.messagesOut() - previous.messagesOut()) / seconds;
       calls = Math.max(0, now.calls() - previous.calls()) / seconds;
@@ -134,7 +138,7 @@ public final class DashboardStats {
     double p99 = windowStart == null ? Double.NaN : p99Millis(windowStart, now);
     return new Sample(now.time(), gauge("beacon_connections", appId), gauge("beacon_channels", appId),
         gauge("beacon_subscriptions", appId), gauge("beacon_presence_online", appId),
-        in, out, calls, p99, errors);
+        in, out, calls, p99, errors, pushes);
   }
 
   /**
@@ -185,7 +189,7 @@ public final class DashboardStats {
     // messages in: what clients send over WebSockets and what the app's backend publishes
     return new Totals(now, counter("beacon_messages_in", appId) + counter("beacon_api_events", appId),
         counter("beacon_messages_out", appId),
-        calls, buckets, errors);
+        calls, buckets, errors, counter("beacon_push_sent", appId));
   }
 
   private double gauge(String name, String appId) {
@@ -217,6 +221,13 @@ public final class DashboardStats {
     ObjectNode server = out.putObject("server");
     server.put("syncConnections", (long) globalGauge("beacon_sync_connections"));
     server.put("liveQueries", (long) globalGauge("beacon_live_queries"));
+    server.put("pushQueue", (long) globalGauge("beacon_push_queue"));
+    server.put("pushInFlight", (long) globalGauge("beacon_push_in_flight"));
+    ObjectNode push = out.putObject("push");
+    push.put("sent", (long) counter("beacon_push_sent", appId));
+    push.put("retries", (long) counter("beacon_push_retries", appId));
+    push.put("failures", (long) counter("beacon_push_failures", appId));
+    push.put("removed", (long) counter("beacon_push_removed", appId));
     ArrayNode samples = out.putArray("samples");
     ArrayNode errors = out.putArray("errorsByCode");
     AppHistory h = history.get(appId);

@@ -171,6 +171,17 @@ class DemoBrowserTest {
   }
 
   /** Calls a function as the app's backend, as an app's server would. */
+  private String vapidKey() {
+    try {
+      var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
+          .newBuilder(java.net.URI.create(base + "/push/vapid-public-key")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      return dev.beacon.protocol.json.Json.parse(response.body()).get("publicKey").asText();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
   private void backend(String path, String argsJson) throws Exception {
     HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
             URI.create(base + "/api/mutation"))
@@ -204,6 +215,13 @@ class DemoBrowserTest {
     browsers.waitFor(bob, "Alice's wave in Bob's notifications",
         d -> text(d, "#notification-list").contains("Alice waved at you"));
     browsers.screenshot(bob, "bob-notification");
+    // browser push: the page registered its service worker and holds the app's VAPID key (a real
+    // subscription needs the browser vendor's push service, which the test machine cannot reach)
+    browsers.waitFor(bob, "the service worker ready with the VAPID key", d -> "ready".equals(
+        d.findElement(By.id("push-status")).getDomAttribute("data-state")));
+    assertThat(bob.findElement(By.id("push-status")).getDomAttribute("data-vapid-key"))
+        .isEqualTo(vapidKey());
+    assertThat(text(bob, "#push-status")).startsWith("Service worker ready; VAPID key");
     bob.findElement(By.id("mark-all-read")).click();
     browsers.waitFor(bob, "Bob's bell to go back to zero",
         d -> "0".equals(d.findElement(By.id("bell")).getDomAttribute("data-unread"))

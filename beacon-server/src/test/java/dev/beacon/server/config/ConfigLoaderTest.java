@@ -199,4 +199,31 @@ class ConfigLoaderTest {
     assertThat(ConfigLoader.load(Optional.empty(), Map.of("BEACON_DASHBOARD_ENABLED", "false"))
         .dashboard().console()).isFalse();
   }
+
+  @Test
+  void pushSettingsAreReadPerAppAndBadOnesNameTheKey() {
+    BeaconConfig c = ConfigLoader.load(Optional.empty(), Map.of(
+        "BEACON_APPS_0_PUSH_WHEN", "always",
+        "BEACON_APPS_0_PUSH_FCM_SERVICE_ACCOUNT_FILE", "/etc/beacon/sa.json",
+        "BEACON_APPS_0_PUSH_FCM_ENDPOINT", "http://127.0.0.1:9000"));
+    var push = c.apps().get(0).push();
+    assertThat(push.when()).isEqualTo(dev.beacon.core.app.PushSettings.When.ALWAYS);
+    assertThat(push.fcm().get().endpoint()).contains("http://127.0.0.1:9000");
+    assertThat(push.web()).isEmpty();
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("BEACON_APPS_0_PUSH_WHEN", "sometimes")))
+        .hasMessageContaining("apps.0.push.when").hasMessageContaining("sometimes");
+    // plain http to a push service: only on loopback, only in development mode
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of(
+        "BEACON_APPS_0_PUSH_FCM_SERVICE_ACCOUNT_FILE", "sa.json",
+        "BEACON_APPS_0_PUSH_FCM_TOKEN_URL", "http://oauth.example.com/token")))
+        .hasMessageContaining("apps.0.push.fcm.token_url");
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of(
+        "BEACON_APPS_0_PUSH_APNS_TEAM_ID", "T", "BEACON_APPS_0_PUSH_APNS_KEY_ID", "K",
+        "BEACON_APPS_0_PUSH_APNS_KEY_FILE", "k.p8")))
+        .hasMessageContaining("push.apns.topic is required");
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of(
+        "BEACON_APPS_0_PUSH_WEB_VAPID_PUBLIC_KEY", "abc", "BEACON_APPS_0_PUSH_WEB_VAPID_PRIVATE_KEY", "def",
+        "BEACON_APPS_0_PUSH_WEB_SUBJECT", "ops@example.com")))
+        .hasMessageContaining("push.web.subject");
+  }
 }

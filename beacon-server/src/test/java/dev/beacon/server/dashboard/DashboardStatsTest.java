@@ -83,8 +83,8 @@ class DashboardStatsTest {
     java.util.TreeMap<Double, Double> buckets = new java.util.TreeMap<>();
     buckets.put(1_000_000.0, 50.0);   // 50 calls up to 1 ms
     buckets.put(3_000_000.0, 100.0);  // 50 more up to 3 ms
-    var from = new DashboardStats.Totals(0, 0, 0, 0, none, java.util.Map.of());
-    var to = new DashboardStats.Totals(1000, 0, 0, 100, buckets, java.util.Map.of());
+    var from = new DashboardStats.Totals(0, 0, 0, 0, none, java.util.Map.of(), 0);
+    var to = new DashboardStats.Totals(1000, 0, 0, 100, buckets, java.util.Map.of(), 0);
     assertThat(DashboardStats.p99Millis(from, to)).isCloseTo(2.96, within(0.001));
     assertThat(DashboardStats.p99Millis(to, to)).isNaN();
   }
