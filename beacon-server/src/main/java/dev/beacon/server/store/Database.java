@@ -144,7 +144,8 @@ public final class Database implements AutoCloseable {
     }
   }
 
-  private <T> T withConnection(Work<T> work) {
+  /** Runs {@code work} on one connection in auto-commit mode. */
+  <T> T withConnection(Work<T> work) {
     try (Connection c = pool.getConnection()) {
       return work.run(c);
     } catch (SQLException e) {

@@ -106,7 +106,7 @@ public final class JdbcStores implements BuiltInFunctions.Stores {
     public String insert(String appId, Notification n, Optional<String> requestKey,
         Optional<PushIntent> push) {
       // the push is stored with the notification or not at all (see JdbcPushStore)
-      int inserted = db.transaction(c -> {
+      Database.Work<Integer> insert = c -> {
         int rows = Database.update(c, "INSERT INTO notifications (app_id, " + COLUMNS
             + ", request_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (app_id, "
             + "request_key) DO NOTHING", appId, n.id(), n.userId(), n.type(), n.title(), n.body(),
@@ -115,7 +115,8 @@ public final class JdbcStores implements BuiltInFunctions.Stores {
           JdbcPushStore.enqueue(c, appId, push.get(), Optional.empty());
         }
         return rows;
-      });
+      };
+      int inserted = push.isPresent() ? db.transaction(insert) : db.withConnection(insert);
       if (inserted > 0 || requestKey.isEmpty()) {
         return n.id();
       }
