@@ -80,6 +80,9 @@ describe('Web Push', () => {
     await carl.mutation(api.push.register, { kind: 'web', subscription: carlSub.toJSON() });
     await dora.mutation(api.push.register, { kind: 'web', subscription: doraSub.toJSON() });
     await carl.mutation(api.presence.heartbeat, {}); // carl is online now
+    // presence announces a user first seen once its stored status is loaded (in the background);
+    // reading it loads it at once
+    assert.equal((await carl.query(api.presence.getMyPresence, {})).online, true);
 
     const backend = asBackend();
     await backend.mutation(api.notifications.pushNotification, { userId: 'carl', type: 't', title: 'Seen live' });

@@ -135,6 +135,10 @@ class ApnsPushTest {
     call(user("ann"), "push:register", "{\"kind\":\"apns\",\"token\":\"" + ANN + "\"}");
     call(user("bob"), "push:register", "{\"kind\":\"apns\",\"token\":\"" + BOB + "\"}");
     call(user("bob"), "presence:heartbeat", "{}"); // bob is online: no push for him
+    // presence announces a user first seen once its stored status is loaded (in the background);
+    // a read loads it now
+    assertThat(call(user("bob"), "presence:getMyPresence", "{}").get("online").asBoolean()).isTrue();
+    assertThat(server.builtIns().userPresence().isOnline("app-id", "bob")).isTrue();
 
     JsonNode forBob = call(backend(), "notifications:pushNotification",
         "{\"userId\":\"bob\",\"type\":\"dm\",\"title\":\"Not for a phone\"}");
