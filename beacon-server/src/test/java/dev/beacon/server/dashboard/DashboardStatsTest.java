@@ -116,4 +116,29 @@ class DashboardStatsTest {
     assertThat(stats.toJson("a", since).get("samples")).hasSize(2);
     assertThat(stats.toJson("a", 0).get("apps").toString()).isEqualTo("[\"a\",\"b\"]");
   }
+
+  @Test
+  void pushSendsAreARatePerAppAndTheOutboxAndTotalsAreShown() {
+    dev.beacon.server.push.PushMeters push = new dev.beacon.server.push.PushMeters(metrics.registry());
+    java.util.concurrent.atomic.AtomicLong queue = new java.util.concurrent.atomic.AtomicLong(7);
+    io.micrometer.core.instrument.Gauge.builder("beacon_push_queue", queue,
+        java.util.concurrent.atomic.AtomicLong::get).register(metrics.registry());
+    stats.sample();
+    for (int i = 0; i < 6; i++) {
+      push.sent("a", dev.beacon.core.push.DeviceKind.WEB);
+    }
+    push.retried("a", dev.beacon.core.push.DeviceKind.APNS, "503");
+    push.failed("a", dev.beacon.core.push.DeviceKind.FCM, "expired");
+    push.removed("a", dev.beacon.core.push.DeviceKind.WEB);
+    clock.advance(2000);
+    stats.sample();
+    assertThat(lastSample("a").get("pushSentPerSecond").asDouble()).isEqualTo(3);
+    assertThat(lastSample("b").get("pushSentPerSecond").asDouble()).isZero();
+    JsonNode json = stats.toJson("a", 0);
+    assertThat(json.at("/server/pushQueue").asLong()).isEqualTo(7);
+    assertThat(json.at("/push/sent").asLong()).isEqualTo(6);
+    assertThat(json.at("/push/retries").asLong()).isEqualTo(1);
+    assertThat(json.at("/push/failures").asLong()).isEqualTo(1);
+    assertThat(json.at("/push/removed").asLong()).isEqualTo(1);
+  }
 }

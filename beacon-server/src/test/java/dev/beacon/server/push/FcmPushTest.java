@@ -34,11 +34,16 @@ import org.junit.jupiter.api.Test;
  * FCM HTTP v1 against a local OAuth token endpoint, which checks the service account's signed
  * JWT as Google's would (RS256 by the account's key, issuer, scope, audience), and a local send
  * endpoint, which checks the access token and answers as FCM does: 200, 404 UNREGISTERED, 500.
+ * The server stores on the PostgreSQL of this machine (a schema of its own), so the outbox's
+ * claims, retries and removals run on PostgreSQL here (on SQLite in the APNs and Node tests).
  */
 class FcmPushTest {
 
   static final String PROJECT = "beacon-test-project";
   static final String EMAIL = "beacon@beacon-test-project.iam.gserviceaccount.com";
+  static final String PG_URL = "jdbc:postgresql://127.0.0.1:5432/test";
+  static final String SCHEMA = "beacon_fcm_" + java.util.UUID.randomUUID().toString()
+      .replace("-", "").substring(0, 12);
 
   static HttpServer google;
   static BeaconServer server;
@@ -65,17 +70,22 @@ class FcmPushTest {
             "PRIVATE KEY", account.getPrivate().getEncoded())) + ",\"client_email\":\"" + EMAIL
         + "\",\"token_uri\":\"" + tokenUrl + "\"}");
     server = TestServers.start(Map.of(
+        "BEACON_DB_URL", PG_URL, "BEACON_DB_USER", "postgres", "BEACON_DB_SCHEMA", SCHEMA,
         "BEACON_APPS_0_PUSH_FCM_SERVICE_ACCOUNT_FILE", sa.toString(),
         "BEACON_APPS_0_PUSH_FCM_ENDPOINT", base));
   }
 
   @AfterAll
-  static void stop() {
+  static void stop() throws Exception {
     if (server != null) {
       server.stop();
     }
     if (google != null) {
       google.stop(0);
+    }
+    try (var c = java.sql.DriverManager.getConnection(PG_URL, "postgres", "");
+        var st = c.createStatement()) {
+      st.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
     }
   }
 
