@@ -10,6 +10,9 @@ package dev.beacon.core.app;
  * @param openRooms whether anyone may enter any room; if not, only members the backend registered
  * @param heartbeatsPerSecond heartbeats (presence and rooms) per user per second
  * @param typingPerSecond typing calls per user per second
+ * @param anonymousPresence whether the {@code @convex-dev/presence} shape takes the {@code userId}
+ *     a caller gives without a token proving it (public rooms, demos): anyone can then appear as
+ *     anyone in any room it may enter
  */
 public record FunctionSettings(
     int presenceTtlSeconds,
@@ -18,9 +21,18 @@ public record FunctionSettings(
     int notificationRetentionDays,
     boolean openRooms,
     int heartbeatsPerSecond,
-    int typingPerSecond) {
+    int typingPerSecond,
+    boolean anonymousPresence) {
 
   public static final FunctionSettings DEFAULT = new FunctionSettings(60, 5, 24, 90, true, 5, 10);
+
+  /** Settings without anonymous presence. */
+  public FunctionSettings(int presenceTtlSeconds, int typingTtlSeconds, int activityTtlHours,
+      int notificationRetentionDays, boolean openRooms, int heartbeatsPerSecond,
+      int typingPerSecond) {
+    this(presenceTtlSeconds, typingTtlSeconds, activityTtlHours, notificationRetentionDays,
+        openRooms, heartbeatsPerSecond, typingPerSecond, false);
+  }
 
   public FunctionSettings {
     positive("presence_ttl_seconds", presenceTtlSeconds);

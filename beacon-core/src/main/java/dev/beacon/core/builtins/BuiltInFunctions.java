@@ -21,6 +21,11 @@ import dev.beacon.core.receipts.ReceiptFunctions;
 import dev.beacon.core.receipts.ReceiptStore;
 import dev.beacon.core.rooms.RoomFunctions;
 import dev.beacon.core.rooms.RoomPresence;
+import dev.beacon.core.shapes.ChatConventions;
+import dev.beacon.core.shapes.ComponentPresence;
+import dev.beacon.core.shapes.ConversationPresence;
+import dev.beacon.core.shapes.EventRooms;
+import dev.beacon.core.shapes.RoomEvents;
 import dev.beacon.core.social.FriendFunctions;
 import dev.beacon.core.social.FriendGraph;
 import dev.beacon.core.social.FriendStore;
@@ -37,8 +42,9 @@ import java.util.concurrent.Executor;
 /**
  * Wires the features of SPEC section 4 into one registry: their stores, the shared friend graph,
  * room registry and visibility rule, the expiry scheduler, and the ports to Pusher channels and
- * to live queries. Also hooks user-level and room presence into the hub, so WebSocket users and
- * HTTP heartbeats are one presence model.
+ * to live queries, then the drop-in shapes ({@code core/shapes}) that call them. Also hooks
+ * user-level and room presence into the hub, so WebSocket users and HTTP heartbeats are one
+ * presence model.
  */
 public final class BuiltInFunctions {
 
@@ -57,6 +63,7 @@ public final class BuiltInFunctions {
     PresenceStore presence();
 
     PushStore push();
+    RoomEvents roomEvents();
   }
 
   private final Functions functions;
@@ -91,15 +98,25 @@ public final class BuiltInFunctions {
     this.typing = new TypingIndicators(expiry, changes, live);
     // offline is what user presence says (its public answer, cluster-wide when clustered)
     this.push = new PushPolicy(userPresence::isOnline);
+    RoomFunctions rooms = new RoomFunctions(roomPresence, stores.rooms(), access, visibility,
+        limiter, changes, typing);
     this.functions = new Functions(expiry.clock()).register(
         new PresenceFunctions(userPresence, friends, visibility, limiter),
-        new RoomFunctions(roomPresence, stores.rooms(), access, visibility, limiter, changes, typing),
+        rooms,
         new TypingFunctions(typing, access, limiter),
         new NotificationFunctions(stores.notifications(), changes, live, ids, push),
         new ReceiptFunctions(stores.receipts(), access, changes, live),
         new ActivityFunctions(stores.activity(), friends, visibility, changes, live, ids),
         new FriendFunctions(friends),
         new PushFunctions(stores.push(), push, changes, ids));
+    // the drop-in shapes, after the functions they stand for (the chat conventions last: they
+    // add clerkId to every presence function registered before them)
+    functions.register(
+        new ComponentPresence(apps, functions, rooms, roomPresence, stores.rooms(), access, expiry,
+            changes),
+        new ConversationPresence(functions, rooms, access, typing),
+        new EventRooms(functions, rooms, access, stores.roomEvents(), changes),
+        new ChatConventions(functions, rooms));
     this.retention = new Retention(apps, stores.notifications(), stores.activity(), expiry.clock(),
         changes);
     hub.presenceListener(roomPresence);

@@ -13,14 +13,34 @@ public final class Call {
   private final Caller caller;
   private final Args args;
   private final long now;
-  private final Set<DependencyKey> reads = new LinkedHashSet<>();
+  private final Set<DependencyKey> reads;
   private final java.util.Optional<String> requestKey;
 
   Call(Caller caller, Args args, long now, java.util.Optional<String> requestKey) {
+    this(caller, args, now, requestKey, new LinkedHashSet<>());
+  }
+
+  private Call(Caller caller, Args args, long now, java.util.Optional<String> requestKey,
+      Set<DependencyKey> reads) {
     this.caller = caller;
     this.args = args;
     this.now = now;
     this.requestKey = requestKey;
+    this.reads = reads;
+  }
+
+  /**
+   * The same call made by {@code other}, recording its reads into this one's: for a drop-in shape
+   * whose right to act is not the caller's identity but a token the server issued or an app
+   * setting (the {@code @convex-dev/presence} room token, anonymous presence).
+   */
+  public Call actingAs(Caller other) {
+    return new Call(other, args, now, requestKey, reads);
+  }
+
+  /** The same call with other arguments, recording its reads into this one's. */
+  Call with(Args other) {
+    return new Call(caller, other, now, requestKey, reads);
   }
 
   /**

@@ -9,7 +9,26 @@ import java.util.Map;
  * body.
  */
 public record FunctionDefinition(String path, FunctionKind kind, Access access, Validator.Obj args,
-    java.util.function.Predicate<dev.beacon.core.app.App> blocksFor, Body body) {
+    java.util.function.Predicate<dev.beacon.core.app.App> blocksFor, Body body, ArgumentShape shape) {
+
+  /** A path's own definition, serving calls of any argument shape. */
+  public FunctionDefinition(String path, FunctionKind kind, Access access, Validator.Obj args,
+      java.util.function.Predicate<dev.beacon.core.app.App> blocksFor, Body body) {
+    this(path, kind, access, args, blocksFor, body, ArgumentShape.ANY);
+  }
+
+  /**
+   * This definition serving only the calls of {@code shape}, beside the path's own definition
+   * (see {@link ArgumentShape}).
+   */
+  public FunctionDefinition when(ArgumentShape shape) {
+    return new FunctionDefinition(path, kind, access, args, blocksFor, body, shape);
+  }
+
+  /** Whether this definition serves one argument shape of its path, not every call. */
+  public boolean isShape() {
+    return shape != ArgumentShape.ANY;
+  }
 
   /** Whether a call for this app may block. */
   public boolean blocking(dev.beacon.core.app.App app) {

@@ -50,6 +50,11 @@ public class FunctionException extends RuntimeException {
     return new FunctionException("Not found: " + what, "NOT_FOUND", true);
   }
 
+  /** The call contradicts state it may not change (a session id already used elsewhere). */
+  public static FunctionException conflict(String what) {
+    return new FunctionException("Conflict: " + what, "CONFLICT", true);
+  }
+
   public static FunctionException rateLimited(String what) {
     return new FunctionException("Rate limited: " + what, "RATE_LIMITED", true);
   }

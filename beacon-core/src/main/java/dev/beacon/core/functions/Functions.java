@@ -15,15 +15,30 @@ import java.util.Set;
  */
 public final class Functions {
 
+  /** Each path's own definition. */
   private final Map<String, FunctionDefinition> byPath = new LinkedHashMap<>();
+  /** Definitions serving one argument shape of a path, tried before its own, in order. */
+  private final Map<String, java.util.List<FunctionDefinition>> shapes = new java.util.HashMap<>();
   private final Clock clock;
 
   public Functions(Clock clock) {
     this.clock = clock;
   }
 
-  /** Adds a function; paths are unique. */
+  /**
+   * Adds a function; paths are unique. A definition for one argument shape ({@link
+   * FunctionDefinition#when}) is added beside its path's own definition, of the same kind.
+   */
   public Functions register(FunctionDefinition definition) {
+    if (definition.isShape()) {
+      FunctionDefinition own = byPath.get(definition.path());
+      if (own == null || own.kind() != definition.kind()) {
+        throw new IllegalArgumentException("function " + definition.path() + " has no " 
+            + definition.kind().label() + " of its own to add an argument shape to");
+      }
+      shapes.computeIfAbsent(definition.path(), p -> new java.util.ArrayList<>()).add(definition);
+      return this;
+    }
     if (byPath.putIfAbsent(definition.path(), definition) != null) {
       throw new IllegalArgumentException("function " + definition.path() + " is defined twice");
     }
@@ -60,6 +75,29 @@ public final class Functions {
    *
    * @throws FunctionException for an unknown function or the wrong kind
    */
+  /**
+   * As {@link #resolve(String, Optional)}, choosing among the path's definitions the one for the
+   * shape of {@code args}; a caller that decides where to run a call by its definition ({@link
+   * FunctionDefinition#blocking}) resolves with the arguments.
+   */
+  public FunctionDefinition resolve(String path, Optional<FunctionKind> kind, JsonNode args) {
+    return select(resolve(path, kind), args);
+  }
+
+  /** The definition of {@code def}'s path that serves calls with these arguments. */
+  FunctionDefinition select(FunctionDefinition def, JsonNode args) {
+    java.util.List<FunctionDefinition> alternatives = shapes.get(def.path());
+    if (alternatives == null || !args.isObject()) {
+      return def;
+    }
+    for (FunctionDefinition shape : alternatives) {
+      if (shape.shape().matches(args)) {
+        return shape;
+      }
+    }
+    return byPath.getOrDefault(def.path(), def);
+  }
+
   public FunctionDefinition resolve(String path, Optional<FunctionKind> kind) {
     FunctionDefinition def = byPath.get(path);
     if (def == null) {
@@ -109,8 +147,32 @@ public final class Functions {
     return invoke(def, caller, args, requestKey, c -> { });
   }
 
-  private Result invoke(FunctionDefinition def, Caller caller, JsonNode args,
+  private Result invoke(FunctionDefinition called, Caller caller, JsonNode args,
       java.util.Optional<String> requestKey, java.util.function.Consumer<Call> started) {
+    FunctionDefinition def = select(called, args);
+    Call call = new Call(caller, new Args(args), clock.millis(), requestKey);
+    started.accept(call);
+    JsonNode value = run(def, call);
+    return new Result(value == null ? NullNode.getInstance() : value, call.reads());
+  }
+
+  /**
+   * Runs the function at {@code path} from inside {@code outer}'s body, with other arguments:
+   * what a drop-in shape does to serve a call through the function it stands for. Arguments and
+   * access are checked as for any call; the caller, time, request key and the reads are {@code
+   * outer}'s.
+   *
+   * @throws FunctionException as the function would
+   */
+  public JsonNode delegate(Call outer, String path, JsonNode args) {
+    FunctionDefinition def = resolve(path, Optional.empty(), args);
+    JsonNode value = run(def, outer.with(new Args(args)));
+    return value == null ? NullNode.getInstance() : value;
+  }
+
+  private JsonNode run(FunctionDefinition def, Call call) {
+    Caller caller = call.caller();
+    JsonNode args = call.args().raw();
     def.args().check(args, "");
     switch (def.access()) {
       case BACKEND:
@@ -129,9 +191,6 @@ public final class Functions {
       default:
         break;
     }
-    Call call = new Call(caller, new Args(args), clock.millis(), requestKey);
-    started.accept(call);
-    JsonNode value = def.body().run(call);
-    return new Result(value == null ? NullNode.getInstance() : value, call.reads());
+    return def.body().run(call);
   }
 }

@@ -80,7 +80,15 @@ public sealed interface Validator {
 
   /** An object with exactly these fields (optional ones may be absent). */
   static Obj object(Map<String, Validator> fields) {
-    return new Obj(new LinkedHashMap<>(fields));
+    return new Obj(new LinkedHashMap<>(fields), false);
+  }
+
+  /**
+   * An object with these fields and any others, which are left for another validator to check
+   * (a drop-in shape that hands the call on to the function it stands for).
+   */
+  static Obj openObject(Map<String, Validator> fields) {
+    return new Obj(new LinkedHashMap<>(fields), true);
   }
 
   // ------------------------------------------------------------------ kinds
@@ -214,14 +222,14 @@ public sealed interface Validator {
     }
   }
 
-  record Obj(LinkedHashMap<String, Validator> fields) implements Validator {
+  record Obj(LinkedHashMap<String, Validator> fields, boolean open) implements Validator {
     @Override
     public void check(JsonNode value, String path) {
       if (!value.isObject()) {
         throw mismatch(value, path, this);
       }
       Iterator<String> names = value.fieldNames();
-      while (names.hasNext()) {
+      while (!open && names.hasNext()) {
         String name = names.next();
         if (!fields.containsKey(name)) {
           throw new ArgumentValidationException("Object contains extra field `" + name

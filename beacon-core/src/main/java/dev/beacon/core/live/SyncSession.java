@@ -217,7 +217,8 @@ public final class SyncSession implements Attached {
   private void add(SyncClientMessage.Add add) {
     FunctionDefinition def;
     try {
-      def = service.functions.resolve(canonical(add.udfPath()), Optional.of(FunctionKind.QUERY));
+      def = service.functions.resolve(canonical(add.udfPath()), Optional.of(FunctionKind.QUERY),
+          add.args());
     } catch (FunctionException e) {
       queries.put(add.queryId(), new Query(add.queryId(), null, add.args()));
       pending.put(add.queryId(), failed(add.queryId(), QueryResult.failure(e)));
@@ -371,7 +372,8 @@ public final class SyncSession implements Attached {
     MutationLog.Entry entry = logged;
     FunctionDefinition def;
     try {
-      def = service.functions.resolve(canonical(m.udfPath()), Optional.of(FunctionKind.MUTATION));
+      def = service.functions.resolve(canonical(m.udfPath()), Optional.of(FunctionKind.MUTATION),
+          m.args());
     } catch (FunctionException e) {
       respond(entry, mutationFailed(m.requestId(), e), 0);
       return;

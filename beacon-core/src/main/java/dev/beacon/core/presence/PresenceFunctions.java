@@ -86,9 +86,13 @@ public final class PresenceFunctions implements FunctionModule {
 
   private JsonNode setOffline(Call call) {
     String user = call.actingUser();
+    Optional<String> named = call.args().optString("sessionId");
     Optional<String> session = call.args().bool("all", false) ? Optional.empty()
-        : Optional.of(call.args().optString("sessionId").orElse(UserPresence.DEFAULT_SESSION));
-    return presence.endSessions(call.app(), user, session, call.now()).toJson();
+        : Optional.of(named.orElse(UserPresence.DEFAULT_SESSION));
+    // naming one session ends that one (a device of several); otherwise the user is marked
+    // offline at once, open sockets or not, until it acts again
+    boolean signOff = named.isEmpty() || call.args().bool("all", false);
+    return presence.endSessions(call.app(), user, session, signOff, call.now()).toJson();
   }
 
   /** Presence of the given users the caller may see, in the order asked; others are left out. */

@@ -92,6 +92,7 @@ public final class UserPresence implements UserConnections {
     long deadline = now + app.functions().presenceTtlSeconds() * 1000L;
     return update(app, userId, now, s -> {
       s.sessions.renew(sessionId, deadline);
+      s.signedOff = false;
       s.lastActive = now;
     });
   }
@@ -101,8 +102,18 @@ public final class UserPresence implements UserConnections {
    * last-seen time before returning if the user is now offline.
    */
   public View endSessions(App app, String userId, Optional<String> sessionId, long now) {
+    return endSessions(app, userId, sessionId, false, now);
+  }
+
+  /**
+   * As {@link #endSessions(App, String, Optional, long)}; with {@code signOff} the user is also
+   * offline at once while its WebSocket connections stay open ("mark user as offline"), until its
+   * next heartbeat, {@code online} status or new connection.
+   */
+  public View endSessions(App app, String userId, Optional<String> sessionId, boolean signOff,
+      long now) {
     state(app.id(), userId, true);
-    View view = endSessionsInMemory(app, userId, sessionId, now);
+    View view = endSessionsInMemory(app, userId, sessionId, signOff, now);
     if (!view.online() && view.lastSeen() > 0) {
       // a mutation's caller is answered once the last-seen time is stored (the write-behind of
       // the transition stores the same value again)
@@ -111,8 +122,10 @@ public final class UserPresence implements UserConnections {
     return view;
   }
 
-  private View endSessionsInMemory(App app, String userId, Optional<String> sessionId, long now) {
+  private View endSessionsInMemory(App app, String userId, Optional<String> sessionId,
+      boolean signOff, long now) {
     return update(app, userId, now, s -> {
+      s.signedOff |= signOff;
       if (sessionId.isPresent()) {
         s.sessions.end(sessionId.get());
       } else {
@@ -144,6 +157,9 @@ public final class UserPresence implements UserConnections {
       boolean before = s.online();
       s.status = status;
       s.statusSet = true;
+      if ("online".equals(status)) {
+        s.signedOff = false;
+      }
       if (message.isPresent()) {
         s.statusMessage = message.get().isEmpty() ? null : message.get();
       }
@@ -175,6 +191,7 @@ public final class UserPresence implements UserConnections {
       long now = expiry.clock().millis();
       update(app, userId, now, s -> {
         s.connections++;
+        s.signedOff = false;
         s.lastActive = now;
       });
     });
@@ -375,6 +392,8 @@ public final class UserPresence implements UserConnections {
     /** HTTP sessions (heartbeats), each until its deadline. */
     final SessionDeadlines sessions;
     int connections;
+    /** Marked offline by {@code setOffline} while sessions or sockets remain, until it acts again. */
+    boolean signedOff;
     String status = "online";
     /** The online state last announced (counted, reported to readers and followers). */
     boolean announced;
@@ -399,7 +418,7 @@ public final class UserPresence implements UserConnections {
     }
 
     boolean online() {
-      return live() && !"offline".equals(status);
+      return live() && !signedOff && !"offline".equals(status);
     }
 
     View view(long now) {

@@ -132,19 +132,32 @@ public final class RoomFunctions implements FunctionModule {
   }
 
   private JsonNode heartbeat(Call call) {
-    String room = call.args().string("roomId");
+    return enter(call, call.args().string("roomId"), call.args().optString("sessionId").orElse("default"),
+        call.args().optValue("data"), call.app().functions().presenceTtlSeconds() * 1000L);
+  }
+
+  /**
+   * The caller (or the user the backend names) enters a room, or renews its HTTP session there,
+   * for {@code ttlMillis}: what {@code rooms:heartbeat} does, for other shapes of the same call.
+   * Without {@code data} the member keeps the data it has.
+   *
+   * @return {@code {roomId, userId, online, data}}
+   * @throws dev.beacon.core.functions.FunctionException FORBIDDEN for a room the caller may not
+   *     enter or that is full, RATE_LIMITED past the app's heartbeat rate
+   */
+  public ObjectNode enter(Call call, String room, String sessionId,
+      java.util.Optional<JsonNode> given, long ttlMillis) {
     access.requireEnter(call, room);
     String user = call.actingUser();
     limiter.acquire(call.appId() + "/rooms/" + user, call.app().functions().heartbeatsPerSecond(),
         call.now(), "room heartbeats are accepted");
-    String data = call.args().optValue("data").map(Json::write).orElse(null);
+    String data = given.map(Json::write).orElse(null);
     if (data == null) {
       data = rooms.present(call.app(), room).stream().filter(p -> p.userId().equals(user))
           .map(RoomPresence.Present::dataJson).findFirst().orElse("null");
     }
     try {
-      rooms.heartbeat(call.app(), room, user,
-          call.args().optString("sessionId").orElse("default"), data, call.now());
+      rooms.heartbeat(call.app(), room, user, sessionId, data, call.now(), ttlMillis);
     } catch (ChannelFullException e) {
       throw FunctionException.forbidden("room '" + room + "' is full (" + e.limit() + " members)");
     }
@@ -157,11 +170,21 @@ public final class RoomFunctions implements FunctionModule {
   }
 
   private JsonNode list(Call call) {
-    String room = call.args().string("roomId");
+    return members(call, call.args().string("roomId"),
+        dev.beacon.core.functions.PageRequest.limit(call.args(), 100, MAX_LIST));
+  }
+
+  /**
+   * The members of a room as {@code rooms:list} returns them: {@code [{userId, online, lastSeen,
+   * data}]}, online first in arrival order, then past members, most recently seen first.
+   *
+   * @throws dev.beacon.core.functions.FunctionException FORBIDDEN for a room the caller may not
+   *     enter
+   */
+  public ArrayNode members(Call call, String room, int limit) {
     access.requireEnter(call, room);
     call.read("room", room);
     call.read("roomRegistry", room);
-    int limit = dev.beacon.core.functions.PageRequest.limit(call.args(), 100, MAX_LIST);
     ArrayNode out = NODES.arrayNode();
     Set<String> seen = new LinkedHashSet<>();
     for (RoomPresence.Present p : rooms.present(call.app(), room)) {

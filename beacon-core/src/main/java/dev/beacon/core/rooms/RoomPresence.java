@@ -75,7 +75,17 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
    */
   public void heartbeat(App app, String roomId, String userId, String sessionId, String dataJson,
       long now) {
-    long deadline = now + app.functions().presenceTtlSeconds() * 1000L;
+    heartbeat(app, roomId, userId, sessionId, dataJson, now,
+        app.functions().presenceTtlSeconds() * 1000L);
+  }
+
+  /**
+   * As {@link #heartbeat(App, String, String, String, String, long)}, with a session lasting
+   * {@code ttlMillis} rather than the app's presence TTL (a client that names its own interval).
+   */
+  public void heartbeat(App app, String roomId, String userId, String sessionId, String dataJson,
+      long now, long ttlMillis) {
+    long deadline = now + ttlMillis;
     String memberKey = key(app.id(), roomId, userId);
     while (true) {
       Sessions s = sessions.computeIfAbsent(memberKey, k -> new Sessions(app, roomId, userId, expiry,
@@ -106,6 +116,19 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
     }
   }
 
+  /**
+   * Replaces a present member's data (what {@code rooms:list} shows). Never blocks.
+   *
+   * @return whether the user is present in the room
+   */
+  public boolean setData(App app, String roomId, String userId, String dataJson) {
+    String before = dataByMember.computeIfPresent(key(app.id(), roomId, userId), (k, v) -> dataJson);
+    if (before != null) {
+      changes.changed(List.of(DependencyKey.of(app.id(), "room", roomId)));
+    }
+    return before != null;
+  }
+
   /** Ends one HTTP session in a room, or all of the user's. Never blocks. */
   public void leave(App app, String roomId, String userId, Optional<String> sessionId) {
     Sessions s = sessions.get(key(app.id(), roomId, userId));
@@ -125,6 +148,21 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
         end(s);
       }
     }
+  }
+
+  /**
+   * The user leaves the room (its HTTP sessions end) and its visit is forgotten, so it is listed
+   * neither as present nor as past. (A Pusher subscriber of the room's channel stays present until
+   * it unsubscribes.) Never blocks: the store is told behind the caller's back, after the visit
+   * the leave records.
+   */
+  public void remove(App app, String roomId, String userId) {
+    leave(app, roomId, userId, Optional.empty());
+    // the same key as the visit the leave wrote: the later write replaces it if still pending
+    writes.write(visitKey(app.id(), roomId, userId), () -> {
+      registry.forgetVisit(app.id(), roomId, userId);
+      changes.changed(List.of(DependencyKey.of(app.id(), "room", roomId)));
+    });
   }
 
   /** The members present in a room now, in the order they arrived. */
@@ -175,7 +213,7 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
         DependencyKey.of(appId, "userRooms", userId));
     // readers hear at once that the member is no longer present, and again once its visit is
     // stored: a list read in between would otherwise miss the member until the next change
-    writes.write("visit\u0000" + appId + '\u0000' + roomId + '\u0000' + userId, () -> {
+    writes.write(visitKey(appId, roomId, userId), () -> {
       registry.recordVisit(appId, roomId, userId, now, data == null ? "null" : data);
       changes.changed(changed);
     });
@@ -216,6 +254,10 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
 
   static ChannelName channel(String roomId) {
     return ChannelName.parse(LiveEvents.roomChannel(roomId));
+  }
+
+  private static String visitKey(String appId, String roomId, String userId) {
+    return "visit\u0000" + appId + '\u0000' + roomId + '\u0000' + userId;
   }
 
   private static String key(String appId, String roomId, String userId) {

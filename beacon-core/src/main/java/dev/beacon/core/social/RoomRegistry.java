@@ -28,4 +28,16 @@ public interface RoomRegistry {
 
   /** Records that a user left the room at {@code lastSeen} with its last {@code dataJson}. */
   void recordVisit(String appId, String roomId, String userId, long lastSeen, String dataJson);
+
+  /** A room a user was in, and when it left. */
+  record Visit(String roomId, long lastSeen) {}
+
+  /** The rooms the user has left, most recently left first. */
+  List<Visit> visits(String appId, String userId, int limit);
+
+  /** Forgets the user's visit of the room (a registration stays). */
+  void forgetVisit(String appId, String roomId, String userId);
+
+  /** Forgets every visit of the room (registrations stay). */
+  void forgetVisits(String appId, String roomId);
 }

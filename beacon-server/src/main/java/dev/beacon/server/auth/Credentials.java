@@ -92,7 +92,7 @@ public final class Credentials {
   /** The end user a JWT names. */
   public Caller userCaller(String token) {
     TokenVerifier.Verified v = verifiedUser(token);
-    return Caller.user(v.app(), v.userId());
+    return Caller.user(v.app(), v.userId(), v.profile());
   }
 
   /**

@@ -28,6 +28,14 @@ public final class DevTokens {
 
   /** A token for {@code userId} in {@code app}, valid for a day. */
   public String mint(App app, String userId) {
+    return mint(app, userId, java.util.Map.of());
+  }
+
+  /**
+   * A token for {@code userId} in {@code app}, valid for a day, with extra claims (a demo user's
+   * {@code name} and {@code picture}).
+   */
+  public String mint(App app, String userId, java.util.Map<String, String> extra) {
     String secret = app.auth().jwtSecret().orElseThrow(() -> new IllegalArgumentException(
         "app '" + app.id() + "' has no jwt_secret, so it cannot mint development tokens"));
     long now = clock.millis();
@@ -37,6 +45,7 @@ public final class DevTokens {
         .issuer(app.auth().issuer().orElse("beacon-dev"))
         .issueTime(new Date(now))
         .expirationTime(new Date(now + LIFETIME_MILLIS));
+    extra.forEach(claims::claim);
     SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims.build());
     try {
       jwt.sign(new MACSigner(secret.getBytes(StandardCharsets.UTF_8)));

@@ -31,7 +31,7 @@ public final class SyncAuthenticator implements Authenticator {
         TokenVerifier.Verified v = credentials.verifiedUser(value.orElseThrow(
             () -> FunctionException.unauthenticated("Authenticate with tokenType User needs a value")));
         // the identity lasts as long as the verifier would still accept the token
-        return new Identity(Caller.user(v.app(), v.userId()),
+        return new Identity(Caller.user(v.app(), v.userId(), v.profile()),
             java.util.OptionalLong.of(v.expiresAtMillis() + TokenVerifier.SKEW_SECONDS * 1000L));
       }
       case ADMIN: {

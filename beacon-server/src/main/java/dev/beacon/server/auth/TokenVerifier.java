@@ -68,8 +68,17 @@ public final class TokenVerifier implements AutoCloseable {
   /** Fetches JWKS key sets (only when an app uses one); never an event loop. */
   private ScheduledExecutorService fetcher;
 
-  /** A verified token: the app it belongs to and the user it names. */
-  public record Verified(App app, String userId, long expiresAtMillis) {}
+  /**
+   * A verified token: the app it belongs to, the user it names, and the user's display name and
+   * picture when the token has the standard {@code name} and {@code picture} claims.
+   */
+  public record Verified(App app, String userId, long expiresAtMillis,
+      dev.beacon.core.functions.Caller.Profile profile) {
+
+    public Verified(App app, String userId, long expiresAtMillis) {
+      this(app, userId, expiresAtMillis, dev.beacon.core.functions.Caller.Profile.NONE);
+    }
+  }
 
   /** A token that does not verify; the message says why, for the caller. */
   public static final class InvalidTokenException extends RuntimeException {
@@ -130,7 +139,7 @@ public final class TokenVerifier implements AutoCloseable {
       try {
         JWTClaimsSet claims = processors.get(app.id()).process(jwt, null);
         long exp = claims.getExpirationTime().getTime();
-        Verified verified = new Verified(app, claims.getSubject(), exp);
+        Verified verified = new Verified(app, claims.getSubject(), exp, profile(claims));
         cache.put(token, verified);
         return verified;
       } catch (BadJOSEException | JOSEException e) {
@@ -138,6 +147,17 @@ public final class TokenVerifier implements AutoCloseable {
       }
     }
     throw failure != null ? failure : new InvalidTokenException("no app accepts this token's audience");
+  }
+
+  /** The standard {@code name} and {@code picture} claims, when they are non-empty strings. */
+  private static dev.beacon.core.functions.Caller.Profile profile(JWTClaimsSet claims) {
+    return new dev.beacon.core.functions.Caller.Profile(text(claims, "name"), text(claims, "picture"));
+  }
+
+  private static java.util.Optional<String> text(JWTClaimsSet claims, String name) {
+    Object v = claims.getClaim(name);
+    return v instanceof String s && !s.isBlank() && s.length() <= 2048
+        ? java.util.Optional.of(s) : java.util.Optional.empty();
   }
 
   private List<App> candidates(List<String> audience) {

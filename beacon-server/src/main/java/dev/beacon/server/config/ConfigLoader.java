@@ -64,6 +64,7 @@ public final class ConfigLoader {
       "admin_key", "jwt_secret", "jwks_url", "jwt_issuer", "jwt_audience",
       "presence_ttl_seconds", "typing_ttl_seconds", "activity_ttl_hours",
       "notification_retention_days", "open_rooms", "heartbeats_per_second", "typing_per_second",
+      "anonymous_presence",
       "push.when", "push.ttl_seconds", "push.per_user_per_minute",
       "push.web.vapid_public_key", "push.web.vapid_private_key", "push.web.subject",
       "push.apns.team_id", "push.apns.key_id", "push.apns.key_file", "push.apns.topic",
@@ -306,7 +307,8 @@ public final class ConfigLoader {
               v.integer(p + "notification_retention_days", 90, 1, 36_500),
               v.bool(p + "open_rooms", true),
               v.integer(p + "heartbeats_per_second", 5, 1, 10_000),
-              v.integer(p + "typing_per_second", 10, 1, 10_000)))
+              v.integer(p + "typing_per_second", 10, 1, 10_000),
+              v.bool(p + "anonymous_presence", false)))
           .auth(new AuthSettings(
               v.string(p + "admin_key", secret),
               Optional.ofNullable(v.string(p + "jwt_secret", first && dev ? DEV_JWT_SECRET : null)),

@@ -145,7 +145,7 @@ public final class DemoBackendRoutes {
   private Future<JsonNode> call(RoutingContext ctx, Caller caller, String path, ObjectNode args) {
     FunctionDefinition def;
     try {
-      def = runner.functions().resolve(path, Optional.empty());
+      def = runner.functions().resolve(path, Optional.empty(), args);
     } catch (FunctionException e) {
       return Future.failedFuture(e);
     }

@@ -81,7 +81,7 @@ public final class FunctionRoutes {
     FunctionDefinition def;
     try {
       caller = credentials.caller(Optional.ofNullable(ctx.request().getHeader("Authorization")));
-      def = runner.functions().resolve(stripExtension(request.path()), kind);
+      def = runner.functions().resolve(stripExtension(request.path()), kind, request.args());
     } catch (FunctionException e) {
       reply(ctx, request.encoded(), error(e));
       return;

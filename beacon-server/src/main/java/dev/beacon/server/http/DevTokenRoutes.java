@@ -7,7 +7,10 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.CorsHandler;
 import java.util.Optional;
 
-/** {@code GET /dev/token?user=alice[&app=app-id]}: a JWT for a demo user. Development mode only. */
+/**
+ * {@code GET /dev/token?user=alice[&app=app-id][&name=Alice][&picture=https://...]}: a JWT for a
+ * demo user. Development mode only.
+ */
 public final class DevTokenRoutes {
 
   private final Apps apps;
@@ -33,7 +36,15 @@ public final class DevTokenRoutes {
         return;
       }
       try {
-        JsonReplies.reply(ctx, 200, "{\"token\":\"" + tokens.mint(app.get(), user) + "\"}");
+        // a demo user's display name and picture, as an identity provider's token carries them
+        java.util.Map<String, String> profile = new java.util.LinkedHashMap<>();
+        for (String claim : new String[] {"name", "picture"}) {
+          String value = ctx.request().getParam(claim);
+          if (value != null && !value.isBlank() && value.length() <= 2048) {
+            profile.put(claim, value);
+          }
+        }
+        JsonReplies.reply(ctx, 200, "{\"token\":\"" + tokens.mint(app.get(), user, profile) + "\"}");
       } catch (IllegalArgumentException e) {
         JsonReplies.error(ctx, 400, e.getMessage());
       }

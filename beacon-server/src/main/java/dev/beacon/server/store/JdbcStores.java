@@ -9,6 +9,7 @@ import dev.beacon.core.outbox.PushIntent;
 import dev.beacon.core.presence.PresenceStore;
 import dev.beacon.core.push.PushStore;
 import dev.beacon.core.receipts.ReceiptStore;
+import dev.beacon.core.shapes.RoomEvents;
 import dev.beacon.core.social.FriendStore;
 import dev.beacon.core.social.RoomRegistry;
 import java.sql.ResultSet;
@@ -30,6 +31,7 @@ public final class JdbcStores implements BuiltInFunctions.Stores {
   private final Friends friends = new Friends();
   private final Rooms rooms = new Rooms();
   private final Presence presence = new Presence();
+  private final Events events = new Events();
   private final ServerState state = new ServerState();
   private final JdbcPushStore push;
 
@@ -66,6 +68,11 @@ public final class JdbcStores implements BuiltInFunctions.Stores {
   @Override
   public RoomRegistry rooms() {
     return rooms;
+  }
+
+  @Override
+  public RoomEvents roomEvents() {
+    return events;
   }
 
   @Override
@@ -386,6 +393,64 @@ public final class JdbcStores implements BuiltInFunctions.Stores {
       db.update("INSERT INTO room_members (app_id, room_id, user_id, registered, last_seen, data) "
           + "VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT (app_id, room_id, user_id) DO UPDATE SET "
           + "last_seen = excluded.last_seen, data = excluded.data", appId, roomId, userId, lastSeen, dataJson);
+    }
+
+    @Override
+    public List<Visit> visits(String appId, String userId, int limit) {
+      return db.list("SELECT room_id, last_seen FROM room_members WHERE app_id = ? AND user_id = ? "
+          + "AND last_seen > 0 ORDER BY last_seen DESC, room_id LIMIT ?",
+          rs -> new Visit(rs.getString(1), rs.getLong(2)), appId, userId, limit);
+    }
+
+    @Override
+    public void forgetVisit(String appId, String roomId, String userId) {
+      db.transaction(c -> {
+        Database.update(c, "DELETE FROM room_members WHERE app_id = ? AND room_id = ? AND user_id = ? "
+            + "AND registered = 0", appId, roomId, userId);
+        Database.update(c, "UPDATE room_members SET last_seen = 0, data = 'null' WHERE app_id = ? "
+            + "AND room_id = ? AND user_id = ?", appId, roomId, userId);
+        return null;
+      });
+    }
+
+    @Override
+    public void forgetVisits(String appId, String roomId) {
+      db.transaction(c -> {
+        Database.update(c, "DELETE FROM room_members WHERE app_id = ? AND room_id = ? AND registered = 0",
+            appId, roomId);
+        Database.update(c, "UPDATE room_members SET last_seen = 0, data = 'null' WHERE app_id = ? "
+            + "AND room_id = ?", appId, roomId);
+        return null;
+      });
+    }
+  }
+
+  // ------------------------------------------------------------------ event rooms
+
+  private final class Events implements RoomEvents {
+
+    @Override
+    public void assign(String appId, String roomId, String eventId) {
+      db.update("INSERT INTO room_events (app_id, room_id, event_id) VALUES (?, ?, ?) "
+          + "ON CONFLICT (app_id, room_id) DO UPDATE SET event_id = excluded.event_id",
+          appId, roomId, eventId);
+    }
+
+    @Override
+    public void unassign(String appId, String roomId) {
+      db.update("DELETE FROM room_events WHERE app_id = ? AND room_id = ?", appId, roomId);
+    }
+
+    @Override
+    public Optional<String> eventOf(String appId, String roomId) {
+      return db.one("SELECT event_id FROM room_events WHERE app_id = ? AND room_id = ?",
+          rs -> rs.getString(1), appId, roomId);
+    }
+
+    @Override
+    public List<String> rooms(String appId, String eventId, int limit) {
+      return db.list("SELECT room_id FROM room_events WHERE app_id = ? AND event_id = ? "
+          + "ORDER BY room_id LIMIT ?", rs -> rs.getString(1), appId, eventId, limit);
     }
   }
 
