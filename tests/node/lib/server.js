@@ -267,4 +267,60 @@ function useServer({ concurrentTests = false, ...options } = {}) {
   return handle;
 }
 
-module.exports = { APPS, JAR, defaultConfig, startServer, toYaml, useServer };
+/**
+ * Stops `server` (SIGTERM, as an operator restarts it; SIGKILL with `kill`) and starts the same
+ * jar again on the same port with the same configuration and data folder, so that clients
+ * reconnect to it as to a restarted server. Returns the new process (whose data folder is then
+ * removed when it stops).
+ */
+async function restartServer(server, { kill = false } = {}) {
+  if (kill) {
+    server.process.kill('SIGKILL');
+  } else {
+    server.process.kill('SIGTERM');
+  }
+  await server.exited;
+  running.delete(server.process);
+  const configFile = path.join(server.dir, 'beacon.yaml');
+  const config = fs.readFileSync(configFile, 'utf8');
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('BEACON_')));
+  const child = spawn('java', [...JAVA_OPTS, '-jar', JAR, '--config', configFile], {
+    env: {
+      ...inherited,
+      BEACON_PORT: String(server.port),
+      BEACON_DATA_DIR: path.join(server.dir, 'data'),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  const output = { stdout: '', stderr: '' };
+  const keep = (name) => (chunk) => {
+    output[name] = (output[name] + chunk.toString('utf8')).slice(-64 * 1024);
+  };
+  child.stdout.on('data', keep('stdout'));
+  child.stderr.on('data', keep('stderr'));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`Beacon did not start again\n--- config ---\n${config}`
+        + `--- stdout ---\n${output.stdout}\n--- stderr ---\n${output.stderr}`));
+    }, START_TIMEOUT_MS);
+    const onStdout = () => {
+      const m = LISTENING.exec(output.stdout);
+      if (m) {
+        clearTimeout(timer);
+        child.stdout.off('data', onStdout);
+        resolve(new BeaconProcess(child, m[1], Number(m[2]), server.dir, output));
+      }
+    };
+    child.stdout.on('data', onStdout);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`Beacon exited on restart (code ${code}, signal ${signal})\n${output.stderr}`));
+    });
+  });
+}
+
+module.exports = { APPS, JAR, defaultConfig, restartServer, startServer, toYaml, useServer };
