@@ -53,6 +53,10 @@ describe('usePaginatedQuery', () => {
     second.loadMore(2);
     const last = await hook.next((r) => r.status === 'Exhausted');
     assert.deepEqual(field('title')(last), ['n5', 'n4', 'n3', 'n2', 'n1']);
+    // a new notification joins the first page live; every page keeps its end, so nothing is lost
+    await admin.mutation(api.notifications.pushNotification, { userId: 'pia', type: 'like', title: 'n6' });
+    const grown = await hook.next((r) => r.results.length === 6);
+    assert.deepEqual(field('title')(grown), ['n6', 'n5', 'n4', 'n3', 'n2', 'n1']);
   });
 
   test('pages through the friend activity feed', async () => {

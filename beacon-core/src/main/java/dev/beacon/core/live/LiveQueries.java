@@ -91,12 +91,15 @@ public final class LiveQueries implements Changes {
     Set<DependencyKey> reads = Set.of();
     QueryResult last;
     boolean evaluating;
+    /** The arguments evaluations use: {@link #args}, with a paginated page's end once pinned. */
+    volatile JsonNode evaluatedArgs;
 
     LiveQuery(String key, FunctionDefinition def, Caller caller, JsonNode args) {
       this.key = key;
       this.def = def;
       this.caller = caller;
       this.args = args;
+      this.evaluatedArgs = args;
     }
 
     public FunctionDefinition definition() {
@@ -238,7 +241,7 @@ public final class LiveQueries implements Changes {
 
   private Functions.Evaluation run(LiveQuery q) {
     try {
-      return functions.evaluate(q.def, q.caller, q.args);
+      return functions.evaluate(q.def, q.caller, q.evaluatedArgs);
     } catch (RuntimeException e) {
       LOG.error("live query {} failed", q.def.path(), e);
       return new Functions.Evaluation(com.fasterxml.jackson.databind.node.NullNode.getInstance(),
@@ -257,6 +260,9 @@ public final class LiveQueries implements Changes {
         }
       }
       QueryResult result = e.failed() ? QueryResult.failure(e.error().get()) : QueryResult.success(e.value());
+      if (q.evaluatedArgs == q.args && !e.failed()) {
+        pinPageEnd(q, e.value());
+      }
       if (!result.sameAs(q.last)) {
         q.last = result;
         q.awaitingFirst.clear();
@@ -273,6 +279,26 @@ public final class LiveQueries implements Changes {
       }
     }
     done();
+  }
+
+  /**
+   * A page of a paginated query ({@code paginationOpts} without an {@code endCursor}) keeps, from
+   * its first result that has a next page on, the end that result had (where the next page
+   * starts), as Convex's query journal keeps it: items added
+   * inside it make the page grow, and the next page (which starts at that end) loses nothing.
+   * Without it, an item added to the first page would push its last item out of every page.
+   */
+  private static void pinPageEnd(LiveQuery q, JsonNode value) {
+    JsonNode opts = q.args.get(dev.beacon.core.functions.PageRequest.OPTIONS);
+    if (opts == null || !opts.isObject() || opts.hasNonNull("endCursor") || !value.isObject()
+        || value.path("isDone").asBoolean(true) || !value.path("continueCursor").isTextual()) {
+      return;
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode pinned =
+        ((com.fasterxml.jackson.databind.node.ObjectNode) q.args).deepCopy();
+    ((com.fasterxml.jackson.databind.node.ObjectNode) pinned.get(dev.beacon.core.functions.PageRequest.OPTIONS))
+        .put("endCursor", value.get("continueCursor").textValue());
+    q.evaluatedArgs = pinned;
   }
 
   private void done() {
