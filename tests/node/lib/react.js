@@ -9,6 +9,7 @@
 
 const { JSDOM } = require('jsdom');
 const WebSocket = require('ws');
+const { ValueLog } = require('./wait');
 
 let dom;
 
@@ -103,24 +104,10 @@ async function reactClient(server, user, url = server.httpUrl) {
  */
 async function renderHook(client, useHook) {
   const { ConvexProvider, React, createRoot } = await modules();
-  const values = [];
-  const waiters = [];
-  const check = () => {
-    for (const w of [...waiters]) {
-      const hit = values.find(w.predicate);
-      if (hit !== undefined) {
-        waiters.splice(waiters.indexOf(w), 1);
-        clearTimeout(w.timer);
-        w.resolve(hit);
-      }
-    }
-  };
+  const log = new ValueLog();
   function Probe() {
     const value = useHook();
-    React.useEffect(() => {
-      values.push(value);
-      check();
-    });
+    React.useEffect(() => log.push(value));
     return null;
   }
   const container = document.createElement('div');
@@ -128,22 +115,11 @@ async function renderHook(client, useHook) {
   const root = createRoot(container);
   root.render(React.createElement(ConvexProvider, { client }, React.createElement(Probe)));
   return {
-    values,
+    values: log.values,
     get current() {
-      return values[values.length - 1];
+      return log.current;
     },
-    next(predicate, timeoutMs = 10_000) {
-      return new Promise((resolve, reject) => {
-        const w = { predicate, resolve };
-        w.timer = setTimeout(() => {
-          waiters.splice(waiters.indexOf(w), 1);
-          reject(new Error(`no matching value within ${timeoutMs} ms; last: `
-            + JSON.stringify(values[values.length - 1])));
-        }, timeoutMs);
-        waiters.push(w);
-        check();
-      });
-    },
+    next: (predicate, timeoutMs) => log.next(predicate, timeoutMs),
     unmount() {
       root.unmount();
       container.remove();

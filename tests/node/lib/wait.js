@@ -128,8 +128,50 @@ function quietPeriod(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * Every value a subscription produced (a live query, a rendered hook), in order; `next(predicate)`
+ * resolves with the first value, past or future, for which the predicate holds.
+ */
+class ValueLog {
+  constructor() {
+    this.values = [];
+    this.waiters = [];
+  }
+
+  push(value) {
+    this.values.push(value);
+    for (const w of [...this.waiters]) {
+      if (w.predicate(value)) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        clearTimeout(w.timer);
+        w.resolve(value);
+      }
+    }
+  }
+
+  get current() {
+    return this.values[this.values.length - 1];
+  }
+
+  next(predicate, timeoutMs = 10_000) {
+    const hit = this.values.find(predicate);
+    if (hit !== undefined) {
+      return Promise.resolve(hit);
+    }
+    return new Promise((resolve, reject) => {
+      const w = { predicate, resolve };
+      w.timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        reject(new Error(`no matching value within ${timeoutMs} ms; last: ${JSON.stringify(this.current)}`));
+      }, timeoutMs);
+      this.waiters.push(w);
+    });
+  }
+}
+
 module.exports = {
   DEFAULT_TIMEOUT_MS,
+  ValueLog,
   eventually,
   once,
   onceUnless,

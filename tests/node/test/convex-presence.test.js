@@ -13,7 +13,7 @@ const { anyApi: api } = require('convex/server');
 const WebSocket = require('ws');
 const { useServer, restartServer } = require('../lib/server');
 const { connectClient, subscribed } = require('../lib/clients');
-const { eventually } = require('../lib/wait');
+const { ValueLog } = require('../lib/wait');
 const { installPage, modules, devToken, reactClient, renderHook } = require('../lib/react');
 
 const ctx = useServer();
@@ -55,32 +55,9 @@ async function http(user) {
 function watchList(roomToken) {
   const client = new ConvexClient(ctx.server.httpUrl, { logger: false, webSocketConstructor: WebSocket });
   open.push(client);
-  const values = [];
-  const waiters = [];
-  client.onUpdate(api.presence.list, { roomToken }, (v) => {
-    values.push(v);
-    for (const w of [...waiters]) {
-      if (w.predicate(v)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        clearTimeout(w.timer);
-        w.resolve(v);
-      }
-    }
-  });
-  return {
-    next(predicate, timeoutMs = 10_000) {
-      const hit = values.find(predicate);
-      if (hit) {
-        return Promise.resolve(hit);
-      }
-      return new Promise((resolve, reject) => {
-        const w = { predicate, resolve };
-        w.timer = setTimeout(() => reject(new Error(`no matching list; last: ${JSON.stringify(values.at(-1))}`)),
-          timeoutMs);
-        waiters.push(w);
-      });
-    },
-  };
+  const log = new ValueLog();
+  client.onUpdate(api.presence.list, { roomToken }, (v) => log.push(v));
+  return log;
 }
 
 const state = (list, user) => list?.find((e) => e.userId === user);
