@@ -58,8 +58,10 @@ public final class Database implements AutoCloseable {
     }
     HikariDataSource pool = new HikariDataSource(config);
     try {
+      // migrations are numbered by the feature that adds them (V14_1 rooms, V16_1 push, ...):
+      // a data dir made by a build that had V16_1 but not yet V15_1 still gets V15_1 applied
       var flyway = Flyway.configure().dataSource(pool).locations("classpath:db/migration")
-          .createSchemas(true);
+          .createSchemas(true).outOfOrder(true);
       if (kind == Kind.POSTGRESQL && settings.schema().isPresent()) {
         flyway = flyway.schemas(settings.schema().get()).defaultSchema(settings.schema().get());
       }
