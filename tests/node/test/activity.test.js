@@ -2,18 +2,31 @@
 
 // A server of its own with a 1 s activity timeout and a 1 s pong timeout. The tests wait for
 // timeouts, so they run side by side; each has a silent connection whose 4201 close shows that
-// the server's liveness check ran.
+// the server's liveness check ran. No test bounds how long the server may take (a loaded machine
+// is slow, not wrong): a lower bound shows the server waited for the pong, and a silent
+// connection opened later and closed shows a full ping + pong cycle went by.
 
 const { describe, test } = require('node:test');
 const assert = require('node:assert/strict');
 const { defaultConfig, useServer } = require('../lib/server');
 const { RawSocket, connectClient, serverSdk, subscribed } = require('../lib/clients');
-const { once, quietPeriod, Recorder } = require('../lib/wait');
+const { once, Recorder, withTimeout } = require('../lib/wait');
 
 const ctx = useServer({
   concurrentTests: true,
   config: defaultConfig({ websocket: { activity_timeout: 1, pong_timeout: 1 } }),
 });
+
+/**
+ * Opens a connection that answers nothing and waits for the server to close it with 4201: once it
+ * returns, the server has run a whole liveness cycle (activity timeout, ping, pong timeout) that
+ * started after the call. A marker in time, instead of a sleep.
+ */
+async function fullLivenessCycle() {
+  const silent = await RawSocket.connect(ctx.server, { autoPong: false });
+  const { code } = await withTimeout(silent.closed, 15_000, 'a silent connection to be closed');
+  assert.equal(code, 4201);
+}
 
 describe('activity timeout', { concurrency: true }, () => {
   test('connection_established announces the configured activity timeout', async () => {
@@ -26,20 +39,19 @@ describe('activity timeout', { concurrency: true }, () => {
       const started = Date.now();
       // autoPong: false — the ws library would otherwise answer the server's ping frames
       const silent = await RawSocket.connect(ctx.server, { autoPong: false });
-      const pinged = await silent.next('pusher:ping', 3000);
+      const pinged = await silent.next('pusher:ping', 15_000);
       assert.ok(pinged);
-      const { code } = await silent.closed;
+      const { code } = await withTimeout(silent.closed, 15_000, 'the 4201 close');
       assert.equal(code, 4201);
       const elapsed = Date.now() - started;
       assert.ok(elapsed >= 1500, `closed after ${elapsed} ms, before ping + pong timeout`);
-      assert.ok(elapsed < 5000, `closed only after ${elapsed} ms`);
     });
 
   test('a client that answers pusher:ping with pusher:pong stays connected', async () => {
     const socket = await RawSocket.connect(ctx.server, { autoPong: false });
     const silent = await RawSocket.connect(ctx.server, { autoPong: false });
     for (let i = 0; i < 2; i++) {
-      await socket.next('pusher:ping', 3000);
+      await socket.next('pusher:ping', 15_000);
       socket.send({ event: 'pusher:pong', data: {} });
     }
     assert.equal((await silent.closed).code, 4201, 'the control connection was closed');
@@ -48,9 +60,8 @@ describe('activity timeout', { concurrency: true }, () => {
 
   test('a client that answers only WebSocket ping frames stays connected', async () => {
     const socket = await RawSocket.connect(ctx.server, { autoPong: true });
-    const silent = await RawSocket.connect(ctx.server, { autoPong: false });
-    assert.equal((await silent.closed).code, 4201);
-    await quietPeriod(1000); // one more ping cycle
+    await fullLivenessCycle();
+    await fullLivenessCycle(); // the socket went through at least one whole ping + pong cycle
     assert.equal(socket.isOpen, true);
   });
 
@@ -64,8 +75,8 @@ describe('activity timeout', { concurrency: true }, () => {
       const joined = Date.now();
       // a dead network: nothing is read any more, not even the server's close frame
       ghost.ws.pause();
-      // 1 s activity timeout + 1 s pong timeout, and 2 s of slack
-      const removed = await once(channel, 'pusher:member_removed', 4000);
+      // 1 s activity timeout + 1 s pong timeout (the wait allows for a loaded machine)
+      const removed = await once(channel, 'pusher:member_removed', 15_000);
       assert.equal(removed.id, 'ghost');
       assert.ok(Date.now() - joined >= 1500);
     });
@@ -74,9 +85,8 @@ describe('activity timeout', { concurrency: true }, () => {
     const client = await connectClient(ctx.server);
     const channel = await subscribed(client, 'heartbeat');
     const states = new Recorder(client.connection, 'state_change');
-    const silent = await RawSocket.connect(ctx.server, { autoPong: false });
-    assert.equal((await silent.closed).code, 4201);
-    await quietPeriod(1500); // a further ping + pong timeout cycle
+    await fullLivenessCycle();
+    await fullLivenessCycle(); // a further ping + pong timeout cycle, all of it while connected
 
     assert.equal(client.connection.state, 'connected');
     assert.deepEqual(states.values, []);

@@ -6,12 +6,17 @@
 
 const { describe, test, after } = require('node:test');
 const assert = require('node:assert/strict');
-const net = require('node:net');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
 const { ConvexClient, ConvexHttpClient } = require('convex/browser');
 const { anyApi: api } = require('convex/server');
 const { useServer, startServer, defaultConfig } = require('../lib/server');
 const { connectClient, subscribed } = require('../lib/clients');
-const { once, eventually } = require('../lib/wait');
+const { once, eventually, withTimeout } = require('../lib/wait');
+const { WebSocketRelay } = require('../lib/relay');
 
 const config = defaultConfig();
 config.apps[0].typing_ttl_seconds = 2;
@@ -249,14 +254,84 @@ describe('large query sets', () => {
   });
 });
 
+/**
+ * The server applies a mutation and dies (kill -9) before its reply reaches the client; the client,
+ * which never got the reply, sends the mutation again to the server started anew. The relay in
+ * between lets the reply be "lost": it holds back everything the server sends from the
+ * MutationResponse on, and the test kills the server only once that response was written, so the
+ * mutation was committed. The store (SQLite data folder, PostgreSQL schema) outlives the process.
+ */
+async function mutationAppliedThenKilledBeforeTheReply(env) {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'beacon-restart-'));
+  const serverEnv = { BEACON_DATA_DIR: dataDir, ...env };
+  let server = await startServer({ env: serverEnv });
+  const relay = await WebSocketRelay.start(server.port);
+  try {
+    // the client knows only the relay; its tokens come from whichever server is running
+    const mo = new ConvexClient(relay.url, { logger: false });
+    clients.push(mo);
+    mo.setAuth(() => token('mo', server));
+    const unread = watch(mo, api.notifications.getUnreadCount, {});
+    await unread.next((v) => v === 0);
+    await mo.mutation(api.notifications.pushNotification, { userId: 'mo', type: 't', title: 'before' });
+    await unread.next((v) => v === 1);
+
+    const lostReply = relay.holdFrom((message) => message.type === 'MutationResponse');
+    const pending = mo.mutation(api.notifications.pushNotification,
+      { userId: 'mo', type: 't', title: 'during' });
+    pending.catch(() => {}); // awaited below; a rejection must not go unhandled meanwhile
+    const reply = await lostReply; // written by the server: the mutation is committed
+    assert.equal(reply.success, true, JSON.stringify(reply));
+    await server.kill(); // SIGKILL: no shutdown hook, no flush
+    relay.release();
+
+    server = await startServer({ env: serverEnv });
+    relay.retarget(server.port);
+    // the client reconnects through the relay and sends the mutation again (same session, same
+    // request id): it is answered with the first application's result, not applied again
+    const id = await withTimeout(pending, 30_000, 'the mutation to be answered after the restart');
+    assert.equal(id, reply.result);
+    await unread.next((v) => v === 2, 20_000);
+    const page = await backend(server).query(api.notifications.subscribeToNotifications,
+      { userId: 'mo', limit: 10 });
+    assert.deepEqual(page.page.map((n) => n.title), ['during', 'before']);
+    assert.deepEqual(page.page.map((n) => n._id)[0], id);
+  } finally {
+    await relay.close();
+    await server.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 describe('restarting the server', () => {
-  test('the client reconnects, its subscriptions resume, and no mutation is applied twice', async () => {
-    const port = await freePort();
-    const dataDir = require('node:fs').mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'beacon-restart-'));
-    const env = { BEACON_PORT: String(port), BEACON_DATA_DIR: dataDir };
-    let server = await startServer({ env });
+  test('a mutation applied by a server killed before it replied is applied once when the client '
+    + 'sends it again (SQLite)', async () => {
+    await mutationAppliedThenKilledBeforeTheReply({});
+  });
+
+  test('a mutation applied by a server killed before it replied is applied once when the client '
+    + 'sends it again (PostgreSQL)', async () => {
+    const schema = `beacon_node_${crypto.randomBytes(6).toString('hex')}`;
     try {
-      const mo = client('mo', server);
+      await mutationAppliedThenKilledBeforeTheReply({
+        BEACON_DB_URL: 'jdbc:postgresql://127.0.0.1:5432/test',
+        BEACON_DB_USER: 'postgres',
+        BEACON_DB_SCHEMA: schema,
+      });
+    } finally {
+      dropSchema(schema);
+    }
+  });
+
+  test('the client reconnects after a graceful restart, its subscriptions resume, and a mutation '
+    + 'sent while the server was away applies once', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'beacon-restart-'));
+    let server = await startServer({ env: { BEACON_DATA_DIR: dataDir } });
+    const relay = await WebSocketRelay.start(server.port);
+    try {
+      const mo = new ConvexClient(relay.url, { logger: false });
+      clients.push(mo);
+      mo.setAuth(() => token('mo', server));
       const unread = watch(mo, api.notifications.getUnreadCount, {});
       await unread.next((v) => v === 0);
       await mo.mutation(api.notifications.pushNotification, { userId: 'mo', type: 't', title: 'before' });
@@ -264,25 +339,26 @@ describe('restarting the server', () => {
       await server.stop();
       // a mutation sent while the server is away waits, is resent on reconnect, and applies once
       const pending = mo.mutation(api.notifications.pushNotification, { userId: 'mo', type: 't', title: 'during' });
-      server = await startServer({ env });
+      server = await startServer({ env: { BEACON_DATA_DIR: dataDir } });
+      relay.retarget(server.port);
       await pending;
       await unread.next((v) => v === 2, 20000);
       const page = await backend(server).query(api.notifications.subscribeToNotifications,
         { userId: 'mo', limit: 10 });
       assert.deepEqual(page.page.map((n) => n.title), ['during', 'before']);
     } finally {
+      await relay.close();
       await server.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
+/** Drops a test's PostgreSQL schema with psql (trust auth on 127.0.0.1, as the suite assumes). */
+function dropSchema(schema) {
+  const result = spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'test', '-q',
+    '-c', `DROP SCHEMA IF EXISTS ${schema} CASCADE`], { encoding: 'utf8' });
+  if (result.status !== 0) {
+    throw new Error(`could not drop schema ${schema}: ${result.stderr || result.error}`);
+  }
 }

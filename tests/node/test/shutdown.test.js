@@ -27,12 +27,14 @@ function assertCleanExit({ code, signal }) {
 
 describe('graceful shutdown', () => {
   test('SIGTERM: connected clients are closed with 4200 and the process exits', async () => {
-    server = await startServer({ config: defaultConfig({ shutdown_grace_seconds: GRACE }) });
+    // a grace period far longer than the wait below: the process exits within that wait only if
+    // it did not wait out the grace (no bound on how fast a loaded machine stops)
+    const longGrace = 300;
+    server = await startServer({ config: defaultConfig({ shutdown_grace_seconds: longGrace }) });
     const socket = await RawSocket.connect(server);
     await socket.subscribe('before-shutdown');
     const other = await RawSocket.connect(server, { protocol: '5' });
 
-    const started = Date.now();
     server.signal('SIGTERM');
     assert.equal((await socket.closed).code, 4200);
     // protocol 5 clients are told the code in a pusher:error first
@@ -40,11 +42,10 @@ describe('graceful shutdown', () => {
     assert.equal(notice.data.code, 4200);
     assert.equal((await other.closed).code, 4200);
 
-    const exit = await withTimeout(server.exited, (GRACE + 10) * 1000, 'the process to exit');
-    assertCleanExit(exit);
-    const elapsed = Date.now() - started;
     // every client left at once, so the server need not wait out the grace period
-    assert.ok(elapsed < GRACE * 1000, `exited after ${elapsed} ms`);
+    const exit = await withTimeout(server.exited, 60_000,
+      `the process to exit (before its ${longGrace} s grace period)`);
+    assertCleanExit(exit);
   });
 
   test('SIGTERM: pusher-js is told to reconnect (4200) and the process still exits', async () => {

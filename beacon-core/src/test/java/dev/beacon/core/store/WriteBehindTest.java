@@ -94,16 +94,32 @@ class WriteBehindTest {
   @Test
   void aNewerWriteReplacesAFailedOneInsteadOfBeingOverwrittenByIt() throws Exception {
     List<String> stored = new CopyOnWriteArrayList<>();
-    CountDownLatch failed = new CountDownLatch(1);
+    CountDownLatch failing = new CountDownLatch(1);
+    CountDownLatch newerQueued = new CountDownLatch(1);
+    AtomicInteger oldAttempts = new AtomicInteger();
     writes.write("k", () -> {
-      failed.countDown();
-      throw new IllegalStateException("database away");
+      if (oldAttempts.incrementAndGet() == 1) {
+        failing.countDown();
+        try {
+          newerQueued.await(); // the newer write arrives while this one is failing
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        throw new IllegalStateException("database away");
+      }
+      stored.add("old"); // the store is back: a retry of the replaced write would land here
     });
-    assertThat(failed.await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(failing.await(5, TimeUnit.SECONDS)).isTrue();
     writes.write("k", () -> stored.add("newer"));
-    await().atMost(Duration.ofSeconds(5)).until(() -> stored.size() == 1);
-    Thread.sleep(200); // two more retry pauses: the old write must not come back
-    assertThat(stored).containsExactly("newer");
+    newerQueued.countDown();
+    await().atMost(Duration.ofSeconds(5)).until(() -> stored.contains("newer"));
+    // a marker queued after the newer write was made: a retry of the failed write was queued
+    // when it failed, before the marker, so once the marker is made it would have been made too
+    writes.write("marker", () -> stored.add("marker"));
+    await().atMost(Duration.ofSeconds(5)).until(() -> stored.contains("marker"));
+    assertThat(stored).containsExactly("newer", "marker");
+    assertThat(oldAttempts.get()).isEqualTo(1);
+    assertThat(writes.failures()).isEqualTo(1);
   }
 
   @Test

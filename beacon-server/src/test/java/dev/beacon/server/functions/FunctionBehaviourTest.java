@@ -11,7 +11,10 @@ import dev.beacon.core.hub.Lane;
 import dev.beacon.core.hub.Subscriber;
 import dev.beacon.protocol.pusher.ChannelName;
 import dev.beacon.protocol.pusher.PresenceData;
+import dev.beacon.core.live.Timestamps;
+import dev.beacon.core.store.DurableWrites;
 import dev.beacon.server.store.Database;
+import dev.beacon.server.store.JdbcStores;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -48,6 +51,23 @@ abstract class FunctionBehaviourTest {
 
   @Nested
   class Presence {
+
+    @Test
+    void heartbeatsAreRateLimitedPerUserAtTheAppsHeartbeatsPerSecond() throws Exception {
+      bed.close();
+      bed = new FunctionsTestBed(kind(), new FunctionSettings(60, 5, 24, 90, true, 3, 10));
+      for (int i = 0; i < 3; i++) {
+        bed.call(bed.user("ann"), "presence:heartbeat", "{\"sessionId\":\"s" + i + "\"}");
+      }
+      var refused = bed.failure(bed.user("ann"), "presence:heartbeat", "{}");
+      assertThat(refused.code()).isEqualTo("RATE_LIMITED");
+      assertThat(refused.getMessage()).contains("3 times per second");
+      // per user: bob is not held back by ann's heartbeats
+      bed.call(bed.user("bob"), "presence:heartbeat", "{}");
+      bed.advance(1_000);
+      assertThat(bed.call(bed.user("ann"), "presence:heartbeat", "{}").get("online").asBoolean())
+          .isTrue();
+    }
 
     @Test
     void heartbeatKeepsAUserOnlineUntilItsSessionExpires() {
@@ -463,6 +483,36 @@ abstract class FunctionBehaviourTest {
           .isEqualTo("RATE_LIMITED");
       bed.advance(1_000);
       bed.call(bed.user("ann"), "typing:startTyping", "{\"chatroomId\":\"r\"}");
+    }
+  }
+
+  @Nested
+  class ConvexTimestamps {
+
+    /**
+     * The reserve is kept in the database: a server started again on the same store gives
+     * timestamps above every one the previous process gave, even with its wall clock set back
+     * an hour (a host whose clock was wrong, a node with a skewed clock taking over).
+     */
+    @Test
+    void timestampsKeepIncreasingAcrossARestartWithTheClockSetBack() {
+      long wall = 1_700_000_000_000_000_000L;
+      Timestamps before = new Timestamps(new JdbcStores(bed.db).timestamps(), DurableWrites.DIRECT,
+          () -> wall);
+      long last = 0;
+      for (int i = 0; i < 1_000; i++) {
+        long ts = before.next();
+        assertThat(ts).isGreaterThan(last);
+        last = ts;
+      }
+      try (Database again = bed.openDatabase()) {
+        long anHourEarlier = wall - 3_600_000_000_000L;
+        Timestamps after = new Timestamps(new JdbcStores(again).timestamps(), DurableWrites.DIRECT,
+            () -> anHourEarlier);
+        long first = after.next();
+        assertThat(first).isGreaterThan(last);
+        assertThat(after.next()).isGreaterThan(first);
+      }
     }
   }
 

@@ -57,6 +57,8 @@ final class FunctionsTestBed implements AutoCloseable {
   final BuiltInFunctions builtIns;
   final Functions functions;
   private final Optional<String> schema;
+  /** The SQLite data folder (empty on PostgreSQL). */
+  private final Optional<Path> dataDir;
 
   FunctionsTestBed(Database.Kind kind, FunctionSettings settings) throws Exception {
     this(kind, App.builder("app-id", "app-key", "app-secret").functions(settings).build());
@@ -67,11 +69,12 @@ final class FunctionsTestBed implements AutoCloseable {
     this.apps = Apps.of(List.of(app));
     if (kind == Database.Kind.SQLITE) {
       schema = Optional.empty();
-      db = Database.open(DatabaseSettings.EMBEDDED, Files.createTempDirectory("beacon-fn"));
+      dataDir = Optional.of(Files.createTempDirectory("beacon-fn"));
+      db = Database.open(DatabaseSettings.EMBEDDED, dataDir.get());
     } else {
       schema = Optional.of("beacon_t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12));
-      db = Database.open(new DatabaseSettings(Optional.of(PG_URL), Optional.of("postgres"),
-          Optional.empty(), schema, 4), Path.of("."));
+      dataDir = Optional.empty();
+      db = openDatabase();
     }
     LiveEvents live = new LiveEvents() {
       final PusherLiveEvents pusher = new PusherLiveEvents(hub);
@@ -101,6 +104,17 @@ final class FunctionsTestBed implements AutoCloseable {
 
   FunctionsTestBed(Database.Kind kind) throws Exception {
     this(kind, FunctionSettings.DEFAULT);
+  }
+
+  /**
+   * Opens the same database again, as a restarted server does (same SQLite file, or same
+   * PostgreSQL schema); the caller closes it.
+   */
+  Database openDatabase() {
+    return dataDir.isPresent()
+        ? Database.open(DatabaseSettings.EMBEDDED, dataDir.get())
+        : Database.open(new DatabaseSettings(Optional.of(PG_URL), Optional.of("postgres"),
+            Optional.empty(), schema, 4), Path.of("."));
   }
 
   Caller user(String id) {

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.beacon.protocol.json.Json;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,28 +13,60 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.DriverManager;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Acknowledged writes survive the server being killed: notifications pushed, then {@code kill -9}
- * (no shutdown hook, no flush), then a new process on the same data folder has every one of them,
- * with read state, receipts and the friend graph.
+ * (no shutdown hook, no flush), then a new process on the same store (SQLite data folder, or
+ * PostgreSQL schema) has every one of them, with read state, receipts and the friend graph. Each
+ * process binds port 0 and the test reads the port it printed, so no other process can take a
+ * port between a probe and the bind.
  */
 class RestartDurabilityTest {
 
   static final HttpClient HTTP = HttpClient.newHttpClient();
+  static final String PG_URL = "jdbc:postgresql://127.0.0.1:5432/test";
+  private static final Pattern LISTENING = Pattern.compile("Beacon is listening on \\S*:(\\d+)");
 
-  @Test
-  void everyAcknowledgedWriteSurvivesKillMinus9() throws Exception {
+  /** A server process and the port it bound. */
+  record Server(Process process, int port) {}
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void everyAcknowledgedWriteSurvivesKillMinus9(String store) throws Exception {
     Path data = Files.createTempDirectory("beacon-durable");
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
+    Map<String, String> env = new HashMap<>();
+    String schema = "beacon_durable_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    if (store.equals("postgresql")) {
+      env.putAll(Map.of("BEACON_DB_URL", PG_URL, "BEACON_DB_USER", "postgres",
+          "BEACON_DB_SCHEMA", schema));
     }
-    Process first = startServer(port, data);
+    try {
+      killAndRestart(data, env);
+    } finally {
+      if (store.equals("postgresql")) {
+        try (var c = DriverManager.getConnection(PG_URL, "postgres", "");
+            var st = c.createStatement()) {
+          st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+        }
+      }
+    }
+  }
+
+  private void killAndRestart(Path data, Map<String, String> env) throws Exception {
+    Server first = startServer(data, env);
+    int port = first.port();
     List<String> ids = new ArrayList<>();
     try {
       for (int i = 0; i < 40; i++) {
@@ -48,10 +79,11 @@ class RestartDurabilityTest {
           "{\"userId\":\"ann\",\"chatroomId\":\"r\",\"messageId\":\"m\"}");
       call(port, "mutation", "friends:set", "{\"userId\":\"ann\",\"friendIds\":[\"bob\"]}");
     } finally {
-      first.destroyForcibly(); // SIGKILL
-      first.waitFor(10, TimeUnit.SECONDS);
+      first.process().destroyForcibly(); // SIGKILL
+      first.process().waitFor(10, TimeUnit.SECONDS);
     }
-    Process second = startServer(port, data);
+    Server second = startServer(data, env);
+    port = second.port();
     try {
       JsonNode page = call(port, "query", "notifications:subscribeToNotifications",
           "{\"userId\":\"ann\",\"limit\":100}");
@@ -64,8 +96,8 @@ class RestartDurabilityTest {
       assertThat(call(port, "query", "friends:list", "{\"userId\":\"ann\"}").toString())
           .isEqualTo("[\"bob\"]");
     } finally {
-      second.destroyForcibly();
-      second.waitFor(10, TimeUnit.SECONDS);
+      second.process().destroyForcibly();
+      second.process().waitFor(10, TimeUnit.SECONDS);
     }
   }
 
@@ -76,13 +108,11 @@ class RestartDurabilityTest {
   @Test
   void lastSeenTimesAndStatusesWrittenBehindSurviveAGracefulStop() throws Exception {
     Path data = Files.createTempDirectory("beacon-durable-presence");
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
     int users = 300;
     List<String> before = new ArrayList<>();
-    Process first = startServer(port, data);
+    Server firstServer = startServer(data, Map.of());
+    Process first = firstServer.process();
+    int port = firstServer.port();
     try {
       for (int i = 0; i < users; i++) {
         String user = "{\"userId\":\"u" + i + "\"";
@@ -99,7 +129,9 @@ class RestartDurabilityTest {
       first.destroy(); // SIGTERM: the shutdown hook stops the server gracefully
       assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
     }
-    Process second = startServer(port, data);
+    Server secondServer = startServer(data, Map.of());
+    Process second = secondServer.process();
+    port = secondServer.port();
     try {
       for (int i = 0; i < users; i++) {
         JsonNode after = call(port, "query", "presence:getUserPresence", "{\"userId\":\"u" + i + "\"}");
@@ -113,13 +145,14 @@ class RestartDurabilityTest {
     }
   }
 
-  private static Process startServer(int port, Path data) throws Exception {
+  private static Server startServer(Path data, Map<String, String> env) throws Exception {
     ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), "dev.beacon.server.Main");
     pb.environment().keySet().removeIf(k -> k.startsWith("BEACON_"));
-    pb.environment().put("BEACON_PORT", Integer.toString(port));
+    pb.environment().put("BEACON_PORT", "0");
     pb.environment().put("BEACON_DATA_DIR", data.toString());
     pb.environment().put("BEACON_EVENT_LOOPS", "2");
+    pb.environment().putAll(env);
     pb.redirectErrorStream(true);
     Process p = pb.start();
     BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -128,11 +161,12 @@ class RestartDurabilityTest {
     String line;
     while ((line = out.readLine()) != null) {
       log.append(line).append('\n');
-      if (line.startsWith("Beacon is listening")) {
+      Matcher listening = LISTENING.matcher(line);
+      if (listening.find()) {
         Thread drain = new Thread(() -> out.lines().forEach(l -> { }));
         drain.setDaemon(true);
         drain.start();
-        return p;
+        return new Server(p, Integer.parseInt(listening.group(1)));
       }
       if (System.nanoTime() > deadline) {
         break;
