@@ -42,6 +42,8 @@ import dev.beacon.server.store.JdbcStores;
 import dev.beacon.server.metrics.MicrometerMetrics;
 import dev.beacon.server.transport.BoundExecutor;
 import dev.beacon.server.transport.EventLoopVerticle;
+import dev.beacon.server.webhooks.WebhookSender;
+import dev.beacon.core.webhook.LocalLifecycle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -84,6 +86,7 @@ public final class BeaconServer implements AutoCloseable {
   private final SyncService sync;
   private final PushServices pushServices;
   private final PushDispatcher push;
+  private final WebhookSender webhooks;
   private final java.util.concurrent.ExecutorService pushSettle;
   private final AtomicBoolean stopped = new AtomicBoolean();
   private final int port;
@@ -136,6 +139,13 @@ public final class BeaconServer implements AutoCloseable {
     this.builtIns = new BuiltInFunctions(apps, stores, hub, new PusherLiveEvents(hub),
         changes, background.expiry(), background.pool(), background.writes());
     pusher.userConnections(builtIns.userPresence());
+    this.webhooks = new WebhookSender(apps, metrics.registry());
+    if (webhooks.enabled()) {
+      // the grace decisions run on the expiry wheel; delivery on the sender's own threads
+      hub.lifecycle(new LocalLifecycle(apps, background.expiry(), webhooks));
+      pusher.webhooks(webhooks);
+      builtIns.userPresence().webhooks(webhooks);
+    }
     for (App app : apps.all()) {
       metrics.gauge("beacon_presence_online", "Users online (presence)", app.id(),
           builtIns.userPresence(), p -> p.onlineUsers(app.id()));
@@ -186,6 +196,7 @@ public final class BeaconServer implements AutoCloseable {
     sets.add(new PushRoutes(apps)::mount);
     if (config.dashboard().enabled()) {
       DashboardStats stats = new DashboardStats(metrics.registry(), apps, clock);
+      stats.webhookLog(webhooks::recent);
       background.everyMillis(1000, stats::sample);
       sets.add(new DashboardRoutes(config.dashboard(), stats, console, apps.first().id())::mount);
     }
@@ -220,6 +231,7 @@ public final class BeaconServer implements AutoCloseable {
     }
     if (bound < 0) {
       vertx.close();
+      webhooks.close();
       push.close();
       pushSettle.shutdown();
       pushServices.close();
@@ -372,6 +384,7 @@ public final class BeaconServer implements AutoCloseable {
       LOG.warn("event loops did not stop cleanly: {}", rootMessage(e));
     }
     functionRunner.close();
+    webhooks.close();
     push.close();
     pushSettle.shutdown();
     pushServices.close();

@@ -34,7 +34,8 @@ public record App(
     Optional<String> encryptionMasterKeyBase64,
     FunctionSettings functions,
     AuthSettings auth,
-    PushSettings push) {
+    PushSettings push,
+    WebhookSettings webhooks) {
 
   private static final Pattern KEY_CHARS = Pattern.compile("[A-Za-z0-9_.\\-]{1,100}");
 
@@ -59,6 +60,7 @@ public record App(
       throw new IllegalArgumentException("app '" + id + "': functions and auth settings are required");
     }
     push = push == null ? PushSettings.NONE : push;
+    webhooks = webhooks == null ? WebhookSettings.NONE : webhooks;
     encryptionMasterKeyBase64.ifPresent(k -> {
       byte[] decoded;
       try {
@@ -105,6 +107,7 @@ public record App(
     b.functions = functions;
     b.auth = auth;
     b.push = push;
+    b.webhooks = webhooks;
     return b;
   }
 
@@ -142,6 +145,7 @@ public record App(
     private FunctionSettings functions = FunctionSettings.DEFAULT;
     private AuthSettings auth;
     private PushSettings push = PushSettings.NONE;
+    private WebhookSettings webhooks = WebhookSettings.NONE;
 
     private Builder(String id, String key, String secret) {
       this.id = id;
@@ -152,6 +156,7 @@ public record App(
     public Builder functions(FunctionSettings v) { functions = v; return this; }
     public Builder auth(AuthSettings v) { auth = v; return this; }
     public Builder push(PushSettings v) { push = v; return this; }
+    public Builder webhooks(WebhookSettings v) { webhooks = v; return this; }
 
     public Builder enabled(boolean v) { enabled = v; return this; }
     public Builder clientEvents(boolean v) { clientEvents = v; return this; }
@@ -182,7 +187,7 @@ public record App(
           maxEventNameLength, maxUserInfoBytes, clientEventsPerSecond, maxChannelsPerEvent,
           maxBatchEvents, subscriptionCountEvents, watchlistEvents,
           Optional.ofNullable(encryptionMasterKeyBase64), functions,
-          auth != null ? auth : defaultAuth(), push);
+          auth != null ? auth : defaultAuth(), push, webhooks);
     }
   }
 }

@@ -36,6 +36,7 @@ public final class ChannelHub {
   private final int maxCachedChannels;
   private final ConcurrentHashMap<String, AppChannels> apps = new ConcurrentHashMap<>();
   private volatile PresenceListener presenceListener = PresenceListener.NONE;
+  private volatile ChannelLifecycle lifecycle = ChannelLifecycle.NONE;
 
   public ChannelHub(Lanes lanes, Clock clock, BeaconMetrics metrics, ClusterBus bus,
       long cacheTtlMillis, int maxCachedChannels) {
@@ -56,6 +57,33 @@ public final class ChannelHub {
     this.presenceListener = listener;
   }
 
+  /** Sets who hears of channel transitions (for webhooks); set once, before serving. */
+  public void lifecycle(ChannelLifecycle lifecycle) {
+    this.lifecycle = lifecycle;
+  }
+
+  /** The presence listener and the lifecycle, as one listener for a new channel's roster. */
+  private PresenceListener memberListeners() {
+    PresenceListener first = presenceListener;
+    ChannelLifecycle second = lifecycle;
+    if (second == ChannelLifecycle.NONE) {
+      return first;
+    }
+    return new PresenceListener() {
+      @Override
+      public void memberJoined(String appId, String channel, Member member) {
+        first.memberJoined(appId, channel, member);
+        second.memberJoined(appId, channel, member);
+      }
+
+      @Override
+      public void memberLeft(String appId, String channel, String userId) {
+        first.memberLeft(appId, channel, userId);
+        second.memberLeft(appId, channel, userId);
+      }
+    };
+  }
+
   /** The result of a subscription: presence channels also give the member snapshot. */
   public record Joined(Subscription subscription, Optional<List<Member>> members) {}
 
@@ -69,8 +97,12 @@ public final class ChannelHub {
     subscriber.lane().assertOnLane();
     AppChannels ac = appChannels(app.id());
     Channel ch = ac.channels.compute(name.value(), (k, v) -> {
-      Channel c = v == null ? new Channel(app.id(), name, lanes.size(), presenceListener) : v;
+      Channel c = v == null ? new Channel(app.id(), name, lanes.size(), memberListeners()) : v;
       c.subscriptionCount++;
+      if (c.subscriptionCount == 1) {
+        lifecycle.occupied(app.id(), name.value());
+      }
+      countForWebhooks(app, c);
       return c;
     });
     String userId = ch.roster == null ? null : presence.map(PresenceData::userId).orElseThrow(
@@ -86,7 +118,7 @@ public final class ChannelHub {
       PresenceRoster.Join join = ch.roster.join(p.userId(), p.userInfoJson(), app.maxPresenceMembers());
       if (!join.added()) {
         local.remove(sub);
-        release(ac, ch);
+        release(app, ac, ch);
         throw new ChannelFullException(name.value(), app.maxPresenceMembers());
       }
       sub.joinedVersion = join.version();
@@ -116,18 +148,29 @@ public final class ChannelHub {
         broadcast(ch, frame, null, null, leave.version(), true);
       }
     }
-    release(appChannels(app.id()), ch);
+    release(app, appChannels(app.id()), ch);
     countChanged(app, ch, lane);
   }
 
-  private void release(AppChannels ac, Channel ch) {
+  private void release(App app, AppChannels ac, Channel ch) {
     ac.channels.compute(ch.name().value(), (k, v) -> {
       if (v != ch) {
         return v;
       }
       v.subscriptionCount--;
+      if (v.subscriptionCount == 0) {
+        lifecycle.vacated(app.id(), k);
+      }
+      countForWebhooks(app, v);
       return v.subscriptionCount + v.sessionCount <= 0 ? null : v;
     });
+  }
+
+  /** Tells the lifecycle a non-presence channel's new count, if a webhook takes counts. */
+  private void countForWebhooks(App app, Channel ch) {
+    if (ch.roster == null && app.webhooks().wants("subscription_count")) {
+      lifecycle.subscriptionCount(app.id(), ch.name().value(), ch.subscriptionCount);
+    }
   }
 
   /**
@@ -143,7 +186,7 @@ public final class ChannelHub {
     }
     AppChannels ac = appChannels(app.id());
     Channel ch = ac.channels.compute(name.value(), (k, v) -> {
-      Channel c = v == null ? new Channel(app.id(), name, lanes.size(), presenceListener) : v;
+      Channel c = v == null ? new Channel(app.id(), name, lanes.size(), memberListeners()) : v;
       c.sessionCount++;
       return c;
     });
@@ -312,6 +355,19 @@ public final class ChannelHub {
       }
     }
     ac.cache.put(channel, new Cached(frame, now + cacheTtlMillis));
+    ac.missed.remove(channel);
+  }
+
+  /**
+   * Records that a subscriber found a cache channel empty: true the first time since the channel
+   * last held an event (its {@code cache_miss} webhook is sent once per empty channel).
+   */
+  public boolean firstCacheMiss(App app, String channel) {
+    AppChannels ac = appChannels(app.id());
+    if (ac.missed.size() >= maxCachedChannels) {
+      ac.missed.clear(); // bounded: at worst a channel's miss is told again
+    }
+    return ac.missed.add(channel);
   }
 
   /** The last event published to a cache channel, if it has not expired. */
@@ -394,6 +450,8 @@ public final class ChannelHub {
   private static final class AppChannels {
     final ConcurrentHashMap<String, Channel> channels = new ConcurrentHashMap<>();
     final ConcurrentHashMap<String, Cached> cache = new ConcurrentHashMap<>();
+    /** Cache channels whose miss was told since they last held an event. */
+    final java.util.Set<String> missed = ConcurrentHashMap.newKeySet();
   }
 
   private record Cached(byte[] frame, long expiresAt) {}

@@ -12,6 +12,8 @@ import dev.beacon.core.social.FriendGraph;
 import dev.beacon.core.social.LiveEvents;
 import dev.beacon.core.time.ExpiryScheduler;
 import dev.beacon.core.time.SessionDeadlines;
+import dev.beacon.core.webhook.WebhookEvent;
+import dev.beacon.core.webhook.WebhookSink;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,6 +45,7 @@ public final class UserPresence implements UserConnections {
   private final LiveEvents live;
   private final FriendGraph friends;
   private final ConcurrentHashMap<String, State> states = new ConcurrentHashMap<>();
+  private volatile WebhookSink webhooks = WebhookSink.NONE;
   /** Users online per app, moved under each user's lock as its online state moves. */
   private final ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> online =
       new ConcurrentHashMap<>();
@@ -62,6 +65,11 @@ public final class UserPresence implements UserConnections {
     this.changes = changes;
     this.live = live;
     this.friends = friends;
+  }
+
+  /** Sets where {@code user_online} / {@code user_offline} go; set once, before serving. */
+  public void webhooks(WebhookSink sink) {
+    this.webhooks = sink;
   }
 
   /** A user's presence as the functions return it. */
@@ -288,9 +296,20 @@ public final class UserPresence implements UserConnections {
       s.lastSeen = now;
     }
     countTransition(s);
+    tellWebhooks(s);
     View view = s.view(now);
     retireIfIdle(s);
     return view;
+  }
+
+  /**
+   * Queues {@code user_online} / {@code user_offline} for a user whose online state has just
+   * moved; under the user's lock, so one user's transitions are queued in order. Lock held.
+   */
+  private void tellWebhooks(State s) {
+    String type = s.announced ? WebhookEvent.USER_ONLINE : WebhookEvent.USER_OFFLINE;
+    apps.byId(s.appId).filter(a -> a.webhooks().wants(type))
+        .ifPresent(a -> webhooks.emit(a.id(), WebhookEvent.user(type, s.userId)));
   }
 
   /** Counts a user whose online state has just moved. Lock held. */

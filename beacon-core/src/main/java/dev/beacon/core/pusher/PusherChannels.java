@@ -30,6 +30,7 @@ public final class PusherChannels {
   private volatile dev.beacon.core.hub.UserConnections userConnections =
       dev.beacon.core.hub.UserConnections.NONE;
   private volatile DebugConsole console = DebugConsole.NONE;
+  private volatile dev.beacon.core.webhook.WebhookSink webhooks = dev.beacon.core.webhook.WebhookSink.NONE;
 
   public PusherChannels(Apps apps, ChannelHub hub, PusherSettings settings, BeaconMetrics metrics) {
     this.apps = apps;
@@ -175,6 +176,15 @@ public final class PusherChannels {
 
   DebugConsole console() {
     return console;
+  }
+
+  /** Sets where client events and cache misses go as webhooks; set once, before serving. */
+  public void webhooks(dev.beacon.core.webhook.WebhookSink sink) {
+    this.webhooks = sink;
+  }
+
+  dev.beacon.core.webhook.WebhookSink webhooks() {
+    return webhooks;
   }
 
   BeaconMetrics metrics() {

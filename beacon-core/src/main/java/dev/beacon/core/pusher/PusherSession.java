@@ -13,6 +13,7 @@ import dev.beacon.core.hub.Subscription;
 import dev.beacon.core.metrics.BeaconMetrics;
 import dev.beacon.core.time.Clock;
 import dev.beacon.core.time.TimerWheel;
+import dev.beacon.core.webhook.WebhookEvent;
 import dev.beacon.protocol.auth.PusherSignatures;
 import dev.beacon.protocol.pusher.ChannelName;
 import dev.beacon.protocol.pusher.ChannelType;
@@ -230,6 +231,9 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
         deliver(cached.get());
       } else {
         send(new ServerMessage.CacheMiss(name.value()));
+        if (app.webhooks().wants(WebhookEvent.CACHE_MISS) && hub.firstCacheMiss(app, name.value())) {
+          service.webhooks().emit(app.id(), WebhookEvent.channel(WebhookEvent.CACHE_MISS, name.value()));
+        }
       }
     }
   }
@@ -375,6 +379,10 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
       return;
     }
     metrics.clientEvent(app.id());
+    if (app.webhooks().wants(WebhookEvent.CLIENT_EVENT)) {
+      service.webhooks().emit(app.id(), WebhookEvent.clientEvent(name.value(), m.event(),
+          m.dataJson(), socketId, sub.userId()));
+    }
     console.clientEvent(app.id(), socketId, name.value(), m.event(), m.dataJson());
   }
 

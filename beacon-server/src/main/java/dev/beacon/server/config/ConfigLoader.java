@@ -5,6 +5,7 @@ import dev.beacon.core.app.Apps;
 import dev.beacon.core.app.AuthSettings;
 import dev.beacon.core.app.FunctionSettings;
 import dev.beacon.core.app.PushSettings;
+import dev.beacon.core.app.WebhookSettings;
 import dev.beacon.server.dashboard.DashboardSettings;
 import dev.beacon.server.store.DatabaseSettings;
 import dev.beacon.core.pusher.PusherSettings;
@@ -69,7 +70,18 @@ public final class ConfigLoader {
       "push.web.vapid_public_key", "push.web.vapid_private_key", "push.web.subject",
       "push.apns.team_id", "push.apns.key_id", "push.apns.key_file", "push.apns.topic",
       "push.apns.production", "push.apns.endpoint", "push.apns.trusted_certificate_file",
-      "push.fcm.service_account_file", "push.fcm.endpoint", "push.fcm.token_url");
+      "push.fcm.service_account_file", "push.fcm.endpoint", "push.fcm.token_url",
+      "webhook_batching", "webhook_grace_ms", "webhook_timeout_ms", "webhook_retry_seconds",
+      "webhook_first_retry_ms", "webhook_queue");
+
+  /** An endpoint's keys under {@code apps.N.webhooks.M.} (YAML lists and maps flatten to these). */
+  private static final Pattern WEBHOOK_KEY = Pattern.compile(
+      "apps\\.(\\d+)\\.webhooks\\.(\\d+)\\.(url|event_types|event_types\\.\\d+"
+      + "|filter\\.channel_name_starts_with|filter\\.channel_name_ends_with|headers|headers\\..+)");
+  /** An endpoint's environment variables: event types comma-separated, headers a JSON object. */
+  private static final Pattern WEBHOOK_ENV = Pattern.compile(
+      "apps_(\\d+)_webhooks_(\\d+)_(url|event_types|filter_channel_name_starts_with"
+      + "|filter_channel_name_ends_with|headers)");
 
   /** The JWT secret of the development app; refused in production. */
   public static final String DEV_JWT_SECRET = "beacon-development-jwt-secret-not-for-production";
@@ -114,6 +126,13 @@ public final class ConfigLoader {
         return key;
       }
     }
+    Matcher w = WEBHOOK_ENV.matcher(name);
+    if (w.matches()) {
+      String field = w.group(3).startsWith("filter_")
+          ? "filter." + w.group(3).substring("filter_".length()) : w.group(3);
+      return "apps." + Integer.parseInt(w.group(1)) + ".webhooks." + Integer.parseInt(w.group(2))
+          + "." + field;
+    }
     Matcher m = APP_ENV.matcher(name);
     if (m.matches()) {
       for (String field : APP_KEYS) {
@@ -127,6 +146,9 @@ public final class ConfigLoader {
 
   private static boolean known(String key) {
     if (TOP_KEYS.contains(key)) {
+      return true;
+    }
+    if (WEBHOOK_KEY.matcher(key).matches()) {
       return true;
     }
     Matcher m = Pattern.compile("apps\\.(\\d+)\\.(.+)").matcher(key);
@@ -316,10 +338,88 @@ public final class ConfigLoader {
               Optional.ofNullable(v.string(p + "jwt_issuer", null)),
               v.string(p + "jwt_audience", id)))
           .push(push(v, p + "push.", dev))
+          .webhooks(webhooks(v, i))
           .build();
     } catch (IllegalArgumentException e) {
       throw new ConfigException("apps." + i + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * An app's webhooks: endpoints numbered from 0 without gaps ({@code apps.N.webhooks.M.url},
+   * {@code event_types} as a list or a comma-separated string, {@code filter.channel_name_starts_with}
+   * / {@code _ends_with}, {@code headers} as a map or a JSON object) and the app's delivery keys.
+   */
+  private static WebhookSettings webhooks(Values v, int app) {
+    String p = "apps." + app + ".webhooks.";
+    Set<Integer> indices = new TreeSet<>();
+    Pattern index = Pattern.compile(Pattern.quote(p) + "(\\d+)\\..+");
+    for (String key : v.values().keySet()) {
+      Matcher m = index.matcher(key);
+      if (m.matches()) {
+        indices.add(Integer.parseInt(m.group(1)));
+      }
+    }
+    List<WebhookSettings.Endpoint> endpoints = new ArrayList<>();
+    int n = 0;
+    for (int i : indices) {
+      if (i != n++) {
+        throw new ConfigException(p + (n - 1) + " is missing: webhooks must be numbered from 0 "
+            + "without gaps");
+      }
+      String e = p + i + ".";
+      String url = v.string(e + "url", null);
+      if (url == null) {
+        throw new ConfigException("config key '" + e + "url' is required");
+      }
+      Set<String> types = new java.util.LinkedHashSet<>();
+      String flat = v.values().get(e + "event_types");
+      if (flat != null) {
+        for (String t : flat.split(",")) {
+          if (!t.isBlank()) {
+            types.add(t.trim());
+          }
+        }
+      } else {
+        for (int k = 0; v.values().containsKey(e + "event_types." + k); k++) {
+          types.add(v.values().get(e + "event_types." + k).trim());
+        }
+      }
+      java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+      String headersJson = v.values().get(e + "headers");
+      if (headersJson != null) {
+        try {
+          var node = dev.beacon.protocol.json.Json.mapper().readTree(headersJson);
+          if (node == null || !node.isObject()) {
+            throw new ConfigException("config key '" + e + "headers' must be a JSON object of "
+                + "header names to values, got '" + headersJson + "'");
+          }
+          node.fields().forEachRemaining(f -> headers.put(f.getKey(), f.getValue().asText()));
+        } catch (java.io.IOException ex) {
+          throw new ConfigException("config key '" + e + "headers' must be a JSON object of "
+              + "header names to values, got '" + headersJson + "'");
+        }
+      }
+      for (java.util.Map.Entry<String, String> h : v.values().entrySet()) {
+        if (h.getKey().startsWith(e + "headers.")) {
+          headers.put(h.getKey().substring((e + "headers.").length()), h.getValue());
+        }
+      }
+      try {
+        endpoints.add(new WebhookSettings.Endpoint(url.trim(), types,
+            Optional.ofNullable(v.string(e + "filter.channel_name_starts_with", null)),
+            Optional.ofNullable(v.string(e + "filter.channel_name_ends_with", null)), headers));
+      } catch (IllegalArgumentException ex) {
+        throw new ConfigException(p + i + ": " + ex.getMessage());
+      }
+    }
+    String a = "apps." + app + ".";
+    return new WebhookSettings(endpoints, v.bool(a + "webhook_batching", false),
+        v.integer(a + "webhook_grace_ms", 3000, 0, 600_000),
+        v.integer(a + "webhook_timeout_ms", 4000, 100, 60_000),
+        v.integer(a + "webhook_retry_seconds", 300, 0, 86_400) * 1000L,
+        v.integer(a + "webhook_first_retry_ms", 1000, 10, 60_000),
+        v.integer(a + "webhook_queue", 10_000, 1, 10_000_000));
   }
 
   /** An app's offline push; a service is configured when any of its keys is. */

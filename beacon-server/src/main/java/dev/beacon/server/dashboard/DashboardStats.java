@@ -41,6 +41,7 @@ public final class DashboardStats {
   private final Clock clock;
   private final long started;
   private final Map<String, AppHistory> history = new LinkedHashMap<>();
+  private volatile java.util.function.Function<String, ArrayNode> webhookLog = app -> NODES.arrayNode();
 
   public DashboardStats(MeterRegistry registry, Apps apps, Clock clock) {
     this.registry = registry;
@@ -50,6 +51,11 @@ public final class DashboardStats {
     for (App app : apps.all()) {
       history.put(app.id(), new AppHistory());
     }
+  }
+
+  /** Sets where an app's recent webhook deliveries are read from; set once, before serving. */
+  public void webhookLog(java.util.function.Function<String, ArrayNode> log) {
+    this.webhookLog = log;
   }
 
   /** One second of one app, as the charts draw it. */
@@ -228,6 +234,15 @@ public final class DashboardStats {
     push.put("retries", (long) counter("beacon_push_retries", appId));
     push.put("failures", (long) counter("beacon_push_failures", appId));
     push.put("removed", (long) counter("beacon_push_removed", appId));
+    ObjectNode hooks = out.putObject("webhooks");
+    hooks.put("configured", apps.byId(appId).map(a -> a.webhooks().endpoints().size()).orElse(0));
+    hooks.put("queue", (long) gauge("beacon_webhook_queue", appId));
+    hooks.put("delivered", (long) counterTagged("beacon_webhook_requests", appId, "delivered"));
+    hooks.put("failed", (long) counterTagged("beacon_webhook_requests", appId, "failed"));
+    hooks.put("retries", (long) counter("beacon_webhook_retries", appId));
+    hooks.put("dropped", (long) counter("beacon_webhook_dropped", appId));
+    hooks.put("events", (long) counter("beacon_webhook_events", appId));
+    hooks.set("recent", webhookLog.apply(appId));
     ArrayNode samples = out.putArray("samples");
     ArrayNode errors = out.putArray("errorsByCode");
     AppHistory h = history.get(appId);
@@ -251,6 +266,14 @@ public final class DashboardStats {
       }
     }
     return out;
+  }
+
+  private double counterTagged(String name, String appId, String outcome) {
+    double total = 0;
+    for (Counter c : registry.find(name).tag("app", appId).tag("outcome", outcome).counters()) {
+      total += c.count();
+    }
+    return total;
   }
 
   private double globalGauge(String name) {
