@@ -59,6 +59,24 @@ function renderStats(body) {
   $('#errors').replaceChildren(...body.errorsByCode.map((e) => el('tr', { dataset: { code: e.code } },
     el('td', {}, e.code), el('td', {}, e.lastMinute), el('td', {}, e.total))));
   $('#no-errors').hidden = body.errorsByCode.length > 0;
+  renderWebhooks(body.webhooks);
+}
+
+function renderWebhooks(hooks) {
+  if (!hooks) return;
+  for (const key of ['queue', 'delivered', 'events', 'retries', 'failed', 'dropped']) {
+    $(`#webhook-${key}`).textContent = hooks[key];
+  }
+  $('#webhooks-off').hidden = hooks.configured > 0;
+  $('#webhook-table').hidden = hooks.configured === 0;
+  $('#webhook-recent').replaceChildren(...hooks.recent.map((d) => el('tr',
+    { class: d.outcome === 'delivered' ? '' : 'error' },
+    el('td', { class: 'mono' }, new Date(d.time).toLocaleTimeString()),
+    el('td', { class: 'details' }, d.url),
+    el('td', {}, `${d.events} (${d.names.join(', ')})`),
+    el('td', {}, d.attempts),
+    el('td', {}, d.outcome),
+    el('td', { class: 'details' }, d.answer))));
 }
 
 function duration(seconds) {
