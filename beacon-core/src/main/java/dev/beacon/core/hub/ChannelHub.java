@@ -102,7 +102,7 @@ public final class ChannelHub {
       if (c.subscriptionCount == 1) {
         lifecycle.occupied(app.id(), name.value());
       }
-      countForWebhooks(app, c);
+      countForWebhooks(c);
       return c;
     });
     String userId = ch.roster == null ? null : presence.map(PresenceData::userId).orElseThrow(
@@ -118,7 +118,7 @@ public final class ChannelHub {
       PresenceRoster.Join join = ch.roster.join(p.userId(), p.userInfoJson(), app.maxPresenceMembers());
       if (!join.added()) {
         local.remove(sub);
-        release(app, ac, ch);
+        release(ac, ch);
         throw new ChannelFullException(name.value(), app.maxPresenceMembers());
       }
       sub.joinedVersion = join.version();
@@ -148,28 +148,28 @@ public final class ChannelHub {
         broadcast(ch, frame, null, null, leave.version(), true);
       }
     }
-    release(app, appChannels(app.id()), ch);
+    release(appChannels(app.id()), ch);
     countChanged(app, ch, lane);
   }
 
-  private void release(App app, AppChannels ac, Channel ch) {
+  private void release(AppChannels ac, Channel ch) {
     ac.channels.compute(ch.name().value(), (k, v) -> {
       if (v != ch) {
         return v;
       }
       v.subscriptionCount--;
       if (v.subscriptionCount == 0) {
-        lifecycle.vacated(app.id(), k);
+        lifecycle.vacated(v.appId(), k);
       }
-      countForWebhooks(app, v);
+      countForWebhooks(v);
       return v.subscriptionCount + v.sessionCount <= 0 ? null : v;
     });
   }
 
-  /** Tells the lifecycle a non-presence channel's new count, if a webhook takes counts. */
-  private void countForWebhooks(App app, Channel ch) {
-    if (ch.roster == null && app.webhooks().wants("subscription_count")) {
-      lifecycle.subscriptionCount(app.id(), ch.name().value(), ch.subscriptionCount);
+  /** Tells the lifecycle a non-presence channel's new count. */
+  private void countForWebhooks(Channel ch) {
+    if (ch.roster == null && lifecycle != ChannelLifecycle.NONE) {
+      lifecycle.subscriptionCount(ch.appId(), ch.name().value(), ch.subscriptionCount);
     }
   }
 

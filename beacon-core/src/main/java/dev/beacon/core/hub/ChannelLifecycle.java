@@ -26,10 +26,7 @@ public interface ChannelLifecycle extends PresenceListener {
   /** The channel's last subscription on this node has ended. */
   default void vacated(String appId, String channel) {}
 
-  /**
-   * The channel's subscription count on this node has changed (non-presence channels, and only
-   * for apps with an endpoint taking {@code subscription_count}).
-   */
+  /** The channel's subscription count on this node has changed (non-presence channels). */
   default void subscriptionCount(String appId, String channel, int count) {}
 
   @Override

@@ -150,7 +150,8 @@ public final class LocalLifecycle implements ChannelLifecycle {
 
   @Override
   public void subscriptionCount(String appId, String channel, int count) {
-    Optional<App> app = withWebhooks(appId);
+    Optional<App> app = withWebhooks(appId)
+        .filter(a -> a.webhooks().wants(WebhookEvent.SUBSCRIPTION_COUNT));
     if (app.isEmpty()) {
       return;
     }

@@ -65,7 +65,19 @@ public final class WebhookSender implements WebhookSink, AutoCloseable {
   private final HttpClient client;
   private final Map<String, AppLines> apps = new HashMap<>();
 
+  /** Starts its threads only if some app has an endpoint. */
   public WebhookSender(Apps apps, MeterRegistry registry) {
+    for (App app : apps.all()) {
+      if (app.webhooks().enabled()) {
+        this.apps.put(app.id(), new AppLines(app, registry));
+      }
+    }
+    if (this.apps.isEmpty()) {
+      this.thread = null;
+      this.httpThreads = null;
+      this.client = null;
+      return;
+    }
     this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "beacon-webhooks");
       t.setDaemon(true);
@@ -77,13 +89,9 @@ public final class WebhookSender implements WebhookSink, AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    this.client = HttpClient.newBuilder().executor(httpThreads)
+    // HTTP/1.1: what every webhook receiver speaks, with no h2c upgrade attempt on plain http
+    this.client = HttpClient.newBuilder().executor(httpThreads).version(HttpClient.Version.HTTP_1_1)
         .followRedirects(HttpClient.Redirect.NEVER).build();
-    for (App app : apps.all()) {
-      if (app.webhooks().enabled()) {
-        this.apps.put(app.id(), new AppLines(app, registry));
-      }
-    }
   }
 
   /** Whether any app has an endpoint. */
@@ -141,8 +149,10 @@ public final class WebhookSender implements WebhookSink, AutoCloseable {
 
   @Override
   public void close() {
-    thread.shutdownNow();
-    httpThreads.shutdownNow();
+    if (thread != null) {
+      thread.shutdownNow();
+      httpThreads.shutdownNow();
+    }
   }
 
   // ------------------------------------------------------------------ per app and endpoint
