@@ -212,6 +212,8 @@ public final class BeaconServer implements AutoCloseable {
     // port is chosen first, and chosen again if another process takes it in between
     int bound = -1;
     Exception failure = null;
+    dev.beacon.server.transport.HttpGuard.Limits guard = new dev.beacon.server.transport.HttpGuard.Limits(
+        config.transport().requestTimeoutSeconds(), config.transport().maxPendingPerAddress());
     for (int attempt = 0; attempt < 5 && bound < 0; attempt++) {
       int candidate = config.port() == 0 ? freePort(config.host()) : config.port();
       AtomicInteger next = new AtomicInteger();
@@ -219,7 +221,7 @@ public final class BeaconServer implements AutoCloseable {
         vertx.deployVerticle(() -> {
           int i = next.getAndIncrement();
           return new EventLoopVerticle(candidate, config, lanes.get(i), executors.get(i), pusher,
-              sync, routes, draining::get, openSockets);
+              sync, routes, draining::get, openSockets, guard);
         }, new DeploymentOptions().setInstances(loops)).await(30, TimeUnit.SECONDS);
         bound = candidate;
       } catch (Exception e) {

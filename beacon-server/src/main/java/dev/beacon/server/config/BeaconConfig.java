@@ -24,6 +24,7 @@ import java.util.List;
  * @param dashboard whether {@code /dashboard} and its debug console are served, and to whom
  * @param pushMaxInFlight push sends waiting for a service's answer at once, at most
  * @param pushClaimSeconds how long a node holds a push it is sending before another may send it
+ * @param transport request deadlines, keep-alive, pending connections per address and TLS
  */
 public record BeaconConfig(
     Mode mode,
@@ -44,7 +45,8 @@ public record BeaconConfig(
     int functionQueue,
     dev.beacon.server.dashboard.DashboardSettings dashboard,
     int pushMaxInFlight,
-    int pushClaimSeconds) {
+    int pushClaimSeconds,
+    TransportSettings transport) {
 
   public BeaconConfig {
     apps = List.copyOf(apps);

@@ -54,7 +54,9 @@ public final class ConfigLoader {
       "functions.workers", "functions.queue",
       "dashboard.enabled", "dashboard.console", "dashboard.console_entries",
       "dashboard.username", "dashboard.password",
-      "push.max_in_flight", "push.claim_seconds");
+      "push.max_in_flight", "push.claim_seconds",
+      "http.request_timeout_seconds", "http.idle_timeout_seconds", "http.max_pending_per_address",
+      "tls.cert_file", "tls.key_file");
 
   private static final List<String> APP_KEYS = List.of(
       "id", "key", "secret", "enabled", "client_events", "user_authentication_required",
@@ -256,7 +258,32 @@ public final class ConfigLoader {
     return new BeaconConfig(mode, host, port, dataDir, eventLoops, pusher, maxMessage,
         maxSyncMessage, maxBuffered,
         laneQueue, maxRequest, grace, apps, db, workers, queue, dashboard(v, mode),
-        v.integer("push.max_in_flight", 64, 1, 10_000), v.integer("push.claim_seconds", 60, 20, 3600));
+        v.integer("push.max_in_flight", 64, 1, 10_000), v.integer("push.claim_seconds", 60, 20, 3600),
+        transport(v));
+  }
+
+  /** Request deadlines, keep-alive, pending connections per address and TLS. */
+  private static TransportSettings transport(Values v) {
+    Optional<Path> cert = Optional.ofNullable(v.string("tls.cert_file", null)).filter(s -> !s.isEmpty())
+        .map(Path::of);
+    Optional<Path> key = Optional.ofNullable(v.string("tls.key_file", null)).filter(s -> !s.isEmpty())
+        .map(Path::of);
+    if (cert.isPresent() != key.isPresent()) {
+      throw new ConfigException("config keys 'tls.cert_file' and 'tls.key_file' go together: "
+          + (cert.isPresent() ? "'tls.key_file' is missing" : "'tls.cert_file' is missing"));
+    }
+    for (Optional<Path> file : List.of(cert, key)) {
+      if (file.isPresent() && !Files.isReadable(file.get())) {
+        throw new ConfigException("TLS file " + file.get() + " (tls." + (file == cert ? "cert_file" : "key_file")
+            + ") does not exist or cannot be read");
+      }
+    }
+    return new TransportSettings(
+        v.integer("http.request_timeout_seconds", TransportSettings.DEFAULTS.requestTimeoutSeconds(), 1, 3600),
+        v.integer("http.idle_timeout_seconds", TransportSettings.DEFAULTS.idleTimeoutSeconds(), 1, 24 * 3600),
+        v.integer("http.max_pending_per_address", TransportSettings.DEFAULTS.maxPendingPerAddress(), 0,
+            1_000_000),
+        cert, key);
   }
 
   /** Minimum length of the dashboard password in production. */

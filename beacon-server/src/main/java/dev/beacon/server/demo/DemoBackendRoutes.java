@@ -49,8 +49,8 @@ public final class DemoBackendRoutes {
 
   public void mount(Router router) {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(16 * 1024);
-    router.post("/dev/demo/join").handler(body).handler(this::join);
-    router.post("/dev/demo/nudge").handler(body).handler(this::nudge);
+    router.post("/dev/demo/join").handler(body).handler(JsonReplies::requireUtf8).handler(this::join);
+    router.post("/dev/demo/nudge").handler(body).handler(JsonReplies::requireUtf8).handler(this::nudge);
   }
 
   private void join(RoutingContext ctx) {

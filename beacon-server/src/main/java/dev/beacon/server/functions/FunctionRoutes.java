@@ -55,11 +55,11 @@ public final class FunctionRoutes {
         .maxAgeSeconds(3600);
     router.route("/api/*").handler(cors);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(1024 * 1024);
-    router.post("/api/query").handler(body).handler(ctx -> call(ctx, Optional.of(FunctionKind.QUERY)));
-    router.post("/api/query_at_ts").handler(body).handler(ctx -> call(ctx, Optional.of(FunctionKind.QUERY)));
-    router.post("/api/mutation").handler(body).handler(ctx -> call(ctx, Optional.of(FunctionKind.MUTATION)));
-    router.post("/api/function").handler(body).handler(ctx -> call(ctx, Optional.empty()));
-    router.post("/api/action").handler(body).handler(ctx -> reply(ctx, false, error(
+    router.post("/api/query").handler(body).handler(JsonReplies::requireUtf8).handler(ctx -> call(ctx, Optional.of(FunctionKind.QUERY)));
+    router.post("/api/query_at_ts").handler(body).handler(JsonReplies::requireUtf8).handler(ctx -> call(ctx, Optional.of(FunctionKind.QUERY)));
+    router.post("/api/mutation").handler(body).handler(JsonReplies::requireUtf8).handler(ctx -> call(ctx, Optional.of(FunctionKind.MUTATION)));
+    router.post("/api/function").handler(body).handler(JsonReplies::requireUtf8).handler(ctx -> call(ctx, Optional.empty()));
+    router.post("/api/action").handler(body).handler(JsonReplies::requireUtf8).handler(ctx -> reply(ctx, false, error(
         FunctionException.unsupported("Beacon has no actions: its built-in functions are queries "
             + "and mutations; call them with query() or mutation()"))));
     router.post("/api/query_ts").handler(ctx -> JsonReplies.reply(ctx, 200,

@@ -50,8 +50,8 @@ public final class DevAuthRoutes {
         .allowedHeader("authorization");
     BodyHandler body = BodyHandler.create(false).setBodyLimit(64 * 1024);
     router.route("/pusher/*").handler(cors);
-    router.post("/pusher/auth").handler(body).handler(this::channelAuth);
-    router.post("/pusher/user-auth").handler(body).handler(this::userAuth);
+    router.post("/pusher/auth").handler(body).handler(JsonReplies::requireUtf8).handler(this::channelAuth);
+    router.post("/pusher/user-auth").handler(body).handler(JsonReplies::requireUtf8).handler(this::userAuth);
   }
 
   private void channelAuth(RoutingContext ctx) {

@@ -26,6 +26,24 @@ public final class JsonReplies {
     reply(ctx, status, "{\"error\":" + Json.quote(message) + "}");
   }
 
+  /**
+   * A route handler after a body handler: a body that is not valid UTF-8 is refused with 400
+   * rather than decoded with replacement characters.
+   */
+  public static void requireUtf8(RoutingContext ctx) {
+    io.vertx.core.buffer.Buffer body = ctx.body() == null ? null : ctx.body().buffer();
+    if (body != null && body.length() > 0) {
+      try {
+        java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+            .decode(java.nio.ByteBuffer.wrap(body.getBytes()));
+      } catch (java.nio.charset.CharacterCodingException e) {
+        error(ctx, 400, "the request body is not valid UTF-8");
+        return;
+      }
+    }
+    ctx.next();
+  }
+
   /** What a status means, for errors raised by the web layer itself. */
   public static String reason(int status) {
     switch (status) {

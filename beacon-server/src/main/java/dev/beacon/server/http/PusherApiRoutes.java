@@ -50,9 +50,9 @@ public final class PusherApiRoutes {
 
   public void mount(Router router) {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(maxRequestBytes);
-    router.post("/apps/:appId/events").handler(body).handler(ctx -> handle(ctx, "events",
+    router.post("/apps/:appId/events").handler(body).handler(JsonReplies::requireUtf8).handler(ctx -> handle(ctx, "events",
         (app, req) -> api.trigger(app, TriggerRequest.fromJson(req.json(), false))));
-    router.post("/apps/:appId/batch_events").handler(body).handler(ctx -> handle(ctx, "batch_events",
+    router.post("/apps/:appId/batch_events").handler(body).handler(JsonReplies::requireUtf8).handler(ctx -> handle(ctx, "batch_events",
         (app, req) -> api.batch(app, batch(req.json()))));
     router.get("/apps/:appId/channels").handler(ctx -> handle(ctx, "channels",
         (app, req) -> api.channels(app, Optional.ofNullable(req.query.get("filter_by_prefix")),
@@ -61,7 +61,7 @@ public final class PusherApiRoutes {
         (app, req) -> api.channel(app, ctx.pathParam("channel"), info(req.query))));
     router.get("/apps/:appId/channels/:channel/users").handler(ctx -> handle(ctx, "users",
         (app, req) -> api.users(app, ctx.pathParam("channel"))));
-    router.post("/apps/:appId/users/:userId/terminate_connections").handler(body)
+    router.post("/apps/:appId/users/:userId/terminate_connections").handler(body).handler(JsonReplies::requireUtf8)
         .handler(ctx -> handle(ctx, "terminate_connections",
             (app, req) -> api.terminate(app, ctx.pathParam("userId"))));
   }

@@ -35,12 +35,14 @@ public final class EventLoopVerticle extends VerticleBase {
   private final Consumer<Router> routes;
   private final BooleanSupplier draining;
   private final java.util.concurrent.atomic.AtomicInteger openSockets;
+  private final HttpGuard.Limits guard;
   private final SharedFrame sharedFrame = new SharedFrame();
   private HttpServer server;
 
   public EventLoopVerticle(int port, BeaconConfig config, Lane lane, BoundExecutor executor,
       PusherChannels pusher, dev.beacon.core.live.SyncService sync, Consumer<Router> routes,
-      BooleanSupplier draining, java.util.concurrent.atomic.AtomicInteger openSockets) {
+      BooleanSupplier draining, java.util.concurrent.atomic.AtomicInteger openSockets,
+      HttpGuard.Limits guard) {
     this.port = port;
     this.config = config;
     this.lane = lane;
@@ -50,6 +52,7 @@ public final class EventLoopVerticle extends VerticleBase {
     this.routes = routes;
     this.draining = draining;
     this.openSockets = openSockets;
+    this.guard = guard;
   }
 
   @Override
@@ -68,18 +71,33 @@ public final class EventLoopVerticle extends VerticleBase {
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false)
         .setTcpNoDelay(true)
+        // HTTP/1.1 only: with cleartext HTTP/2 on, Vert.x builds a connection's HTTP pipeline only
+        // once its first bytes tell the two apart, and a silent connection would escape the
+        // request deadline (HttpGuard)
+        .setHttp2ClearTextEnabled(false)
         .setReuseAddress(true)
-        .setIdleTimeout(0)
+        // keep-alive connections idle between requests; WebSockets leave this behind
+        .setIdleTimeout(config.transport().idleTimeoutSeconds())
         // every write happens on the connection's own event loop (its lane), so Vert.x needs
         // no cross-thread write queue per connection (4-5 KB each)
         .setStrictThreadMode(true)
         // how long a close frame waits for the client's answer before the socket is dropped
         .setWebSocketClosingTimeout(Math.max(1, Math.min(5, config.shutdownGraceSeconds())));
-    server = vertx.createHttpServer(options).requestHandler(req -> {
-      if (req.path().startsWith("/app/") && req.canUpgradeToWebSocket()) {
+    server = vertx.createHttpServer(options).connectionHandler(conn -> HttpGuard.install(
+        ((io.vertx.core.http.impl.HttpServerConnection) conn).channelHandlerContext().pipeline(), guard));
+    server.requestHandler(req -> {
+      boolean pusherPath = req.path().startsWith("/app/");
+      boolean syncPath = !pusherPath && SYNC_PATH.matcher(req.path()).matches();
+      if (pusherPath && req.canUpgradeToWebSocket()) {
         pusherUpgrade(req);
-      } else if (SYNC_PATH.matcher(req.path()).matches() && req.canUpgradeToWebSocket()) {
+      } else if (syncPath && req.canUpgradeToWebSocket()) {
         syncUpgrade(req);
+      } else if ((pusherPath || syncPath) && req.method() == io.vertx.core.http.HttpMethod.GET) {
+        // a WebSocket endpoint asked for without an upgrade (RFC 9110 section 15.5.22)
+        req.response().setStatusCode(426).putHeader("upgrade", "websocket")
+            .putHeader("connection", "Upgrade")
+            .putHeader("content-type", "application/json; charset=utf-8")
+            .end("{\"error\":\"Upgrade Required: " + req.path() + " is a WebSocket endpoint\"}");
       } else if (malformedQuery(req)) {
         // refused here: a body handler would otherwise meet the same error after reading the
         // body, with no one left to answer the request
@@ -115,6 +133,7 @@ public final class EventLoopVerticle extends VerticleBase {
     String protocol = req.getParam("protocol");
     int version = parseOr(protocol, 7);
     req.toWebSocket().onSuccess(ws -> {
+      leaveHttp(ws);
       if (draining.getAsBoolean()) {
         // not 4200: a client told to reconnect at once would come straight back to this server
         // in a tight loop; 4100 makes it back off while the load balancer moves it elsewhere
@@ -139,6 +158,7 @@ public final class EventLoopVerticle extends VerticleBase {
 
   private void syncUpgrade(HttpServerRequest req) {
     req.toWebSocket().onSuccess(ws -> {
+      leaveHttp(ws);
       if (draining.getAsBoolean()) {
         ws.close((short) 1013, "Server is shutting down; reconnect shortly");
         return;
@@ -146,6 +166,20 @@ public final class EventLoopVerticle extends VerticleBase {
       SyncWebSocket.open(ws, lane, sync, config.maxBufferedBytes(), config.maxSyncMessageBytes(),
           openSockets);
     });
+  }
+
+  /** A WebSocket has no request deadline and no keep-alive idle timeout (it has pings). */
+  private static void leaveHttp(io.vertx.core.http.ServerWebSocket ws) {
+    io.netty.channel.ChannelPipeline pipeline =
+        ((io.vertx.core.http.impl.websocket.WebSocketImplBase<?>) ws).channelHandlerContext().pipeline();
+    HttpGuard.remove(pipeline);
+    if (pipeline.get("idle") != null) {
+      pipeline.remove("idle");
+    }
+    // text frames must be UTF-8 (RFC 6455 section 8.1): a violation fails the connection, 1007
+    if (pipeline.get("wsdecoder") != null) {
+      pipeline.addAfter("wsdecoder", "utf8", new io.netty.handler.codec.http.websocketx.Utf8FrameValidator(false));
+    }
   }
 
   private static int parseOr(String value, int fallback) {

@@ -155,6 +155,9 @@ final class PusherWebSocket implements PusherTransport {
   static void dropUnlessClosed(Channel channel, long seconds) {
     Runnable drop = () -> {
       if (channel.isOpen()) {
+        // a reset, not a FIN: the kernel would otherwise keep the socket and what the client
+        // does not read in its send buffer until the client reads again
+        channel.config().setOption(io.netty.channel.ChannelOption.SO_LINGER, 0);
         channel.close();
       }
     };
