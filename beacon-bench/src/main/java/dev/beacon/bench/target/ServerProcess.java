@@ -82,7 +82,12 @@ public final class ServerProcess implements ServerUnderTest {
     }
   }
 
-  /** The configuration of the Beacon under test: one bench app with limits out of the way. */
+  /**
+   * The configuration of the Beacon under test: one bench app with limits out of the way. The
+   * generator opens its HTTP publishers' connections before the subscribers (which can take
+   * longer than the request deadline) and thousands of sockets from one address at once, so the
+   * request deadline, the keep-alive idle timeout and the per-address cap are out of the way too.
+   */
   static String beaconYaml(ScenarioConfig config) {
     return """
         mode: development
@@ -92,6 +97,10 @@ public final class ServerProcess implements ServerUnderTest {
         websocket:
           max_buffered_bytes: 16777216
           lane_queue_limit: 262144
+        http:
+          request_timeout_seconds: 3600
+          idle_timeout_seconds: 86400
+          max_pending_per_address: 0
         apps:
           - id: %s
             key: %s
