@@ -4,7 +4,8 @@
 // development mode's: /dev/token mints a user's JWT and /pusher/auth signs the subscription.
 import Pusher from 'pusher-js';
 import { ConvexClient } from 'convex/browser';
-import { $ } from '../shared/dom.js';
+import { anyApi as api } from 'convex/server';
+import { $, el, face } from '../shared/dom.js';
 import { watchConnections } from './connection.js';
 import { watchRoom } from './room.js';
 import { startChat } from './chat.js';
@@ -40,9 +41,41 @@ function subscribed(channel) {
   });
 }
 
+/**
+ * Shows the room at once, with this user in it as "joining…", while the clients connect: the
+ * live queries then fill it in (and replace the placeholder).
+ */
+function showRoom(user, room) {
+  $('#join').hidden = true;
+  $('#room').hidden = false;
+  $('#me').hidden = false;
+  $('#my-name').textContent = user;
+  $('#room-label').textContent = room;
+  document.title = `${user} · #${room} · Beacon demo`;
+  const me = face(user);
+  me.dataset.online = 'joining';
+  $('#facepile').replaceChildren(me);
+  $('#members').replaceChildren(el('li', { class: 'member', dataset: { user, online: 'joining' } },
+    face(user),
+    el('span', { class: 'who' },
+      el('span', { class: 'name' }, `${user} (you)`),
+      el('span', { class: 'status-line' }, el('i', { class: 'dot' }), 'joining…'))));
+  document.body.dataset.joining = 'true';
+}
+
+/** Back to the join form (joining failed). */
+function hideRoom() {
+  $('#join').hidden = false;
+  $('#room').hidden = true;
+  $('#me').hidden = true;
+  $('#facepile').replaceChildren();
+  $('#members').replaceChildren();
+  delete document.body.dataset.joining;
+}
+
 async function join(user, room) {
-  const config = await getJson('config.json');
-  await token(user); // fails early with the server's reason for a bad name
+  // the token is fetched first only to fail early with the server's reason for a bad name
+  const [config] = await Promise.all([getJson('config.json'), token(user)]);
 
   const convex = new ConvexClient(location.origin, { unsavedChangesWarning: false });
   convex.setAuth(() => token(user));
@@ -58,22 +91,19 @@ async function join(user, room) {
       params: { user_id: user, user_info: JSON.stringify({ name: user }) },
     },
   });
+  // another window of this user already in the room (a second tab): its joining was told then.
+  // Asked before this window enters the room, since afterwards rooms:list holds this one too.
+  const alreadyHere = (await convex.query(api.rooms.list, { roomId: room }))
+    .some((m) => m.userId === user && m.online);
   // being subscribed to the room's presence channel is being in the room (rooms:list shows it)
   const channel = pusher.subscribe(`presence-room-${room}`);
   await subscribed(channel);
   watchConnections(pusher, convex);
 
-  $('#join').hidden = true;
-  $('#room').hidden = false;
-  $('#me').hidden = false;
-  $('#my-name').textContent = user;
-  $('#room-label').textContent = room;
-  document.title = `${user} · #${room} · Beacon demo`;
-
   const record = startActivity({ convex });
   // the stand-in backend makes everyone in this room friends, so activity and presence show
   await backend('/dev/demo/join', { roomId: room }, user);
-  record('joined', { roomId: room });
+  if (!alreadyHere) record('joined', { roomId: room });
 
   watchRoom({
     convex, user, room,
@@ -93,7 +123,14 @@ async function join(user, room) {
   });
   startBell({ convex });
   startPush({ convex });
-  startStatus({ convex, onChanged: (p) => record('status', { status: p.status, statusMessage: p.statusMessage }) });
+  startStatus({
+    convex,
+    // appearing offline tells friends "is offline" and nothing more: a status message would
+    // give away that the user is there (the member list hides it too)
+    onChanged: (p) => record('status', p.status === 'offline'
+      ? { status: 'offline' }
+      : { status: p.status, statusMessage: p.statusMessage }),
+  });
   document.body.dataset.joined = 'true';
 }
 
@@ -116,10 +153,13 @@ form.addEventListener('submit', async (event) => {
     return;
   }
   $('#join-button').disabled = true;
+  // before anything is awaited: the room shows the moment Join is pressed
+  showRoom(user, room);
   try {
     await join(user, room);
     history.replaceState(null, '', `?user=${encodeURIComponent(user)}&room=${encodeURIComponent(room)}`);
   } catch (e) {
+    hideRoom();
     error.textContent = `Could not join: ${e.message}`;
     error.hidden = false;
     $('#join-button').disabled = false;

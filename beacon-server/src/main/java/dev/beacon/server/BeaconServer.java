@@ -33,6 +33,7 @@ import dev.beacon.server.http.DevTokenRoutes;
 import dev.beacon.server.http.OpsRoutes;
 import dev.beacon.server.http.PusherApiRoutes;
 import dev.beacon.server.http.Routes;
+import dev.beacon.server.http.StaticPages;
 import dev.beacon.core.push.PushDispatcher;
 import dev.beacon.server.push.PushMeters;
 import dev.beacon.server.push.PushRoutes;
@@ -194,6 +195,7 @@ public final class BeaconServer implements AutoCloseable {
     sets.add(functionRoutes::mount);
     sets.add(new PusherApiRoutes(apps, api, metrics, config.maxRequestBytes(), debug)::mount);
     sets.add(new PushRoutes(apps)::mount);
+    sets.add(StaticPages::favicon);
     if (config.dashboard().enabled()) {
       DashboardStats stats = new DashboardStats(metrics.registry(), apps, clock);
       stats.webhookLog(webhooks::recent);

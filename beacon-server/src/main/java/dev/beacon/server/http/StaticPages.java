@@ -1,6 +1,10 @@
 package dev.beacon.server.http;
 
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.StaticHandler;
 
@@ -12,6 +16,28 @@ import io.vertx.ext.web.handler.StaticHandler;
 public final class StaticPages {
 
   private StaticPages() {}
+
+  /**
+   * {@code GET /favicon.ico}: Beacon's icon, which browsers ask for beside every page (the demo,
+   * the dashboard); cached for a day. In every mode: it says nothing about the server.
+   */
+  public static void favicon(Router router) {
+    byte[] icon;
+    try (InputStream in = StaticPages.class.getResourceAsStream("favicon.ico")) {
+      if (in == null) {
+        throw new IllegalStateException("favicon.ico is missing from the classpath");
+      }
+      icon = in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Buffer body = Buffer.buffer(icon);
+    router.route("/favicon.ico").method(HttpMethod.GET).method(HttpMethod.HEAD)
+        .handler(ctx -> ctx.response()
+            .putHeader("content-type", "image/x-icon")
+            .putHeader("cache-control", "public, max-age=86400")
+            .end(body));
+  }
 
   /** Mounts the files under the classpath folder {@code root} at {@code path}. */
   public static void mount(Router router, String path, String root) {

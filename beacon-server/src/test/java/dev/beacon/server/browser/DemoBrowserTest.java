@@ -88,7 +88,15 @@ class DemoBrowserTest {
     WebDriver driver = browsers.open(base + "/demo/");
     browsers.waitFor(driver, "the join form", d -> present(d, "#join-name"));
     driver.findElement(By.id("join-name")).sendKeys(name);
-    driver.findElement(By.id("join-button")).click();
+    // the room, with this user in it, is there when the click returns: nothing waits for the
+    // server first (the first Join on a fresh server used to show nothing for a while)
+    Object shownAtOnce = ((org.openqa.selenium.JavascriptExecutor) driver).executeScript(
+        "document.getElementById('join-button').click();"
+            + "return !document.getElementById('room').hidden"
+            + "  && document.querySelector(\"#members li[data-user='\" + arguments[0] + \"']\") !== null"
+            + "  && document.querySelector(\"#facepile .face[data-user='\" + arguments[0] + \"']\") !== null;",
+        name);
+    assertThat(shownAtOnce).as("the room shown with " + name + " in it as Join is pressed").isEqualTo(true);
     browsers.waitFor(driver, name + " to be in the room",
         d -> "true".equals(d.findElement(By.tagName("body")).getDomAttribute("data-joined")));
     return driver;
@@ -135,11 +143,16 @@ class DemoBrowserTest {
         d -> text(d, "#activity li[data-user='Alice'][data-type='status']").contains("is away: “back in 5”"));
     // pressing Set for the status already chosen tells no one twice
     alice.findElement(By.cssSelector("#status-form button[type='submit']")).click();
-    alice.findElement(By.id("status-message")).clear();
+    // appearing offline with her message still typed: friends learn "offline" and nothing more
     new org.openqa.selenium.support.ui.Select(alice.findElement(By.id("status"))).selectByValue("offline");
     browsers.waitFor(bob, "Alice greyed out in Bob's face pile while she appears offline",
         d -> present(d, "#facepile .face[data-user='Alice'][data-online='false']")
             && text(d, "#members li[data-user='Alice'] .status-line").equals("offline"));
+    browsers.waitFor(bob, "'Alice is offline' in Bob's friend activity",
+        d -> text(d, "#activity li[data-user='Alice'][data-type='status']").contains("Alice is offline"));
+    assertThat(text(bob, "#activity")).as("her message while she appears offline")
+        .doesNotContain("is offline: ").contains("Alice is offline");
+    alice.findElement(By.id("status-message")).clear();
     new org.openqa.selenium.support.ui.Select(alice.findElement(By.id("status"))).selectByValue("online");
     browsers.waitFor(bob, "Alice online again", d -> text(d, "#members li[data-user='Alice'] .status-line").equals("online")
         && present(d, "#facepile .face[data-user='Alice'][data-online='true']"));
@@ -151,8 +164,79 @@ class DemoBrowserTest {
         .isEqualTo(1);
   }
 
+  /** How often {@code phrase} occurs in a page's friend activity, read in one call. */
+  private static int told(WebDriver driver, String phrase) {
+    return text(driver, "#activity").split(java.util.regex.Pattern.quote(phrase), -1).length - 1;
+  }
+
   @Test
   @Order(4)
+  void aSecondWindowOfBobAddsNoSecondJoinedAndHisStatusDropdownSubmitsOnce() {
+    browsers.waitFor(alice, "'Bob joined #lobby' in Alice's friend activity",
+        d -> told(d, "Bob joined #lobby") == 1);
+    WebDriver bobAgain = join("Bob");
+    // choosing a status in the dropdown submits it: members and friends see it
+    new org.openqa.selenium.support.ui.Select(bobAgain.findElement(By.id("status"))).selectByValue("away");
+    browsers.waitFor(alice, "'Bob is away' (from his second window) in Alice's friend activity",
+        d -> told(d, "Bob is away") == 1);
+    // the second window's joining would have been recorded by the same client before its status
+    assertThat(told(alice, "Bob joined #lobby")).as("'Bob joined' told once").isEqualTo(1);
+    // a message added to the status just chosen: members see it, friends are not told again
+    bobAgain.findElement(By.id("status-message")).sendKeys("lunch");
+    bobAgain.findElement(By.cssSelector("#status-form button[type='submit']")).click();
+    browsers.waitFor(alice, "Bob away with his message in Alice's member list",
+        d -> text(d, "#members li[data-user='Bob'] .status-line").equals("away — “lunch”"));
+    bobAgain.findElement(By.id("status-message")).clear();
+    new org.openqa.selenium.support.ui.Select(bobAgain.findElement(By.id("status"))).selectByValue("online");
+    // a marker through the same client: anything recorded before it has arrived
+    browsers.waitFor(alice, "'Bob is online' in Alice's friend activity",
+        d -> told(d, "Bob is online") == 1);
+    assertThat(told(alice, "Bob is away")).as("the dropdown's change and Set told once").isEqualTo(1);
+    browsers.close(bobAgain);
+    browsers.waitFor(dashboard, "Bob's second window gone from the dashboard",
+        d -> dashboardConnections() == connectionsBefore + 2);
+    browsers.waitFor(alice, "Bob still in the room with his first window",
+        d -> present(d, "#members li[data-user='Bob'][data-online='true']"));
+  }
+
+  @Test
+  @Order(5)
+  void aFriendWithA32CharacterNameFitsBobsActivityCard() throws Exception {
+    String name = "Bartholomew_Montgomery-Fairfax32";
+    assertThat(name).hasSize(32);
+    backend("friends:add", "{\"userId\":\"Bob\",\"friendId\":\"" + name + "\"}");
+    backend("friendActivity:recordActivity", "{\"userId\":\"" + name
+        + "\",\"type\":\"joined\",\"data\":{\"roomId\":\"lobby\"}}");
+    String item = "#activity li[data-user='" + name + "']";
+    browsers.waitFor(bob, "the long name in Bob's friend activity", d -> present(d, item));
+    Object overflow = ((org.openqa.selenium.JavascriptExecutor) bob).executeScript(
+        "const card = document.querySelector('aside.activity');"
+            + "const item = document.querySelector(arguments[0]);"
+            + "const c = card.getBoundingClientRect(), i = item.getBoundingClientRect();"
+            + "return { cardOverflows: card.scrollWidth > card.clientWidth,"
+            + "  itemRight: i.right, cardRight: c.right };", item);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> box = (Map<String, Object>) overflow;
+    assertThat(box.get("cardOverflows")).as("the card scrolls sideways").isEqualTo(false);
+    assertThat(((Number) box.get("itemRight")).doubleValue()).as("the item's right edge")
+        .isLessThanOrEqualTo(((Number) box.get("cardRight")).doubleValue());
+    browsers.screenshot(bob, "bob-long-name-activity");
+  }
+
+  @Test
+  @Order(6)
+  void theDemoHasAFavicon() {
+    Object answer = ((org.openqa.selenium.JavascriptExecutor) bob).executeAsyncScript(
+        "const done = arguments[arguments.length - 1];"
+            + "fetch('/favicon.ico').then(r => r.arrayBuffer().then(b => done(r.status + ' '"
+            + "  + r.headers.get('content-type') + ' ' + Array.from(new Uint8Array(b).slice(0, 4)).join(','))))"
+            + ".catch(e => done(String(e)));");
+    // an ICO file: reserved 0, type 1
+    assertThat(answer).isEqualTo("200 image/x-icon 0,0,1,0");
+  }
+
+  @Test
+  @Order(7)
   void theFacePileShowsFiveFacesOnlineFirstThenACountAndWhenTheOthersLeft() throws Exception {
     List<String> guests = List.of("Carol", "Dave", "Erin", "Frank", "Grace");
     for (String guest : guests) {
@@ -196,7 +280,7 @@ class DemoBrowserTest {
   }
 
   @Test
-  @Order(5)
+  @Order(8)
   void bobSeesAliceTypingUntilSheStops() {
     alice.findElement(By.id("message-input")).sendKeys("Hel");
     browsers.waitFor(bob, "'Alice is typing…' for Bob", d -> text(d, "#typing").equals("Alice is typing…"));
@@ -207,7 +291,7 @@ class DemoBrowserTest {
   }
 
   @Test
-  @Order(6)
+  @Order(9)
   void aWaveRaisesBobsBellAndMarkAllReadClearsIt() {
     browsers.waitFor(alice, "Bob's wave button", d -> present(d, "#members li[data-user='Bob'] button.wave"));
     alice.findElement(By.cssSelector("#members li[data-user='Bob'] button.wave")).click();
@@ -232,7 +316,7 @@ class DemoBrowserTest {
   }
 
   @Test
-  @Order(7)
+  @Order(10)
   void aliceSeesThatBobReadHerMessage() {
     alice.findElement(By.id("message-input")).sendKeys("Hello Bob", Keys.ENTER);
     browsers.waitFor(bob, "Alice's message at Bob's",
@@ -246,7 +330,7 @@ class DemoBrowserTest {
   }
 
   @Test
-  @Order(8)
+  @Order(11)
   void bobSeesAliceLeaveWhenSheClosesHerWindow() {
     browsers.close(alice);
     browsers.waitFor(bob, "Alice to have left Bob's room",
@@ -260,7 +344,7 @@ class DemoBrowserTest {
   }
 
   @Test
-  @Order(9)
+  @Order(12)
   void bobIsToldWhileTheServerIsAwayAndSeesItComeBack() throws Exception {
     int port = server.port();
     server.stop();
