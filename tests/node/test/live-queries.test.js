@@ -255,6 +255,21 @@ describe('large query sets', () => {
 });
 
 /**
+ * User mo's ConvexClient, which knows only the relay (its tokens come from whichever server
+ * `currentServer()` is), watching its unread count, with one notification ('before') applied.
+ */
+async function moWithOneNotification(relay, currentServer) {
+  const mo = new ConvexClient(relay.url, { logger: false });
+  clients.push(mo);
+  mo.setAuth(() => token('mo', currentServer()));
+  const unread = watch(mo, api.notifications.getUnreadCount, {});
+  await unread.next((v) => v === 0);
+  await mo.mutation(api.notifications.pushNotification, { userId: 'mo', type: 't', title: 'before' });
+  await unread.next((v) => v === 1);
+  return { mo, unread };
+}
+
+/**
  * The server applies a mutation and dies (kill -9) before its reply reaches the client; the client,
  * which never got the reply, sends the mutation again to the server started anew. The relay in
  * between lets the reply be "lost": it holds back everything the server sends from the
@@ -267,14 +282,7 @@ async function mutationAppliedThenKilledBeforeTheReply(env) {
   let server = await startServer({ env: serverEnv });
   const relay = await WebSocketRelay.start(server.port);
   try {
-    // the client knows only the relay; its tokens come from whichever server is running
-    const mo = new ConvexClient(relay.url, { logger: false });
-    clients.push(mo);
-    mo.setAuth(() => token('mo', server));
-    const unread = watch(mo, api.notifications.getUnreadCount, {});
-    await unread.next((v) => v === 0);
-    await mo.mutation(api.notifications.pushNotification, { userId: 'mo', type: 't', title: 'before' });
-    await unread.next((v) => v === 1);
+    const { mo, unread } = await moWithOneNotification(relay, () => server);
 
     const lostReply = relay.holdFrom((message) => message.type === 'MutationResponse');
     const pending = mo.mutation(api.notifications.pushNotification,
@@ -329,13 +337,7 @@ describe('restarting the server', () => {
     let server = await startServer({ env: { BEACON_DATA_DIR: dataDir } });
     const relay = await WebSocketRelay.start(server.port);
     try {
-      const mo = new ConvexClient(relay.url, { logger: false });
-      clients.push(mo);
-      mo.setAuth(() => token('mo', server));
-      const unread = watch(mo, api.notifications.getUnreadCount, {});
-      await unread.next((v) => v === 0);
-      await mo.mutation(api.notifications.pushNotification, { userId: 'mo', type: 't', title: 'before' });
-      await unread.next((v) => v === 1);
+      const { mo, unread } = await moWithOneNotification(relay, () => server);
       await server.stop();
       // a mutation sent while the server is away waits, is resent on reconnect, and applies once
       const pending = mo.mutation(api.notifications.pushNotification, { userId: 'mo', type: 't', title: 'during' });
