@@ -99,8 +99,24 @@ class PushService {
     this.received = [];
     this.requests = [];
     this.errors = [];
+    this.abandoned = [];
+    /** Milliseconds before each accepted push is answered (0: at once). */
+    this.delayMs = 0;
     this.listeners = new Set();
     this.server = http.createServer((req, res) => this.handle(req, res));
+    this.sockets = new Set();
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  /**
+   * Connections open now. Once a killed sender's connections are all closed, every request it
+   * completed has been handled (a request's end comes before its connection's close).
+   */
+  get openConnections() {
+    return this.sockets.size;
   }
 
   async start() {
@@ -122,9 +138,12 @@ class PushService {
     return s;
   }
 
-  /** Answers pushes to `path` with these statuses in turn, then 201. */
-  answer(path, ...statuses) {
-    this.answers.set(path, statuses);
+  /**
+   * Answers pushes to `path` with these in turn, then 201: a status, `{ status, headers }`, or
+   * 'hang' (read the request, never answer: a push service that stopped responding).
+   */
+  answer(path, ...answers) {
+    this.answers.set(path, answers);
   }
 
   handle(req, res) {
@@ -132,37 +151,58 @@ class PushService {
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      this.requests.push({ path: req.url, headers: req.headers });
+      this.requests.push({ path: req.url, headers: req.headers, at: Date.now() });
       const queued = this.answers.get(req.url);
-      const status = queued?.length ? queued.shift() : 201;
+      const next = queued?.length ? queued.shift() : 201;
+      if (next === 'hang') {
+        return; // the connection stays open until the sender gives up or stop() closes it
+      }
+      const { status, headers = {} } = typeof next === 'number' ? { status: next } : next;
       if (status !== 201) {
-        res.writeHead(status, { 'content-type': 'text/plain' }).end(`answer ${status}`);
+        res.writeHead(status, { 'content-type': 'text/plain', ...headers }).end(`answer ${status}`);
         return;
       }
-      try {
-        const sub = this.subscribers.get(req.url);
-        if (!sub) {
-          throw new Error(`no subscription at ${req.url}`);
-        }
-        if (req.method !== 'POST' || req.headers['content-encoding'] !== 'aes128gcm') {
-          throw new Error(`${req.method} with content-encoding ${req.headers['content-encoding']}`);
-        }
-        const vapid = verifyVapid(req.headers.authorization, this.origin);
-        const message = JSON.parse(sub.decrypt(body).toString('utf8'));
-        const push = {
-          path: req.url, message, vapid, ttl: Number(req.headers.ttl), topic: req.headers.topic,
-          urgency: req.headers.urgency,
-        };
-        this.received.push(push);
-        res.writeHead(201, { location: `${this.origin}/m/${this.received.length}` }).end();
-        for (const listener of this.listeners) {
-          listener(push);
-        }
-      } catch (e) {
-        this.errors.push(e.message);
-        res.writeHead(400, { 'content-type': 'text/plain' }).end(e.message);
+      if (this.delayMs > 0) {
+        // a slow service: the push counts as accepted only if its sender is still there to get
+        // the answer (a sender killed meanwhile never learnt it was accepted)
+        setTimeout(() => {
+          if (req.socket.destroyed) {
+            this.abandoned.push({ path: req.url, at: Date.now() });
+            return;
+          }
+          this.accept(req, res, body);
+        }, this.delayMs);
+        return;
       }
+      this.accept(req, res, body);
     });
+  }
+
+  /** Checks, decrypts and records a push, and answers 201 (or 400 saying what is wrong). */
+  accept(req, res, body) {
+    try {
+      const sub = this.subscribers.get(req.url);
+      if (!sub) {
+        throw new Error(`no subscription at ${req.url}`);
+      }
+      if (req.method !== 'POST' || req.headers['content-encoding'] !== 'aes128gcm') {
+        throw new Error(`${req.method} with content-encoding ${req.headers['content-encoding']}`);
+      }
+      const vapid = verifyVapid(req.headers.authorization, this.origin);
+      const message = JSON.parse(sub.decrypt(body).toString('utf8'));
+      const push = {
+        path: req.url, message, vapid, ttl: Number(req.headers.ttl), topic: req.headers.topic,
+        urgency: req.headers.urgency, at: Date.now(),
+      };
+      this.received.push(push);
+      res.writeHead(201, { location: `${this.origin}/m/${this.received.length}` }).end();
+      for (const listener of this.listeners) {
+        listener(push);
+      }
+    } catch (e) {
+      this.errors.push(e.message);
+      res.writeHead(400, { 'content-type': 'text/plain' }).end(e.message);
+    }
   }
 
   /** Pushes received on `path`. */

@@ -10,6 +10,7 @@ const assert = require('node:assert/strict');
 const { ConvexHttpClient } = require('convex/browser');
 const { anyApi: api } = require('convex/server');
 const { useServer } = require('../lib/server');
+const { httpAsBackend, httpAsUser } = require('../lib/convex-http');
 const { PushService } = require('../lib/push-service');
 const { eventually } = require('../lib/wait');
 
@@ -21,17 +22,12 @@ after(() => push.stop());
 // endpoints on loopback, which the local push service is
 const ctx = useServer();
 
-async function asUser(user) {
-  const response = await fetch(`${ctx.server.httpUrl}/dev/token?user=${user}`);
-  const client = new ConvexHttpClient(ctx.server.httpUrl, { logger: false });
-  client.setAuth((await response.json()).token);
-  return client;
+function asUser(user) {
+  return httpAsUser(ctx.server, user);
 }
 
 function asBackend() {
-  const client = new ConvexHttpClient(ctx.server.httpUrl, { logger: false });
-  client.setAdminAuth('app-secret');
-  return client;
+  return httpAsBackend(ctx.server);
 }
 
 async function vapidKey() {

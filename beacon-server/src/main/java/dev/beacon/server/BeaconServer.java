@@ -255,8 +255,9 @@ public final class BeaconServer implements AutoCloseable {
   private PushDispatcher startPush(Clock clock, JdbcStores stores) {
     PushMeters meters = new PushMeters(metrics.registry());
     PushDispatcher dispatcher = new PushDispatcher(apps, stores.push(), pushServices, meters, clock,
-        pushSettle, config.pushMaxInFlight(), config.pushClaimSeconds() * 1000L);
-    builtIns.push().connect(dispatcher::wake, meters);
+        pushSettle, config.pushMaxInFlight(), config.pushClaimSeconds() * 1000L,
+        config.pushSendTimeoutSeconds() * 1000L);
+    builtIns.push().connect(dispatcher::wake, meters, dispatcher::pending, config.pushMaxQueued());
     if (database.kind() == Database.Kind.SQLITE) {
       stores.push().releaseClaims(); // one node only: whatever it claimed died with it
     }

@@ -9,6 +9,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,8 +21,10 @@ import org.slf4j.LoggerFactory;
  * at least once), hands them to the {@link PushSender} with at most {@code maxInFlight} sends
  * outstanding, and settles each answer on {@code settle}: delivered pushes are deleted, refused
  * ones dropped, dead devices removed, the rest tried again with exponential backoff (or after the
- * service's {@code Retry-After}) until the push's TTL runs out. It sleeps until the next push is
- * due or it is woken by a new one.
+ * service's {@code Retry-After}) until the push's TTL runs out. A send with no answer within
+ * {@code sendTimeoutMillis} counts as a failure to retry, so a service that hangs holds neither
+ * a permit nor the claim (the lease is longer than the timeout: the claim is released by the
+ * retry, not by lapsing). It sleeps until the next push is due or it is woken by a new one.
  */
 public final class PushDispatcher implements AutoCloseable {
 
@@ -38,6 +42,7 @@ public final class PushDispatcher implements AutoCloseable {
   private final Executor settle;
   private final int maxInFlight;
   private final long leaseMillis;
+  private final long sendTimeoutMillis;
   private final Semaphore permits;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Object signal = new Object();
@@ -49,9 +54,15 @@ public final class PushDispatcher implements AutoCloseable {
   /**
    * @param settle runs the store writes that follow an answer (blocking); needs no more than
    *     {@code maxInFlight} queued tasks
+   * @param leaseMillis how long a claim lasts; longer than {@code sendTimeoutMillis}
+   * @param sendTimeoutMillis how long a send may wait for its service's answer
    */
   public PushDispatcher(Apps apps, PushStore store, PushSender sender, PushMetrics metrics,
-      Clock clock, Executor settle, int maxInFlight, long leaseMillis) {
+      Clock clock, Executor settle, int maxInFlight, long leaseMillis, long sendTimeoutMillis) {
+    if (leaseMillis <= sendTimeoutMillis) {
+      throw new IllegalArgumentException("the claim (" + leaseMillis + " ms) must outlast a send's "
+          + "timeout (" + sendTimeoutMillis + " ms)");
+    }
     this.apps = apps;
     this.store = store;
     this.sender = sender;
@@ -60,6 +71,7 @@ public final class PushDispatcher implements AutoCloseable {
     this.settle = settle;
     this.maxInFlight = maxInFlight;
     this.leaseMillis = leaseMillis;
+    this.sendTimeoutMillis = sendTimeoutMillis;
     this.permits = new Semaphore(maxInFlight);
   }
 
@@ -152,14 +164,17 @@ public final class PushDispatcher implements AutoCloseable {
       answer = CompletableFuture.completedFuture(new Delivery.Rejected("expired"));
     } else {
       try {
-        answer = sender.send(app.get(), entry);
+        answer = sender.send(app.get(), entry).copy()
+            .orTimeout(sendTimeoutMillis, TimeUnit.MILLISECONDS);
       } catch (RuntimeException e) {
         answer = CompletableFuture.completedFuture(Delivery.retry(e.toString()));
       }
     }
     answer.whenCompleteAsync((delivery, error) -> {
       try {
-        settle(entry, error != null ? Delivery.retry(error.toString()) : delivery);
+        settle(entry, error == null ? delivery : Delivery.retry(
+            unwrap(error) instanceof TimeoutException ? "no answer within "
+                + sendTimeoutMillis + " ms" : error.toString()));
       } catch (RuntimeException e) {
         // the claim lapses and the push is tried again
         LOG.warn("push {} to device {}: cannot record the answer: {}", entry.messageId(),
@@ -170,6 +185,11 @@ public final class PushDispatcher implements AutoCloseable {
         wake();
       }
     }, settle);
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    return error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+        ? error.getCause() : error;
   }
 
   private void settle(OutboxEntry entry, Delivery delivery) {

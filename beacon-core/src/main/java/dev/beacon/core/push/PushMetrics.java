@@ -17,6 +17,6 @@ public interface PushMetrics {
   /** A dead registration removed. */
   default void removed(String appId, DeviceKind kind) {}
 
-  /** A push not stored at all (the user's rate exceeded). */
+  /** A push not stored at all: {@code rate_limited} (the user's rate), {@code queue_full}. */
   default void skipped(String appId, String reason) {}
 }

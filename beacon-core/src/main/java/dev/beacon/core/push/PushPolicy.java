@@ -9,15 +9,21 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiPredicate;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Who gets a push: apps with a push service configured, users who are offline as the presence
  * model says (or everyone, with {@code when: always}), within each user's rate (a token bucket
  * of {@code per_user_per_minute}; the buckets of the {@value #MAX_BUCKETS} most recent users are
- * kept, older ones are forgotten, which only forgives them).
+ * kept, older ones are forgotten, which only forgives them), while the outbox holds fewer than
+ * its bound ({@code push.max_queued}, checked against the depth the dispatcher last saw, so it may
+ * be passed by what is stored within one of its looks).
  */
 public final class PushPolicy implements OfflinePush {
 
+  private static final Logger LOG = LoggerFactory.getLogger(PushPolicy.class);
   static final int MAX_BUCKETS = 100_000;
 
   private final BiPredicate<String, String> online;
@@ -29,16 +35,24 @@ public final class PushPolicy implements OfflinePush {
   };
   private volatile Runnable wake = () -> {};
   private volatile PushMetrics metrics = PushMetrics.NONE;
+  private volatile LongSupplier depth = () -> 0;
+  private volatile long maxQueued = Long.MAX_VALUE;
+  private volatile long lastFullWarning;
 
   /** @param online whether a user of an app has a live session (cluster-wide when clustered) */
   public PushPolicy(BiPredicate<String, String> online) {
     this.online = online;
   }
 
-  /** Connects the dispatcher to wake and the metrics to count skipped pushes. */
-  public void connect(Runnable wake, PushMetrics metrics) {
+  /**
+   * Connects the dispatcher to wake, the metrics to count skipped pushes, and the outbox's depth
+   * with its bound: no push is queued while {@code depth} is at {@code maxQueued} or above.
+   */
+  public void connect(Runnable wake, PushMetrics metrics, LongSupplier depth, long maxQueued) {
     this.wake = wake;
     this.metrics = metrics;
+    this.depth = depth;
+    this.maxQueued = maxQueued;
   }
 
   @Override
@@ -58,6 +72,17 @@ public final class PushPolicy implements OfflinePush {
   Optional<PushIntent> explicit(App app, String userId, String messageId, PushContent content,
       long now) {
     PushSettings settings = app.push();
+    long queued = depth.getAsLong();
+    if (queued >= maxQueued) {
+      metrics.skipped(app.id(), "queue_full");
+      if (now - lastFullWarning >= 60_000) {
+        lastFullWarning = now;
+        LOG.warn("push outbox full ({} pushes, push.max_queued {}): new pushes are not queued "
+            + "until it drains (the services may be failing; see beacon_push_retries)", queued,
+            maxQueued);
+      }
+      return Optional.empty();
+    }
     if (!take(app.id() + '\u0000' + userId, settings.perUserPerMinute(), now)) {
       metrics.skipped(app.id(), "rate_limited");
       return Optional.empty();

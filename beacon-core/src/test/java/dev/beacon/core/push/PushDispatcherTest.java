@@ -34,7 +34,7 @@ class PushDispatcherTest {
       (a, e) -> {
         log.add(e.messageId() + "@" + clock.millis());
         return CompletableFuture.completedFuture(answers.remove(0));
-      }, PushMetrics.NONE, clock, Runnable::run, 8, 30_000);
+      }, PushMetrics.NONE, clock, Runnable::run, 8, 45_000, 30_000);
 
   final Device phone = new Device("d1", "ann", DeviceKind.WEB, "https://push.example/1", "p", "a", 0);
 

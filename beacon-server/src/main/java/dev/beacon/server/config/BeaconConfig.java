@@ -22,6 +22,9 @@ import java.util.List;
  * @param functionWorkers threads running function calls that touch the store
  * @param functionQueue calls waiting for a worker before new ones are refused
  * @param dashboard whether {@code /dashboard} and its debug console are served, and to whom
+ * @param pushSendTimeoutSeconds how long a push send waits for its service's answer before it is
+ *     tried again
+ * @param pushMaxQueued pushes the outbox holds at most; beyond, new ones are not queued
  * @param pushMaxInFlight push sends waiting for a service's answer at once, at most
  * @param pushClaimSeconds how long a node holds a push it is sending before another may send it
  * @param transport request deadlines, keep-alive, pending connections per address and TLS
@@ -44,6 +47,8 @@ public record BeaconConfig(
     int functionWorkers,
     int functionQueue,
     dev.beacon.server.dashboard.DashboardSettings dashboard,
+    int pushSendTimeoutSeconds,
+    int pushMaxQueued,
     int pushMaxInFlight,
     int pushClaimSeconds,
     TransportSettings transport) {

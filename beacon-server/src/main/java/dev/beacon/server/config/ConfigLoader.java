@@ -54,7 +54,7 @@ public final class ConfigLoader {
       "functions.workers", "functions.queue",
       "dashboard.enabled", "dashboard.console", "dashboard.console_entries",
       "dashboard.username", "dashboard.password",
-      "push.max_in_flight", "push.claim_seconds",
+      "push.max_in_flight", "push.claim_seconds", "push.send_timeout_seconds", "push.max_queued",
       "http.request_timeout_seconds", "http.idle_timeout_seconds", "http.max_pending_per_address",
       "tls.cert_file", "tls.key_file");
 
@@ -255,11 +255,19 @@ public final class ConfigLoader {
     } catch (IllegalArgumentException e) {
       throw new ConfigException("apps: " + e.getMessage());
     }
+    int pushSendTimeout = v.integer("push.send_timeout_seconds", 30, 1, 600);
+    int pushClaim = v.integer("push.claim_seconds", 60, 45, 3600);
+    if (pushClaim < pushSendTimeout + CLAIM_MARGIN_SECONDS) {
+      throw new ConfigException("push.claim_seconds (" + pushClaim + ") must be at least "
+          + CLAIM_MARGIN_SECONDS + " s longer than push.send_timeout_seconds (" + pushSendTimeout
+          + "), so a claim outlasts a send that hangs");
+    }
+    int pushMaxQueued = v.integer("push.max_queued", 1_000_000, 1, Integer.MAX_VALUE);
     return new BeaconConfig(mode, host, port, dataDir, eventLoops, pusher, maxMessage,
         maxSyncMessage, maxBuffered,
         laneQueue, maxRequest, grace, apps, db, workers, queue, dashboard(v, mode),
-        v.integer("push.max_in_flight", 64, 1, 10_000), v.integer("push.claim_seconds", 60, 20, 3600),
-        transport(v));
+        pushSendTimeout, pushMaxQueued,
+        v.integer("push.max_in_flight", 64, 1, 10_000), pushClaim, transport(v));
   }
 
   /** Request deadlines, keep-alive, pending connections per address and TLS. */
@@ -285,6 +293,9 @@ public final class ConfigLoader {
             1_000_000),
         cert, key);
   }
+
+  /** How much longer than a push send's timeout its outbox claim lasts, at least. */
+  static final int CLAIM_MARGIN_SECONDS = 15;
 
   /** Minimum length of the dashboard password in production. */
   static final int MIN_DASHBOARD_PASSWORD = 12;

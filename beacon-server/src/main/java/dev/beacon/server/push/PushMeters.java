@@ -10,7 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Push counts in the Micrometer registry behind {@code /metrics} and the dashboard: {@code
  * beacon_push_sent}, {@code beacon_push_retries}, {@code beacon_push_failures} (by reason),
  * {@code beacon_push_removed} (dead registrations), each by app and service, and {@code
- * beacon_push_skipped} (not queued: the user's rate exceeded).
+ * beacon_push_skipped} (not queued: the user's rate exceeded, or the outbox full).
  */
 public final class PushMeters implements PushMetrics {
 

@@ -121,9 +121,11 @@ public final class JdbcPushStore implements PushStore {
       List<OutboxEntry> claimed = new ArrayList<>(due.size());
       for (Object[] row : due) {
         OutboxEntry e = (OutboxEntry) row[0];
+        // claimed only if no other node claimed it (or settled it for a later retry) since the
+        // SELECT: on PostgreSQL a concurrent claim makes this UPDATE wait and then match nothing
         if (Database.update(c, "UPDATE push_outbox SET claimed_until = ? WHERE app_id = ? AND "
-            + "message_id = ? AND device_id = ? AND claimed_until = ?", claimUntil, e.appId(),
-            e.messageId(), e.device().id(), row[1]) == 1) {
+            + "message_id = ? AND device_id = ? AND claimed_until = ? AND next_attempt_at <= ?",
+            claimUntil, e.appId(), e.messageId(), e.device().id(), row[1], now) == 1) {
           claimed.add(e);
         }
       }

@@ -226,4 +226,25 @@ class ConfigLoaderTest {
         "BEACON_APPS_0_PUSH_WEB_SUBJECT", "ops@example.com")))
         .hasMessageContaining("push.web.subject");
   }
+
+  @Test
+  void aPushClaimOutlastsTheSendTimeout() {
+    BeaconConfig defaults = ConfigLoader.load(Optional.empty(), Map.of());
+    assertThat(defaults.pushSendTimeoutSeconds()).isEqualTo(30);
+    assertThat(defaults.pushClaimSeconds()).isEqualTo(60);
+    assertThat(defaults.pushMaxQueued()).isEqualTo(1_000_000);
+    BeaconConfig c = ConfigLoader.load(Optional.empty(), Map.of(
+        "BEACON_PUSH_SEND_TIMEOUT_SECONDS", "5", "BEACON_PUSH_CLAIM_SECONDS", "45",
+        "BEACON_PUSH_MAX_QUEUED", "1000"));
+    assertThat(c.pushSendTimeoutSeconds()).isEqualTo(5);
+    assertThat(c.pushClaimSeconds()).isEqualTo(45);
+    assertThat(c.pushMaxQueued()).isEqualTo(1000);
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("BEACON_PUSH_CLAIM_SECONDS", "44")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("push.claim_seconds");
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of(
+        "BEACON_PUSH_SEND_TIMEOUT_SECONDS", "50", "BEACON_PUSH_CLAIM_SECONDS", "60")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("push.claim_seconds (60) must be at least 15 s longer than "
+            + "push.send_timeout_seconds (50)");
+  }
 }
