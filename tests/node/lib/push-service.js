@@ -99,6 +99,7 @@ class PushService {
     this.received = [];
     this.requests = [];
     this.errors = [];
+    /** Pushes whose sender was gone before the (delayed) answer: not accepted. */
     this.abandoned = [];
     /** Milliseconds before each accepted push is answered (0: at once). */
     this.delayMs = 0;
@@ -151,7 +152,8 @@ class PushService {
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      this.requests.push({ path: req.url, headers: req.headers, at: Date.now() });
+      const requestAt = Date.now();
+      this.requests.push({ path: req.url, headers: req.headers, at: requestAt });
       const queued = this.answers.get(req.url);
       const next = queued?.length ? queued.shift() : 201;
       if (next === 'hang') {
@@ -167,7 +169,11 @@ class PushService {
         // the answer (a sender killed meanwhile never learnt it was accepted)
         setTimeout(() => {
           if (req.socket.destroyed) {
-            this.abandoned.push({ path: req.url, at: Date.now() });
+            try {
+              this.abandoned.push({ ...this.open(req, body), requestAt });
+            } catch (e) {
+              this.errors.push(e.message);
+            }
             return;
           }
           this.accept(req, res, body);
@@ -178,22 +184,27 @@ class PushService {
     });
   }
 
+  /** Checks a push (method, encoding, VAPID) and decrypts it; throws saying what is wrong. */
+  open(req, body) {
+    const sub = this.subscribers.get(req.url);
+    if (!sub) {
+      throw new Error(`no subscription at ${req.url}`);
+    }
+    if (req.method !== 'POST' || req.headers['content-encoding'] !== 'aes128gcm') {
+      throw new Error(`${req.method} with content-encoding ${req.headers['content-encoding']}`);
+    }
+    const vapid = verifyVapid(req.headers.authorization, this.origin);
+    const message = JSON.parse(sub.decrypt(body).toString('utf8'));
+    return {
+      path: req.url, message, vapid, ttl: Number(req.headers.ttl), topic: req.headers.topic,
+      urgency: req.headers.urgency, at: Date.now(),
+    };
+  }
+
   /** Checks, decrypts and records a push, and answers 201 (or 400 saying what is wrong). */
   accept(req, res, body) {
     try {
-      const sub = this.subscribers.get(req.url);
-      if (!sub) {
-        throw new Error(`no subscription at ${req.url}`);
-      }
-      if (req.method !== 'POST' || req.headers['content-encoding'] !== 'aes128gcm') {
-        throw new Error(`${req.method} with content-encoding ${req.headers['content-encoding']}`);
-      }
-      const vapid = verifyVapid(req.headers.authorization, this.origin);
-      const message = JSON.parse(sub.decrypt(body).toString('utf8'));
-      const push = {
-        path: req.url, message, vapid, ttl: Number(req.headers.ttl), topic: req.headers.topic,
-        urgency: req.headers.urgency, at: Date.now(),
-      };
+      const push = this.open(req, body);
       this.received.push(push);
       res.writeHead(201, { location: `${this.origin}/m/${this.received.length}` }).end();
       for (const listener of this.listeners) {

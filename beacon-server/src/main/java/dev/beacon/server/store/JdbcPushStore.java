@@ -113,7 +113,7 @@ public final class JdbcPushStore implements PushStore {
           + "o.url, o.created_at, o.expires_at, o.attempts, o.claimed_until, d." + DEVICE_COLUMNS
           .replace(", ", ", d.") + " FROM push_outbox o JOIN push_devices d ON d.app_id = o.app_id "
           + "AND d.id = o.device_id WHERE o.next_attempt_at <= ? AND o.claimed_until <= ? "
-          + "ORDER BY o.next_attempt_at LIMIT ?", rs -> new Object[] {
+          + "ORDER BY o.next_attempt_at, o.app_id, o.message_id, o.device_id LIMIT ?", rs -> new Object[] {
               new OutboxEntry(rs.getString(1), rs.getString(2), device(rs, 11),
                   new PushContent(rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6)),
                   rs.getLong(7), rs.getLong(8), rs.getInt(9)),
@@ -122,7 +122,8 @@ public final class JdbcPushStore implements PushStore {
       for (Object[] row : due) {
         OutboxEntry e = (OutboxEntry) row[0];
         // claimed only if no other node claimed it (or settled it for a later retry) since the
-        // SELECT: on PostgreSQL a concurrent claim makes this UPDATE wait and then match nothing
+        // SELECT: on PostgreSQL a concurrent claim makes this UPDATE wait and then match nothing;
+        // every node claims in the same order (a total one), so two claims never deadlock
         if (Database.update(c, "UPDATE push_outbox SET claimed_until = ? WHERE app_id = ? AND "
             + "message_id = ? AND device_id = ? AND claimed_until = ? AND next_attempt_at <= ?",
             claimUntil, e.appId(), e.messageId(), e.device().id(), row[1], now) == 1) {

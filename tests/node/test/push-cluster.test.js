@@ -1,0 +1,195 @@
+'use strict';
+
+// Two Beacon processes on one PostgreSQL schema share the push outbox. Each claims pushes with a
+// lease (a conditional UPDATE only one node wins), so every push is sent once, by one of them;
+// when one is killed (kill -9) during a burst, the other sends what the dead one had claimed
+// once the lease (push.claim_seconds) has run out, and nothing is lost.
+
+const { after, before, describe, test } = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const { APPS, startServer } = require('../lib/server');
+const { PushService } = require('../lib/push-service');
+const { pgSchema } = require('../lib/postgres');
+const { eventually } = require('../lib/wait');
+
+const CLAIM_SECONDS = 45;
+const MAX_IN_FLIGHT = 16;
+const USERS = 10;
+
+// one VAPID key pair for both nodes (development mode would make one per data folder)
+const vapid = crypto.createECDH('prime256v1');
+vapid.generateKeys();
+
+const config = {
+  shutdown_grace_seconds: 1,
+  push: { claim_seconds: CLAIM_SECONDS, max_in_flight: MAX_IN_FLIGHT },
+  apps: [{
+    id: APPS.main.id, key: APPS.main.key, secret: APPS.main.secret,
+    push: {
+      per_user_per_minute: 100000,
+      web: {
+        vapid_public_key: vapid.getPublicKey('base64url'),
+        vapid_private_key: vapid.getPrivateKey('base64url'),
+        subject: 'mailto:ops@example.com',
+      },
+    },
+  }],
+};
+
+const push = new PushService();
+const schema = pgSchema('beacon_pushnodes');
+const nodes = {};
+let subs;
+
+async function call(server, pathName, args) {
+  const response = await fetch(`${server.httpUrl}/api/mutation`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Convex ${APPS.main.secret}` },
+    body: JSON.stringify({ path: pathName, args, format: 'json' }),
+  });
+  const body = await response.json();
+  if (body.status !== 'success') {
+    throw new Error(body.errorMessage);
+  }
+  return body.value;
+}
+
+async function sentBy(server) {
+  const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
+  const m = /\nbeacon_push_sent_total\{app="app-id",service="web"\} ([0-9.]+)/.exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+/**
+ * Sends `count` notifications, 16 calls at a time, each to the node `target(n)` names; stops
+ * early once `stopAfter(acknowledged)` says so. Returns the acknowledged ids with their users.
+ */
+async function burst(count, target, stopAfter = () => false) {
+  const acknowledged = new Map();
+  let next = 0;
+  let stopped = false;
+  async function worker() {
+    while (next < count && !stopped) {
+      const n = next++;
+      const user = `u${n % USERS}`;
+      try {
+        const id = await call(target(n), 'notifications:pushNotification',
+          { userId: user, type: 'burst', title: `n${n}` });
+        acknowledged.set(id, user);
+        if (!stopped && stopAfter(acknowledged)) {
+          stopped = true;
+        }
+      } catch {
+        // cut by a kill: not acknowledged, so not owed
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: 16 }, worker));
+  return acknowledged;
+}
+
+function deliveries() {
+  const count = new Map();
+  for (const p of push.received) {
+    count.set(p.message.id, (count.get(p.message.id) ?? 0) + 1);
+  }
+  return count;
+}
+
+describe('two nodes on one PostgreSQL outbox', () => {
+  before(async () => {
+    await push.start();
+    const env = schema.env;
+    nodes.a = await startServer({ config, env }); // migrates the schema
+    nodes.b = await startServer({ config, env });
+    subs = [];
+    for (let i = 0; i < USERS; i++) {
+      const sub = push.subscribe(`/nodes/u${i}`);
+      subs.push(sub);
+      await call(nodes.a, 'push:register', { userId: `u${i}`, kind: 'web', subscription: sub.toJSON() });
+    }
+  });
+  after(async () => {
+    await nodes.a?.kill();
+    await nodes.b?.kill();
+    await push.stop();
+    schema.drop();
+  });
+
+  test('every push is sent once, by one of the two nodes', async (t) => {
+    const acknowledged = await burst(300, (n) => (n % 2 ? nodes.a : nodes.b));
+    assert.equal(acknowledged.size, 300);
+    await eventually(() => [...acknowledged.keys()].every((id) => deliveries().has(id)), 60_000,
+      'every push', 100);
+    // the sent counters reach the deliveries once both nodes have recorded their answers
+    let a;
+    let b;
+    await eventually(async () => {
+      a = await sentBy(nodes.a);
+      b = await sentBy(nodes.b);
+      return a + b === push.received.length;
+    }, 15_000, 'the sent counters');
+    t.diagnostic(`node A sent ${a}, node B sent ${b}, ${push.received.length} pushes received`);
+    assert.equal(push.received.length, 300, 'each push once');
+    assert.deepEqual([...deliveries().values()].filter((n) => n > 1), []);
+    assert.ok(a > 0 && b > 0, 'both nodes sent');
+    for (const [id, user] of acknowledged) {
+      assert.equal(push.received.find((p) => p.message.id === id).path, `/nodes/${user}`);
+    }
+    assert.deepEqual(push.errors, []);
+  });
+
+  test('kill -9 of one node during a burst: the other sends what it had claimed after the lease', async (t) => {
+    push.received.length = 0;
+    // a slow service, so that the node killed has sends in flight; one whose sender is gone
+    // before the answer is not accepted (lib/push-service.js)
+    push.delayMs = 300;
+    const victim = nodes.a;
+    let killAt;
+    const acknowledged = await burst(400, () => victim, (acks) => {
+      if (acks.size >= 150) {
+        killAt = Date.now();
+        victim.signal('SIGKILL');
+        return true;
+      }
+      return false;
+    });
+    await victim.exited;
+    assert.ok(killAt, 'the victim was killed during the burst');
+
+    // the survivor sends everything owed: what the victim had not claimed at once, what it had
+    // claimed once the lease ran out
+    await eventually(() => [...acknowledged.keys()].every((id) => deliveries().has(id)),
+      (CLAIM_SECONDS + 60) * 1000, 'every acknowledged push', 200);
+    await eventually(async () => /\nbeacon_push_queue 0\.0\n/.test(
+      await (await fetch(`${nodes.b.httpUrl}/metrics`)).text()), 30_000, 'an empty outbox', 200);
+
+    const abandoned = push.abandoned;
+    assert.ok(abandoned.length > 0, 'the victim had sends in flight when it was killed');
+    for (const lost of abandoned) {
+      const again = push.received.find((p) => p.message.id === lost.message.id);
+      assert.ok(again, `push ${lost.message.id}, in flight at the kill, was sent by the survivor`);
+      assert.ok(again.at >= lost.requestAt + (CLAIM_SECONDS - 1) * 1000,
+        `push ${lost.message.id} was taken over ${again.at - lost.requestAt} ms after the victim `
+        + `sent it: not before its ${CLAIM_SECONDS} s lease ran out`);
+    }
+    // a push arrives twice only when the victim's send was accepted and the victim died before
+    // deleting its outbox row
+    const twice = [...deliveries()].filter(([, n]) => n > 1).map(([id]) => id);
+    for (const id of twice) {
+      const first = push.received.find((p) => p.message.id === id);
+      assert.ok(first.at < killAt + 1000,
+        `push ${id} repeated though first accepted ${first.at - killAt} ms after the kill`);
+    }
+    assert.ok(twice.length <= MAX_IN_FLIGHT, `${twice.length} repeats`);
+    assert.ok(Math.max(...deliveries().values()) <= 2, 'no push more than twice');
+    for (const [id, user] of acknowledged) {
+      assert.equal(push.received.find((p) => p.message.id === id).path, `/nodes/${user}`);
+    }
+    t.diagnostic(`acknowledged ${acknowledged.size} before the kill; ${abandoned.length} sends cut `
+      + `by it, sent by the survivor after the lease; ${twice.length} sent twice; `
+      + `${push.received.length} pushes received`);
+    assert.deepEqual(push.errors, []);
+  });
+});
