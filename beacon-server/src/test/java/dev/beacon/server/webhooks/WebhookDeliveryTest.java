@@ -204,6 +204,40 @@ class WebhookDeliveryTest {
   }
 
   @Test
+  void usersGoOnlineAndOfflineAsThePresenceFunctionsSay() throws Exception {
+    Receiver r = receiver();
+    start(Map.of("BEACON_APPS_0_WEBHOOKS_0_URL", r.url(),
+        "BEACON_APPS_0_WEBHOOKS_0_EVENT_TYPES", "user_online,user_offline",
+        // the filter does not hold back events without a channel
+        "BEACON_APPS_0_WEBHOOKS_0_FILTER_CHANNEL_NAME_STARTS_WITH", "presence-"));
+    // an HTTP-only client: online by heartbeat, offline when it says so
+    mutation("presence:heartbeat", "{\"userId\":\"zoe\"}");
+    await().atMost(Duration.ofSeconds(10)).until(() -> r.events().size() == 1);
+    mutation("presence:setOffline", "{\"userId\":\"zoe\"}");
+    await().atMost(Duration.ofSeconds(10)).until(() -> r.events().size() == 2);
+    // a WebSocket acting as the user: online while it is open (a presence member here)
+    Pusher ann = client("ann");
+    ann.subscribePresence("presence-room");
+    await().atMost(Duration.ofSeconds(10)).until(() -> r.events().size() == 3);
+    ann.disconnect();
+    await().atMost(Duration.ofSeconds(10)).until(() -> r.events().size() == 4);
+    assertThat(r.events()).containsExactly("user_online zoe", "user_offline zoe",
+        "user_online ann", "user_offline ann");
+    assertAllValid(r);
+  }
+
+  private void mutation(String path, String args) throws Exception {
+    java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+            "http://127.0.0.1:" + server.port() + "/api/mutation"))
+            .header("Authorization", "Convex app-secret").header("Content-Type", "application/json")
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                "{\"path\":\"" + path + "\",\"args\":" + args + ",\"format\":\"json\"}"))
+            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(response.body()).contains("\"status\":\"success\"");
+  }
+
+  @Test
   void theDashboardShowsDeliveriesAndTheQueue() throws Exception {
     Receiver r = receiver();
     start(Map.of("BEACON_APPS_0_WEBHOOKS_0_URL", r.url(),
