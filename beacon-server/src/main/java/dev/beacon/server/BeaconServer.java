@@ -389,6 +389,8 @@ public final class BeaconServer implements AutoCloseable {
       LOG.warn("event loops did not stop cleanly: {}", rootMessage(e));
     }
     functionRunner.close();
+    // what is queued goes out, for a few seconds at most (docs/WEBHOOKS.md)
+    webhooks.drain(Math.min(5000, config.shutdownGraceSeconds() * 1000L));
     webhooks.close();
     push.close();
     pushSettle.shutdown();

@@ -147,6 +147,26 @@ public final class WebhookSender implements WebhookSink, AutoCloseable {
     return out;
   }
 
+  /**
+   * Waits until nothing is queued or {@code maxMillis} have passed (a graceful shutdown lets
+   * what is queued go out; retries waiting out their backoff are given that time too, no more).
+   */
+  public void drain(long maxMillis) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxMillis);
+    while (System.nanoTime() < deadline && apps.values().stream().anyMatch(a -> a.queued.get() > 0)) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    int left = apps.values().stream().mapToInt(a -> a.queued.get()).sum();
+    if (left > 0) {
+      LOG.warn("stopping with {} webhook events not delivered", left);
+    }
+  }
+
   @Override
   public void close() {
     if (thread != null) {

@@ -42,6 +42,8 @@ final class Receiver implements AutoCloseable {
   }
 
   final List<Request> requests = new CopyOnWriteArrayList<>();
+  /** How long each answer takes. */
+  volatile long delayMillis;
   private final ConcurrentLinkedQueue<Integer> answers = new ConcurrentLinkedQueue<>();
   private final CountDownLatch closing = new CountDownLatch(1);
   private final HttpServer server;
@@ -58,6 +60,13 @@ final class Receiver implements AutoCloseable {
       byte[] body = exchange.getRequestBody().readAllBytes();
       requests.add(new Request(System.nanoTime(), Map.copyOf(exchange.getRequestHeaders()),
           new String(body, StandardCharsets.UTF_8)));
+      if (delayMillis > 0) {
+        try {
+          Thread.sleep(delayMillis);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       Integer status = answers.poll();
       if (status != null && status == 0) {
         try {

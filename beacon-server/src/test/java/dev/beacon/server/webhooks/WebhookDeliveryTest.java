@@ -238,6 +238,23 @@ class WebhookDeliveryTest {
   }
 
   @Test
+  void aGracefulShutdownDeliversWhatIsQueued() {
+    Receiver r = receiver();
+    r.delayMillis = 300;
+    start(Map.of("BEACON_APPS_0_WEBHOOKS_0_URL", r.url(),
+        "BEACON_APPS_0_WEBHOOKS_0_EVENT_TYPES", "channel_occupied"));
+    Pusher ann = client("ann");
+    List<Channel> channels = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      channels.add(ann.subscribe("last-" + i));
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> channels.stream().allMatch(Channel::isSubscribed));
+    server.stop(); // one request at a time, 300 ms each: most are still queued here
+    assertThat(r.events()).containsExactly("channel_occupied last-0", "channel_occupied last-1",
+        "channel_occupied last-2", "channel_occupied last-3");
+  }
+
+  @Test
   void theDashboardShowsDeliveriesAndTheQueue() throws Exception {
     Receiver r = receiver();
     start(Map.of("BEACON_APPS_0_WEBHOOKS_0_URL", r.url(),
