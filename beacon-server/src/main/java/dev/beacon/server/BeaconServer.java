@@ -45,6 +45,7 @@ import dev.beacon.server.transport.BoundExecutor;
 import dev.beacon.server.transport.EventLoopVerticle;
 import dev.beacon.server.webhooks.WebhookSender;
 import dev.beacon.core.webhook.LocalLifecycle;
+import dev.beacon.server.transport.WebSockets;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -75,9 +76,9 @@ public final class BeaconServer implements AutoCloseable {
   private final Vertx vertx;
   private final Apps apps;
   private final PusherChannels pusher;
+  private final WebSockets webSockets;
   private final MicrometerMetrics metrics;
   private final AtomicBoolean draining = new AtomicBoolean();
-  private final AtomicInteger openSockets = new AtomicInteger();
   private final Database database;
   private final FunctionRunner functionRunner;
   private final BackgroundWork background;
@@ -123,6 +124,7 @@ public final class BeaconServer implements AutoCloseable {
     ChannelHub hub = new ChannelHub(lanes, clock, metrics, ClusterBus.LOCAL,
         config.pusher().cacheTtlSeconds() * 1000L, config.pusher().maxCachedChannels());
     this.pusher = new PusherChannels(apps, hub, config.pusher(), metrics);
+    this.webSockets = new WebSockets(pusher);
     // the debug console records only when configured (on in development, off in production)
     Optional<EventConsole> console = config.dashboard().console()
         ? Optional.of(new EventConsole(apps, config.dashboard().consoleEntries(), clock))
@@ -182,7 +184,7 @@ public final class BeaconServer implements AutoCloseable {
         metrics, debug);
     metrics.registry().gauge("beacon_live_queries", live, LiveQueries::size);
     // TCP sockets of WebSockets, closing ones included (a slow consumer's until it is dropped)
-    metrics.registry().gauge("beacon_websocket_sockets", openSockets);
+    metrics.registry().gauge("beacon_websocket_sockets", webSockets.openSockets());
     metrics.registry().gauge("beacon_sync_connections", sync, SyncService::connections);
     io.micrometer.core.instrument.FunctionCounter.builder("beacon_live_query_evaluations", live,
         LiveQueries::evaluations).description("Live query evaluations").register(metrics.registry());
@@ -223,7 +225,7 @@ public final class BeaconServer implements AutoCloseable {
         vertx.deployVerticle(() -> {
           int i = next.getAndIncrement();
           return new EventLoopVerticle(candidate, config, lanes.get(i), executors.get(i), pusher,
-              sync, routes, draining::get, openSockets, guard);
+              sync, routes, draining::get, webSockets, guard);
         }, new DeploymentOptions().setInstances(loops)).await(30, TimeUnit.SECONDS);
         bound = candidate;
       } catch (Exception e) {
@@ -359,6 +361,11 @@ public final class BeaconServer implements AutoCloseable {
     return metrics;
   }
 
+  /** Every WebSocket of this server: the open count, and closing them all for a drain. */
+  public WebSockets webSockets() {
+    return webSockets;
+  }
+
   /**
    * Graceful shutdown: refuse new connections, ask every client to reconnect (4200), wait up to
    * the grace period for them to go, then close. Idempotent.
@@ -368,10 +375,10 @@ public final class BeaconServer implements AutoCloseable {
       return;
     }
     draining.set(true);
-    pusher.closeAll("Server is shutting down; reconnect");
+    webSockets.closeAll("Server is shutting down; reconnect");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(config.shutdownGraceSeconds());
     // sessions end at once; wait for the sockets themselves, so clients hear the 4200
-    while (System.nanoTime() < deadline && openSockets.get() > 0) {
+    while (System.nanoTime() < deadline && webSockets.openSockets().get() > 0) {
       try {
         Thread.sleep(20);
       } catch (InterruptedException e) {
@@ -379,7 +386,7 @@ public final class BeaconServer implements AutoCloseable {
         break;
       }
     }
-    int left = openSockets.get();
+    int left = webSockets.openSockets().get();
     if (left > 0) {
       LOG.warn("closing with {} connections still open after {}s", left, config.shutdownGraceSeconds());
     }

@@ -2,7 +2,6 @@ package dev.beacon.server.transport;
 
 import dev.beacon.core.hub.Lane;
 import dev.beacon.core.pusher.PusherChannels;
-import dev.beacon.protocol.pusher.PusherError;
 import dev.beacon.server.config.BeaconConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -12,19 +11,14 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * One event loop: an HTTP server sharing the port with the other loops, its lane, and the routes.
- * WebSocket upgrades to {@code /app/{key}} become Pusher sessions on this loop's lane; everything
- * else goes to the router.
+ * On every connection it accepts, {@link HttpGuard} holds the request deadlines and
+ * {@link WebSocketUpgrade} takes Pusher and sync WebSocket upgrades away from Vert.x onto plain
+ * Netty handlers on this loop's lane; every other request goes to the router.
  */
 public final class EventLoopVerticle extends VerticleBase {
-
-  private static final Pattern APP_PATH = Pattern.compile("/app/([^/]+)/?");
-  /** The Convex client connects to {@code /api/{clientVersion}/sync}; {@code /api/sync} too. */
-  private static final Pattern SYNC_PATH = Pattern.compile("/api/(?:[^/]+/)?sync/?");
 
   private final int port;
   private final BeaconConfig config;
@@ -34,15 +28,13 @@ public final class EventLoopVerticle extends VerticleBase {
   private final dev.beacon.core.live.SyncService sync;
   private final Consumer<Router> routes;
   private final BooleanSupplier draining;
-  private final java.util.concurrent.atomic.AtomicInteger openSockets;
+  private final WebSockets webSockets;
   private final HttpGuard.Limits guard;
-  private final SharedFrame sharedFrame = new SharedFrame();
   private HttpServer server;
 
   public EventLoopVerticle(int port, BeaconConfig config, Lane lane, BoundExecutor executor,
       PusherChannels pusher, dev.beacon.core.live.SyncService sync, Consumer<Router> routes,
-      BooleanSupplier draining, java.util.concurrent.atomic.AtomicInteger openSockets,
-      HttpGuard.Limits guard) {
+      BooleanSupplier draining, WebSockets webSockets, HttpGuard.Limits guard) {
     this.port = port;
     this.config = config;
     this.lane = lane;
@@ -51,7 +43,7 @@ public final class EventLoopVerticle extends VerticleBase {
     this.sync = sync;
     this.routes = routes;
     this.draining = draining;
-    this.openSockets = openSockets;
+    this.webSockets = webSockets;
     this.guard = guard;
   }
 
@@ -61,13 +53,13 @@ public final class EventLoopVerticle extends VerticleBase {
     vertx.setPeriodic(100, id -> lane.tick());
     Router router = Router.router(vertx);
     routes.accept(router);
-    int largestMessage = Math.max(config.maxMessageBytes(), config.maxSyncMessageBytes());
+    WebSocketLoop loop = new WebSocketLoop(lane, config.maxBufferedBytes(), webSockets.openSockets());
+    WebSocketUpgrade upgrade = new WebSocketUpgrade(loop, pusher, sync, draining,
+        config.maxMessageBytes(), config.maxSyncMessageBytes());
     HttpServerOptions options = new HttpServerOptions()
         .setHost(config.host())
         .setPort(port)
-        // the larger of the two limits; each kind of socket enforces its own (close 1009)
-        .setMaxWebSocketFrameSize(largestMessage)
-        .setMaxWebSocketMessageSize(largestMessage)
+        // the Pusher and sync WebSockets are served by WebSocketUpgrade, ahead of Vert.x
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false)
         .setTcpNoDelay(true)
@@ -78,22 +70,21 @@ public final class EventLoopVerticle extends VerticleBase {
         .setReuseAddress(true)
         // keep-alive connections idle between requests; WebSockets leave this behind
         .setIdleTimeout(config.transport().idleTimeoutSeconds())
-        // every write happens on the connection's own event loop (its lane), so Vert.x needs
-        // no cross-thread write queue per connection (4-5 KB each)
-        .setStrictThreadMode(true)
-        // how long a close frame waits for the client's answer before the socket is dropped
-        .setWebSocketClosingTimeout(Math.max(1, Math.min(5, config.shutdownGraceSeconds())));
-    server = vertx.createHttpServer(options).connectionHandler(conn -> HttpGuard.install(
-        ((io.vertx.core.http.impl.HttpServerConnection) conn).channelHandlerContext().pipeline(), guard));
+        // every write happens on the connection's own event loop, so Vert.x needs no
+        // cross-thread write queue per connection (4-5 KB each)
+        .setStrictThreadMode(true);
+    server = vertx.createHttpServer(options).connectionHandler(conn -> {
+      io.netty.channel.ChannelPipeline pipeline =
+          ((io.vertx.core.http.impl.HttpServerConnection) conn).channelHandlerContext().pipeline();
+      HttpGuard.install(pipeline, guard);
+      upgrade.install(pipeline);
+    });
     server.requestHandler(req -> {
       boolean pusherPath = req.path().startsWith("/app/");
-      boolean syncPath = !pusherPath && SYNC_PATH.matcher(req.path()).matches();
-      if (pusherPath && req.canUpgradeToWebSocket()) {
-        pusherUpgrade(req);
-      } else if (syncPath && req.canUpgradeToWebSocket()) {
-        syncUpgrade(req);
-      } else if ((pusherPath || syncPath) && req.method() == io.vertx.core.http.HttpMethod.GET) {
-        // a WebSocket endpoint asked for without an upgrade (RFC 9110 section 15.5.22)
+      boolean syncPath = !pusherPath && WebSocketUpgrade.SYNC_PATH.matcher(req.path()).matches();
+      if ((pusherPath || syncPath) && req.method() == io.vertx.core.http.HttpMethod.GET) {
+        // a WebSocket endpoint asked for without a (valid) upgrade (RFC 9110 section 15.5.22);
+        // valid upgrades never reach Vert.x
         req.response().setStatusCode(426).putHeader("upgrade", "websocket")
             .putHeader("connection", "Upgrade")
             .putHeader("content-type", "application/json; charset=utf-8")
@@ -125,68 +116,5 @@ public final class EventLoopVerticle extends VerticleBase {
   /** The port the server listens on. */
   public int actualPort() {
     return server.actualPort();
-  }
-
-  private void pusherUpgrade(HttpServerRequest req) {
-    Matcher m = APP_PATH.matcher(req.path());
-    String key = m.matches() ? m.group(1) : null;
-    String protocol = req.getParam("protocol");
-    int version = parseOr(protocol, 7);
-    req.toWebSocket().onSuccess(ws -> {
-      leaveHttp(ws);
-      if (draining.getAsBoolean()) {
-        // not 4200: a client told to reconnect at once would come straight back to this server
-        // in a tight loop; 4100 makes it back off while the load balancer moves it elsewhere
-        PusherWebSocket.refuse(ws, new PusherChannels.Refusal(PusherError.OVER_CAPACITY,
-            "Server is shutting down; reconnect shortly"), version);
-        return;
-      }
-      if (key == null) {
-        PusherWebSocket.refuse(ws, new PusherChannels.Refusal(PusherError.PATH_NOT_FOUND,
-            "Path not found: connect to /app/{key}"), version);
-        return;
-      }
-      PusherChannels.Admission admission = pusher.admit(key, protocol);
-      if (admission instanceof PusherChannels.Admission.Refused r) {
-        PusherWebSocket.refuse(ws, r.refusal(), version);
-      } else {
-        PusherWebSocket.open(ws, lane, pusher, (PusherChannels.Admission.Admitted) admission,
-            config.maxBufferedBytes(), config.maxMessageBytes(), openSockets, sharedFrame);
-      }
-    });
-  }
-
-  private void syncUpgrade(HttpServerRequest req) {
-    req.toWebSocket().onSuccess(ws -> {
-      leaveHttp(ws);
-      if (draining.getAsBoolean()) {
-        ws.close((short) 1013, "Server is shutting down; reconnect shortly");
-        return;
-      }
-      SyncWebSocket.open(ws, lane, sync, config.maxBufferedBytes(), config.maxSyncMessageBytes(),
-          openSockets);
-    });
-  }
-
-  /** A WebSocket has no request deadline and no keep-alive idle timeout (it has pings). */
-  private static void leaveHttp(io.vertx.core.http.ServerWebSocket ws) {
-    io.netty.channel.ChannelPipeline pipeline =
-        ((io.vertx.core.http.impl.websocket.WebSocketImplBase<?>) ws).channelHandlerContext().pipeline();
-    HttpGuard.remove(pipeline);
-    if (pipeline.get("idle") != null) {
-      pipeline.remove("idle");
-    }
-    // text frames must be UTF-8 (RFC 6455 section 8.1): a violation fails the connection, 1007
-    if (pipeline.get("wsdecoder") != null) {
-      pipeline.addAfter("wsdecoder", "utf8", new io.netty.handler.codec.http.websocketx.Utf8FrameValidator(false));
-    }
-  }
-
-  private static int parseOr(String value, int fallback) {
-    try {
-      return value == null ? fallback : Integer.parseInt(value);
-    } catch (NumberFormatException e) {
-      return fallback;
-    }
   }
 }

@@ -1,101 +1,94 @@
 package dev.beacon.server.transport;
 
-import dev.beacon.core.hub.Lane;
 import dev.beacon.core.live.SyncService;
 import dev.beacon.core.live.SyncSession;
 import dev.beacon.core.live.SyncTransport;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.vertx.core.http.ServerWebSocket;
+import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Vert.x server WebSocket as a Convex sync {@link SyncTransport}: frames written and flushed
- * on the connection's event loop, and the same slow-consumer bound as Pusher connections (a
- * client that stops reading is closed rather than buffered without end).
+ * A Convex sync WebSocket on plain Netty: a {@link SyncTransport} for its session, frames written
+ * and flushed on the connection's event loop, and the same slow-consumer bound as Pusher
+ * connections (1013, and the TCP connection reset).
  */
-final class SyncWebSocket implements SyncTransport {
+final class SyncWebSocket extends WebSocketConnection implements SyncTransport {
 
   private static final Logger LOG = LoggerFactory.getLogger(SyncWebSocket.class);
 
-  private final ServerWebSocket ws;
-  private final ChannelHandlerContext ctx;
-  private final long maxBufferedBytes;
-  private final Lane lane;
   private SyncSession session;
-  private boolean closed;
 
-  private SyncWebSocket(ServerWebSocket ws, Lane lane, long maxBufferedBytes) {
-    this.ws = ws;
-    this.ctx = ((io.vertx.core.http.impl.websocket.WebSocketImplBase<?>) ws).channelHandlerContext();
-    this.lane = lane;
-    this.maxBufferedBytes = maxBufferedBytes;
+  SyncWebSocket(WebSocketLoop loop, int maxMessageBytes) {
+    super(loop, maxMessageBytes);
   }
 
-  static void open(ServerWebSocket ws, Lane lane, SyncService service, long maxBufferedBytes,
-      int maxMessageBytes, AtomicInteger openSockets) {
-    SyncWebSocket transport = new SyncWebSocket(ws, lane, maxBufferedBytes);
-    openSockets.incrementAndGet();
-    SyncSession session = service.open(lane, transport);
-    transport.session = session;
-    ws.textMessageHandler(text -> {
-      if (!PusherWebSocket.tooLarge(ws, text, maxMessageBytes)) {
-        session.onText(text);
-        lane.flushDirty();
-      }
-    });
-    ws.frameHandler(frame -> session.onActivity());
-    ws.exceptionHandler(e -> {
-      LOG.debug("sync WebSocket failed: {}", e.toString());
-      PusherWebSocket.closeOnProtocolError(ws, e);
-    });
-    ws.closeHandler(v -> {
-      transport.closed = true;
-      openSockets.decrementAndGet();
+  /** Opens the session; on the connection's event loop, once the handler is in the pipeline. */
+  void start(SyncService service) {
+    loop.openSockets.incrementAndGet();
+    session = service.open(loop.lane, this);
+    LOG.debug("sync WebSocket opened from {}", ctx.channel().remoteAddress());
+  }
+
+  @Override
+  void onText(String text) {
+    session.onText(text);
+    loop.lane.flushDirty();
+  }
+
+  @Override
+  void onBinary(ByteBuf content) {
+    session.onActivity();
+  }
+
+  @Override
+  void onActivity() {
+    if (session != null) {
+      session.onActivity();
+    }
+  }
+
+  @Override
+  void onClosed() {
+    if (session != null) {
       session.onClosed();
-    });
+    }
+  }
+
+  @Override
+  String describe() {
+    return "sync WebSocket " + (ctx == null ? "" : ctx.channel().remoteAddress());
   }
 
   @Override
   public void send(String text) {
-    if (closed) {
+    if (state != OPEN) {
       return;
     }
-    ctx.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.UTF_8))),
-        ctx.voidPromise());
-    ChannelOutboundBuffer buffer = ctx.channel().unsafe().outboundBuffer();
-    if (buffer != null && buffer.totalPendingWriteBytes() > maxBufferedBytes) {
-      closed = true;
-      LOG.info("closing slow sync client: {} bytes waiting to be written (limit {})",
-          buffer.totalPendingWriteBytes(), maxBufferedBytes);
-      lane.submitControl(() -> {
+    ctx.writeAndFlush(Frames.text(ctx.alloc(), text.getBytes(StandardCharsets.UTF_8)), ctx.voidPromise());
+    long pending = pendingBytes();
+    if (pending > loop.maxBufferedBytes) {
+      state = CLOSING;
+      LOG.info("closing slow sync client {}: {} bytes waiting to be written (limit {})",
+          ctx.channel().remoteAddress(), pending, loop.maxBufferedBytes);
+      loop.lane.submitControl(() -> {
         session.onClosed();
-        ws.close((short) 1013, "Client is not reading its messages");
-        PusherWebSocket.dropUnlessClosed(ctx.channel(), 0);
+        ctx.writeAndFlush(Frames.close(ctx.alloc(), 1013, "Client is not reading its messages"),
+            ctx.voidPromise());
+        dropNow(ctx.channel());
       });
     }
   }
 
   @Override
   public void ping() {
-    if (!closed) {
-      ctx.writeAndFlush(new PingWebSocketFrame(Unpooled.EMPTY_BUFFER), ctx.voidPromise());
+    if (state == OPEN) {
+      ctx.writeAndFlush(Frames.ping(), ctx.voidPromise());
     }
   }
 
   @Override
   public void close(int code, String reason) {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    ws.close((short) code, PusherWebSocket.truncateReason(reason));
-    PusherWebSocket.dropUnlessClosed(ctx.channel(), PusherWebSocket.CLOSE_GRACE_SECONDS);
+    super.close(code, reason);
   }
 }

@@ -208,6 +208,27 @@ class ConnectionLimitsTest {
   }
 
   @Test
+  void stoppingClosesSyncSocketsWith1001AndPusherSocketsWith4200() throws Exception {
+    BeaconServer server = server(Map.of());
+    try (RawClient syncSocket = RawClient.webSocket(server.port(), "/api/sync", 0);
+        RawClient pusherSocket = RawClient.webSocket(server.port(), "/app/app-key?protocol=7", 0)) {
+      syncSocket.text("{\"type\":\"Connect\",\"sessionId\":\"00000000-0000-4000-8000-000000000002\","
+          + "\"connectionCount\":0,\"lastCloseReason\":null,\"maxObservedTimestamp\":null}");
+      pusherSocket.readUntil("connection_established");
+      await().atMost(Duration.ofSeconds(10)).until(() -> server.sync().connections() == 1);
+      Thread stop = new Thread(server::stop);
+      stop.start();
+      syncSocket.millisUntilClosed(15_000, true);
+      pusherSocket.millisUntilClosed(15_000, true);
+      stop.join();
+      assertThat(syncSocket.closeCode()).isEqualTo(1001);
+      assertThat(pusherSocket.closeCode()).isEqualTo(4200);
+    } finally {
+      server.stop();
+    }
+  }
+
+  @Test
   void aWebSocketPathWithoutAnUpgradeIs426() throws Exception {
     try (BeaconServer server = server(Map.of())) {
       for (String path : List.of("/app/app-key", "/app/app-key?protocol=7", "/api/sync", "/api/1.9.1/sync")) {
