@@ -22,7 +22,7 @@ const JAVA_OPTS = (process.env.BEACON_TEST_JAVA_OPTS
   .split(/\s+/).filter(Boolean);
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
-const LISTENING = /Beacon is listening on http:\/\/([^:\s]+):(\d+)/;
+const LISTENING = /Beacon is listening on (https?):\/\/([^:\s]+):(\d+)/;
 
 /** The apps of the default test configuration. */
 const APPS = {
@@ -121,14 +121,14 @@ for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]]) 
 
 /** A running Beacon server. */
 class BeaconProcess {
-  constructor(child, host, port, dir, output) {
+  constructor(child, scheme, host, port, dir, output) {
     this.process = child;
     // the banner names 'localhost' when listening on every interface; IPv4 is what is bound
     this.host = host === 'localhost' ? '127.0.0.1' : host;
     this.port = port;
     this.dir = dir;
     this.output = output;
-    this.httpUrl = `http://${this.host}:${port}`;
+    this.httpUrl = `${scheme}://${this.host}:${port}`;
     this.exited = new Promise((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) {
         resolve({ code: child.exitCode, signal: child.signalCode });
@@ -141,7 +141,8 @@ class BeaconProcess {
   /** The WebSocket URL of an app key, as pusher-js builds it; `path` replaces `/app/{key}`. */
   wsUrl(key = APPS.main.key, { protocol = '7', path: urlPath } = {}) {
     const query = protocol === null ? '' : `?protocol=${encodeURIComponent(protocol)}`;
-    return `ws://${this.host}:${this.port}${urlPath ?? `/app/${key}`}${query}`;
+    const scheme = this.httpUrl.startsWith('https') ? 'wss' : 'ws';
+    return `${scheme}://${this.host}:${this.port}${urlPath ?? `/app/${key}`}${query}`;
   }
 
   /** What the server printed, for failure messages. */
@@ -228,7 +229,7 @@ function startServer({ config = defaultConfig(), env = {} } = {}) {
         child.stdout.off('data', onStdout);
         child.off('exit', onExit);
         child.off('error', onError);
-        resolve(new BeaconProcess(child, m[1], Number(m[2]), dir, output));
+        resolve(new BeaconProcess(child, m[1], m[2], Number(m[3]), dir, output));
       }
     };
     const onExit = (code, signal) => fail(`the process exited (code ${code}, signal ${signal})`);
@@ -312,7 +313,7 @@ async function restartServer(server, { kill = false } = {}) {
       if (m) {
         clearTimeout(timer);
         child.stdout.off('data', onStdout);
-        resolve(new BeaconProcess(child, m[1], Number(m[2]), server.dir, output));
+        resolve(new BeaconProcess(child, m[1], m[2], Number(m[3]), server.dir, output));
       }
     };
     child.stdout.on('data', onStdout);

@@ -52,13 +52,13 @@ public final class Main {
   private static void printBanner(BeaconServer server) {
     BeaconConfig c = server.config();
     String host = c.host().equals("0.0.0.0") ? "localhost" : c.host();
-    String base = "http://" + host + ":" + server.port();
+    String base = (server.config().transport().tls() ? "https://" : "http://") + host + ":" + server.port();
     StringBuilder out = new StringBuilder();
     out.append("Beacon is listening on ").append(base).append(" (")
         .append(c.mode().name().toLowerCase(java.util.Locale.ROOT)).append(" mode, ")
         .append(c.eventLoops()).append(" event loops, data in ").append(c.dataDir()).append(")\n");
     for (App app : c.apps()) {
-      out.append("  app ").append(app.id()).append(": WebSocket ws://").append(host).append(':')
+      out.append("  app ").append(app.id()).append(": WebSocket ").append(c.transport().tls() ? "wss://" : "ws://").append(host).append(':')
           .append(server.port()).append("/app/").append(app.key()).append("?protocol=7")
           .append("   HTTP API ").append(base).append("/apps/").append(app.id()).append('\n');
     }

@@ -20,6 +20,8 @@ import java.util.function.Consumer;
  */
 public final class EventLoopVerticle extends VerticleBase {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EventLoopVerticle.class);
+
   private final int port;
   private final BeaconConfig config;
   private final Lane lane;
@@ -31,6 +33,13 @@ public final class EventLoopVerticle extends VerticleBase {
   private final WebSockets webSockets;
   private final HttpGuard.Limits guard;
   private HttpServer server;
+  /** The PEM files the server's TLS was last built from. */
+  private byte[] tlsCert;
+  private byte[] tlsKey;
+  private boolean tlsReloading;
+
+  /** How often the TLS files are checked for a change. */
+  static final long TLS_POLL_MILLIS = 2000;
 
   public EventLoopVerticle(int port, BeaconConfig config, Lane lane, BoundExecutor executor,
       PusherChannels pusher, dev.beacon.core.live.SyncService sync, Consumer<Router> routes,
@@ -73,6 +82,13 @@ public final class EventLoopVerticle extends VerticleBase {
         // every write happens on the connection's own event loop, so Vert.x needs no
         // cross-thread write queue per connection (4-5 KB each)
         .setStrictThreadMode(true);
+    if (config.transport().tls()) {
+      // TLS from PEM files, read again every few seconds and swapped in when they change
+      tlsCert = readFile(config.transport().tlsCertFile().get());
+      tlsKey = readFile(config.transport().tlsKeyFile().get());
+      options.setSsl(true).setKeyCertOptions(pem(tlsCert, tlsKey));
+      vertx.setPeriodic(TLS_POLL_MILLIS, id -> reloadTls());
+    }
     server = vertx.createHttpServer(options).connectionHandler(conn -> {
       io.netty.channel.ChannelPipeline pipeline =
           ((io.vertx.core.http.impl.HttpServerConnection) conn).channelHandlerContext().pipeline();
@@ -111,6 +127,56 @@ public final class EventLoopVerticle extends VerticleBase {
     } catch (IllegalArgumentException e) {
       return true;
     }
+  }
+
+  private static io.vertx.core.net.PemKeyCertOptions pem(byte[] cert, byte[] key) {
+    return new io.vertx.core.net.PemKeyCertOptions()
+        .setCertValue(io.vertx.core.buffer.Buffer.buffer(cert))
+        .setKeyValue(io.vertx.core.buffer.Buffer.buffer(key));
+  }
+
+  private static byte[] readFile(java.nio.file.Path file) {
+    try {
+      return java.nio.file.Files.readAllBytes(file);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read TLS file " + file, e);
+    }
+  }
+
+  /**
+   * Reads the certificate and key again; if either changed, new connections get the new pair
+   * (open ones keep theirs). A pair that does not load (a file half-written, a key that does not
+   * match) is logged and tried again at the next check, and the old pair stays.
+   */
+  private void reloadTls() {
+    if (tlsReloading) {
+      return;
+    }
+    tlsReloading = true;
+    java.nio.file.Path certFile = config.transport().tlsCertFile().get();
+    java.nio.file.Path keyFile = config.transport().tlsKeyFile().get();
+    io.vertx.core.file.FileSystem fs = vertx.fileSystem();
+    Future.all(fs.readFile(certFile.toString()), fs.readFile(keyFile.toString())).compose(files -> {
+      byte[] cert = files.<io.vertx.core.buffer.Buffer>resultAt(0).getBytes();
+      byte[] key = files.<io.vertx.core.buffer.Buffer>resultAt(1).getBytes();
+      if (java.util.Arrays.equals(cert, tlsCert) && java.util.Arrays.equals(key, tlsKey)) {
+        return Future.succeededFuture();
+      }
+      return server.updateSSLOptions(new io.vertx.core.net.ServerSSLOptions()
+          .setKeyCertOptions(pem(cert, key)), true).onSuccess(updated -> {
+            tlsCert = cert;
+            tlsKey = key;
+            if (lane.index() == 0) {
+              LOG.info("TLS certificate reloaded from {} and {}", certFile, keyFile);
+            }
+          });
+    }).onComplete(done -> {
+      tlsReloading = false;
+      if (done.failed() && lane.index() == 0) {
+        LOG.warn("TLS files {} and {} changed but do not load (the old certificate stays): {}",
+            certFile, keyFile, done.cause().getMessage());
+      }
+    });
   }
 
   /** The port the server listens on. */
