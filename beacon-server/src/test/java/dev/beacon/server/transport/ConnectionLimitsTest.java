@@ -192,16 +192,15 @@ class ConnectionLimitsTest {
           try (RawClient ws = RawClient.webSocket(server.port(), path, 0)) {
             ws.frame(0x81, concat("{\"event\":\"".getBytes(StandardCharsets.UTF_8), bad,
                 "\"}".getBytes(StandardCharsets.UTF_8)));
-            ws.millisUntilClosed(10_000, true);
-            assertThat(ws.closeCode()).as(path + " " + java.util.HexFormat.of().formatHex(bad)).isEqualTo(1007);
+            assertThat(ws.awaitCloseCode(10_000)).as(path + " " + java.util.HexFormat.of().formatHex(bad))
+                .isEqualTo(1007);
           }
         }
         // the same bytes split over two frames of one message
         try (RawClient ws = RawClient.webSocket(server.port(), path, 0)) {
           ws.frame(0x01, new byte[] {'"', (byte) 0xc3});
           ws.frame(0x80, new byte[] {0x28, '"'});
-          ws.millisUntilClosed(10_000, true);
-          assertThat(ws.closeCode()).as(path + " fragmented").isEqualTo(1007);
+          assertThat(ws.awaitCloseCode(10_000)).as(path + " fragmented").isEqualTo(1007);
         }
       }
     }
@@ -218,11 +217,9 @@ class ConnectionLimitsTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> server.sync().connections() == 1);
       Thread stop = new Thread(server::stop);
       stop.start();
-      syncSocket.millisUntilClosed(15_000, true);
-      pusherSocket.millisUntilClosed(15_000, true);
+      assertThat(syncSocket.awaitCloseCode(15_000)).isEqualTo(1001);
+      assertThat(pusherSocket.awaitCloseCode(15_000)).isEqualTo(4200);
       stop.join();
-      assertThat(syncSocket.closeCode()).isEqualTo(1001);
-      assertThat(pusherSocket.closeCode()).isEqualTo(4200);
     } finally {
       server.stop();
     }

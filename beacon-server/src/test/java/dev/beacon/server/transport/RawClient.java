@@ -144,6 +144,33 @@ final class RawClient implements AutoCloseable {
     return (System.nanoTime() - start) / 1_000_000L;
   }
 
+  /**
+   * Reads until a close frame has arrived (or the connection closed) and returns its code, or -1
+   * if the connection closed without one; fails after {@code timeoutMillis}.
+   */
+  int awaitCloseCode(long timeoutMillis) throws IOException {
+    long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+    byte[] buf = new byte[8192];
+    while (closeCode() < 0) {
+      long left = (deadline - System.nanoTime()) / 1_000_000L;
+      if (left <= 0) {
+        throw new AssertionError("no close frame within " + timeoutMillis + " ms");
+      }
+      socket.setSoTimeout((int) left);
+      int n;
+      try {
+        n = in.read(buf);
+      } catch (SocketException e) {
+        return -1;
+      }
+      if (n < 0) {
+        return closeCode();
+      }
+      received.write(buf, 0, n);
+    }
+    return closeCode();
+  }
+
   /** The close code of the first close frame among what was received, or -1. */
   int closeCode() {
     byte[] b = received.toByteArray();
