@@ -144,7 +144,24 @@ public final class Runner {
     }
     return new RunResult.Machine(Runtime.getRuntime().availableProcessors(), memory,
         System.getProperty("java.vm.name") + " " + Runtime.version(),
-        System.getProperty("os.name") + " " + System.getProperty("os.version"), load);
+        System.getProperty("os.name") + " " + System.getProperty("os.version"), load, cpuModel());
+  }
+
+  /**
+   * The CPU's model name (from /proc/cpuinfo): figures from different hosts differ by more than
+   * any change measured here, so every result file says which host it came from.
+   */
+  static String cpuModel() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (line.startsWith("model name")) {
+          return line.substring(line.indexOf(':') + 1).trim();
+        }
+      }
+    } catch (IOException e) {
+      // not Linux: fall through
+    }
+    return System.getProperty("os.arch");
   }
 
   static ObjectMapper mapper() {

@@ -15,7 +15,8 @@ public record RunResult(String scenario, String command, String startedAt, Machi
     Map<String, Object> settings, List<TargetRun> runs, List<SummaryRow> summary) {
 
   /** The machine the run was on; the load generator shares its cores with the server. */
-  public record Machine(int cores, long memoryBytes, String jdk, String os, String loadAverage) {}
+  public record Machine(int cores, long memoryBytes, String jdk, String os, String loadAverage,
+      String cpuModel) {}
 
   /** Medians over repeats of each figure, per server, in the order figures first appeared. */
   public static List<SummaryRow> summarize(List<TargetRun> runs) {

@@ -12,8 +12,9 @@ public final class Table {
   public static String render(RunResult result) {
     StringBuilder sb = new StringBuilder();
     RunResult.Machine m = result.machine();
-    sb.append(String.format(Locale.ROOT, "%s — %d cores, %.1f GiB, JDK %s, load %s%n",
-        result.scenario(), m.cores(), m.memoryBytes() / (1024.0 * 1024 * 1024), m.jdk(), m.loadAverage()));
+    sb.append(String.format(Locale.ROOT, "%s — %s, %d cores, %.1f GiB, JDK %s, load %s%n",
+        result.scenario(), m.cpuModel(), m.cores(), m.memoryBytes() / (1024.0 * 1024 * 1024), m.jdk(),
+        m.loadAverage()));
     List<SummaryRow> rows = result.summary();
     int width = "figure".length();
     for (SummaryRow r : rows) {

@@ -50,10 +50,12 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
   private final Clock clock;
   private final BeaconMetrics metrics;
   private final DebugConsole console;
-  private final Map<String, Subscription> subscriptions = new HashMap<>();
+  /** Sized for the few channels most connections hold (a default map's table is 16 slots). */
+  private final Map<String, Subscription> subscriptions = new HashMap<>(4);
   /** The users this connection acts as (signed in, presence member), with how many ways. */
   private final Map<String, Integer> identities = new HashMap<>(2);
-  private final TokenBucket clientEventBudget;
+  /** Made at the first client event: most connections never send one. */
+  private TokenBucket clientEventBudget;
   private final long activityTimeoutMillis;
   private final long pongTimeoutMillis;
 
@@ -82,7 +84,6 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
     this.activityTimeoutMillis = settings.activityTimeoutSeconds() * 1000L;
     this.pongTimeoutMillis = settings.pongTimeoutSeconds() * 1000L;
     this.lastReceived = clock.millis();
-    this.clientEventBudget = new TokenBucket(app.clientEventsPerSecond(), lastReceived);
   }
 
   /** Sends {@code connection_established} and starts the timers. */
@@ -365,7 +366,11 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
           + app.maxPayloadBytes() + " bytes");
       return;
     }
-    if (!clientEventBudget.tryTake(clock.millis())) {
+    long now = clock.millis();
+    if (clientEventBudget == null) {
+      clientEventBudget = new TokenBucket(app.clientEventsPerSecond(), now);
+    }
+    if (!clientEventBudget.tryTake(now)) {
       sendError(Optional.of(PusherError.CLIENT_EVENT_RATE_LIMIT.code()),
           "Client event rejected due to rate limit (" + app.clientEventsPerSecond() + " per second)");
       return;
