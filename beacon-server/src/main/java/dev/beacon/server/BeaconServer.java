@@ -20,6 +20,8 @@ import dev.beacon.server.auth.Credentials;
 import dev.beacon.server.auth.DevTokens;
 import dev.beacon.server.auth.TokenVerifier;
 import dev.beacon.core.console.DebugConsole;
+import dev.beacon.server.cluster.ClusterWiring;
+import dev.beacon.server.cluster.RedisClusterBus;
 import dev.beacon.server.config.BeaconConfig;
 import dev.beacon.server.dashboard.DashboardRoutes;
 import dev.beacon.server.dashboard.DashboardStats;
@@ -91,6 +93,7 @@ public final class BeaconServer implements AutoCloseable {
   private final WebhookSender webhooks;
   private final java.util.concurrent.ExecutorService pushSettle;
   private final AtomicBoolean stopped = new AtomicBoolean();
+  private final Optional<RedisClusterBus> cluster;
   private final int port;
 
   private BeaconServer(BeaconConfig config) {
@@ -121,9 +124,13 @@ public final class BeaconServer implements AutoCloseable {
       laneList.add(new Lane(i, executor, clock, config.laneQueueLimit()));
     }
     Lanes lanes = new Lanes(laneList);
-    ChannelHub hub = new ChannelHub(lanes, clock, metrics, ClusterBus.LOCAL,
+    // cluster mode: the Redis adapter behind the hub's port; a single node keeps all in memory
+    this.cluster = config.cluster().enabled()
+        ? Optional.of(new RedisClusterBus(vertx, config.cluster())) : Optional.empty();
+    ClusterBus bus = cluster.isPresent() ? cluster.get() : ClusterBus.LOCAL;
+    ChannelHub hub = new ChannelHub(lanes, clock, metrics, bus,
         config.pusher().cacheTtlSeconds() * 1000L, config.pusher().maxCachedChannels());
-    this.pusher = new PusherChannels(apps, hub, config.pusher(), metrics);
+    this.pusher = new PusherChannels(apps, hub, config.pusher(), metrics, bus);
     this.webSockets = new WebSockets(pusher);
     // the debug console records only when configured (on in development, off in production)
     Optional<EventConsole> console = config.dashboard().console()
@@ -176,7 +183,8 @@ public final class BeaconServer implements AutoCloseable {
       return t;
     });
     LiveQueries live = new LiveQueries(builtIns.functions(), liveEngine, functionRunner.workers());
-    changes.target(live);
+    changes.target(live, bus);
+    cluster.ifPresent(c -> ClusterWiring.connect(c, hub, pusher, live));
     Timestamps timestamps = new Timestamps(stores.timestamps(), background.writes(),
         () -> clock.millis() * 1_000_000L);
     this.sync = new SyncService(builtIns.functions(), live, timestamps,
@@ -191,7 +199,8 @@ public final class BeaconServer implements AutoCloseable {
     FunctionRoutes functionRoutes = new FunctionRoutes(functionRunner, credentials, timestamps::next);
 
     List<Consumer<Router>> sets = new ArrayList<>();
-    sets.add(new OpsRoutes(metrics, () -> !draining.get())::mount);
+    sets.add(new OpsRoutes(metrics, () -> draining.get() ? Optional.of("DRAINING")
+        : cluster.flatMap(RedisClusterBus::trouble).map(t -> "CLUSTER: " + t))::mount);
     // function calls first: heartbeats are the busiest route, and the Pusher API's routes have
     // path parameters, each a regular expression to try
     sets.add(functionRoutes::mount);
@@ -211,6 +220,8 @@ public final class BeaconServer implements AutoCloseable {
       sets.add(new DemoBackendRoutes(credentials, functionRunner)::mount);
     }
     Routes routes = new Routes(sets);
+
+    cluster.ifPresent(c -> c.start(5000));
 
     // every loop listens on the same port (Vert.x shares it between them); for port 0 a free
     // port is chosen first, and chosen again if another process takes it in between
@@ -236,6 +247,7 @@ public final class BeaconServer implements AutoCloseable {
       }
     }
     if (bound < 0) {
+      cluster.ifPresent(c -> c.stop(1000));
       vertx.close();
       webhooks.close();
       push.close();
@@ -291,17 +303,25 @@ public final class BeaconServer implements AutoCloseable {
     }
   }
 
-  /** Passes changes to the live-query engine, which is built after the functions it runs. */
+  /**
+   * Passes changes to the live-query engine, which is built after the functions it runs, and in
+   * a cluster to the other nodes, whose engines re-run their own subscribers' queries.
+   */
   private static final class ChangeRelay implements Changes {
     private volatile Changes target = Changes.NONE;
+    private volatile ClusterBus bus = ClusterBus.LOCAL;
 
-    void target(Changes changes) {
+    void target(Changes changes, ClusterBus bus) {
       this.target = changes;
+      this.bus = bus;
     }
 
     @Override
     public void changed(java.util.Collection<dev.beacon.core.functions.DependencyKey> keys) {
       target.changed(keys);
+      if (bus.clustered()) {
+        ClusterWiring.broadcast(bus, keys);
+      }
     }
   }
 
@@ -366,6 +386,11 @@ public final class BeaconServer implements AutoCloseable {
     return webSockets;
   }
 
+  /** The cluster adapter, in cluster mode. */
+  public Optional<RedisClusterBus> cluster() {
+    return cluster;
+  }
+
   /**
    * Graceful shutdown: refuse new connections, ask every client to reconnect (4200), wait up to
    * the grace period for them to go, then close. Idempotent.
@@ -390,6 +415,8 @@ public final class BeaconServer implements AutoCloseable {
     if (left > 0) {
       LOG.warn("closing with {} connections still open after {}s", left, config.shutdownGraceSeconds());
     }
+    // members leave the cluster now, not when this node's liveness key lapses
+    cluster.ifPresent(c -> c.stop(3000));
     try {
       vertx.close().await(10, TimeUnit.SECONDS);
     } catch (Exception e) {

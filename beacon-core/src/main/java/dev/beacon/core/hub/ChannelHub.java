@@ -13,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -22,6 +24,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * has subscribers, and each lane writes them to its own connections. Subscribe and unsubscribe
  * run on the subscriber's lane. Presence changes are versioned per channel so that a new member's
  * snapshot and the member events that follow it never overlap or leave a gap.
+ *
+ * <p>In a cluster ({@link ClusterBus#clustered()}) the presence rosters and the counts the HTTP
+ * API reads are the cluster's, kept by the bus: a presence join asks the bus for the roster and
+ * its version, the subscription is confirmed when the answer comes back (on its lane), and what
+ * the subscriber is sent in between is held and replayed after the confirmation, member events
+ * only when newer than the snapshot. Member events then reach every node, this one too, through
+ * the bus, numbered by the cluster's roster version.
  */
 public final class ChannelHub {
 
@@ -84,8 +93,14 @@ public final class ChannelHub {
     };
   }
 
-  /** The result of a subscription: presence channels also give the member snapshot. */
-  public record Joined(Subscription subscription, Optional<List<Member>> members) {}
+
+  /**
+   * The result of a subscription: presence channels also give the member snapshot. The stage
+   * completes on the subscriber's lane (at once on a single node); it fails with {@link
+   * ChannelFullException} or {@link ClusterUnavailableException}, and the subscription is then
+   * already undone.
+   */
+  public record Joined(Subscription subscription, CompletionStage<Optional<List<Member>>> members) {}
 
   /**
    * Subscribes on the subscriber's lane (and must be called there).
@@ -111,6 +126,9 @@ public final class ChannelHub {
     // visible to other lanes' presence broadcasts before the join takes its version
     sub.joinedVersion = NO_VERSION_FILTER;
     LocalSubscribers local = ch.lanes[subscriber.lane().index()];
+    if (bus.clustered()) {
+      return subscribeClustered(app, ch, sub, local, presence);
+    }
     local.add(sub);
     Optional<List<Member>> members = Optional.empty();
     if (ch.roster != null) {
@@ -131,7 +149,74 @@ public final class ChannelHub {
       sub.joinedVersion = 0;
     }
     countChanged(app, ch, subscriber.lane());
-    return new Joined(sub, members);
+    return new Joined(sub, CompletableFuture.completedFuture(members));
+  }
+
+  private Joined subscribeClustered(App app, Channel ch, Subscription sub, LocalSubscribers local,
+      Optional<PresenceData> presence) {
+    bus.subscriptionChanged(app.id(), ch.name().value(), 1);
+    if (ch.roster == null) {
+      sub.joinedVersion = 0;
+      local.add(sub);
+      countChanged(app, ch, sub.subscriber().lane());
+      return new Joined(sub, CompletableFuture.completedFuture(Optional.empty()));
+    }
+    sub.pending = new ArrayList<>();
+    local.add(sub);
+    PresenceData p = presence.get();
+    // this node's own count of the user's connections (rooms hear of the node's first and last)
+    ch.roster.join(p.userId(), p.userInfoJson(), Integer.MAX_VALUE);
+    Member self = new Member(p.userId(), p.userInfoJson());
+    byte[] added = PusherCodec.encode(new ServerMessage.MemberAdded(ch.name().value(), self));
+    CompletableFuture<Optional<List<Member>>> result = new CompletableFuture<>();
+    Lane lane = sub.subscriber().lane();
+    bus.joinPresence(app.id(), ch.name().value(), self, added, app.maxPresenceMembers())
+        .whenComplete((roster, error) -> lane.submitControl(
+            () -> joinAnswered(app, sub, roster, error, result)));
+    return new Joined(sub, result);
+  }
+
+  /** The cluster answered a presence join: confirm, then replay what arrived meanwhile. */
+  private void joinAnswered(App app, Subscription sub, ClusterBus.Roster roster, Throwable error,
+      CompletableFuture<Optional<List<Member>>> result) {
+    sub.subscriber().lane().assertOnLane();
+    List<Subscription.Held> held = sub.pending;
+    sub.pending = null;
+    if (sub.left) {
+      result.complete(Optional.empty()); // unsubscribed meanwhile; its leave went out after the join
+      return;
+    }
+    Channel ch = sub.channel();
+    if (error != null || !roster.added()) {
+      // the subscription never joined: undo it here (a timed-out join may still have been
+      // applied, so its leave is sent too; a leave of nothing changes nothing)
+      ch.lanes[sub.subscriber().lane().index()].remove(sub);
+      sub.left = true;
+      String userId = sub.userId().orElseThrow();
+      ch.roster.leave(userId);
+      if (error != null) {
+        bus.leavePresence(app.id(), ch.name().value(), userId, PusherCodec.encode(
+            new ServerMessage.MemberRemoved(ch.name().value(), userId)));
+      }
+      bus.subscriptionChanged(app.id(), ch.name().value(), -1);
+      release(appChannels(app.id()), ch);
+      Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+          ? error.getCause() : error;
+      result.completeExceptionally(cause != null
+          ? (cause instanceof ClusterUnavailableException ? cause
+              : new ClusterUnavailableException("cluster unavailable: " + cause.getMessage()))
+          : new ChannelFullException(ch.name().value(), app.maxPresenceMembers()));
+      return;
+    }
+    sub.joinedVersion = roster.version();
+    result.complete(Optional.of(roster.members()));
+    Subscriber subscriber = sub.subscriber();
+    for (Subscription.Held h : held) {
+      if (h.version() == NO_VERSION_FILTER || h.version() > roster.version()) {
+        subscriber.deliver(h.frame());
+      }
+    }
+    countChanged(app, ch, subscriber.lane());
   }
 
   /** Ends a subscription, on the subscriber's lane. */
@@ -139,7 +224,23 @@ public final class ChannelHub {
     sub.subscriber().lane().assertOnLane();
     Channel ch = sub.channel();
     Lane lane = sub.subscriber().lane();
+    if (sub.left) {
+      return; // refused by the cluster and undone already
+    }
+    sub.left = true;
     ch.lanes[lane.index()].remove(sub);
+    if (bus.clustered()) {
+      if (ch.roster != null && sub.userId().isPresent()) {
+        String userId = sub.userId().get();
+        ch.roster.leave(userId);
+        bus.leavePresence(app.id(), ch.name().value(), userId, PusherCodec.encode(
+            new ServerMessage.MemberRemoved(ch.name().value(), userId)));
+      }
+      bus.subscriptionChanged(app.id(), ch.name().value(), -1);
+      release(appChannels(app.id()), ch);
+      countChanged(app, ch, lane);
+      return;
+    }
     if (ch.roster != null && sub.userId().isPresent()) {
       PresenceRoster.Leave leave = ch.roster.leave(sub.userId().get());
       if (leave.last()) {
@@ -190,6 +291,14 @@ public final class ChannelHub {
       c.sessionCount++;
       return c;
     });
+    if (bus.clustered()) {
+      // the cluster decides; a refusal (full) is only known later and is logged there
+      ch.roster.join(userId, userInfoJson, Integer.MAX_VALUE);
+      Member self = new Member(userId, userInfoJson);
+      bus.joinPresence(app.id(), name.value(), self, PusherCodec.encode(
+          new ServerMessage.MemberAdded(name.value(), self)), app.maxPresenceMembers());
+      return;
+    }
     PresenceRoster.Join join = ch.roster.join(userId, userInfoJson, app.maxPresenceMembers());
     if (!join.added()) {
       releaseSession(ac, ch);
@@ -206,6 +315,13 @@ public final class ChannelHub {
     AppChannels ac = appChannels(app.id());
     Channel ch = ac.channels.get(name.value());
     if (ch == null || ch.roster == null) {
+      return;
+    }
+    if (bus.clustered()) {
+      ch.roster.leave(userId);
+      bus.leavePresence(app.id(), name.value(), userId, PusherCodec.encode(
+          new ServerMessage.MemberRemoved(name.value(), userId)));
+      releaseSession(ac, ch);
       return;
     }
     PresenceRoster.Leave leave = ch.roster.leave(userId);
@@ -292,6 +408,69 @@ public final class ChannelHub {
       cache(ac, channel, frame);
     }
     deliverLocal(ac, channel, frame, null, excludeSocketId);
+  }
+
+  /**
+   * Delivers a member event of the cluster's roster for {@code channel} to this node's
+   * subscribers that joined before {@code version}.
+   */
+  public void deliverMemberEvent(String appId, String channel, byte[] frame, long version) {
+    Channel ch = appChannels(appId).channels.get(channel);
+    if (ch != null) {
+      broadcast(ch, frame, null, null, version, true);
+    }
+  }
+
+  // ------------------------------------------------------------------ cluster-wide reads
+
+  /** A channel's occupancy: the cluster's in a cluster, this node's otherwise. */
+  public CompletionStage<ChannelStats> channelStats(App app, String channel) {
+    return bus.clustered() ? bus.stats(app.id(), channel)
+        : CompletableFuture.completedFuture(stats(app, channel));
+  }
+
+  /** Occupied channels by prefix, sorted: the cluster's in a cluster, this node's otherwise. */
+  public CompletionStage<Map<String, ChannelStats>> occupiedChannels(App app, String prefix) {
+    return bus.clustered() ? bus.occupied(app.id(), prefix)
+        : CompletableFuture.completedFuture(occupied(app, prefix));
+  }
+
+  /** A presence channel's members: the cluster's in a cluster, this node's otherwise. */
+  public CompletionStage<List<Member>> presenceMembers(App app, String channel) {
+    return bus.clustered() ? bus.members(app.id(), channel)
+        : CompletableFuture.completedFuture(members(app, channel));
+  }
+
+  /** Whether counts and rosters are the cluster's. */
+  public boolean clustered() {
+    return bus.clustered();
+  }
+
+  /**
+   * This node's own subscriptions and presence members, for re-registering them with the
+   * cluster after it lost them (its store restarted): its connections are the truth for what it
+   * holds.
+   */
+  public void forEachLocal(LocalHoldings visitor) {
+    for (Map.Entry<String, AppChannels> app : apps.entrySet()) {
+      for (Channel ch : app.getValue().channels.values()) {
+        if (ch.subscriptionCount > 0) {
+          visitor.subscriptions(app.getKey(), ch.name().value(), ch.subscriptionCount);
+        }
+        if (ch.roster != null) {
+          for (PresenceRoster.Holding h : ch.roster.holdings()) {
+            visitor.member(app.getKey(), ch.name().value(), h.member(), h.connections());
+          }
+        }
+      }
+    }
+  }
+
+  /** What {@link #forEachLocal} reports. */
+  public interface LocalHoldings {
+    void subscriptions(String appId, String channel, int count);
+
+    void member(String appId, String channel, Member member, int connections);
   }
 
   private void deliverLocal(AppChannels ac, String channel, byte[] frame, Subscriber exclude,

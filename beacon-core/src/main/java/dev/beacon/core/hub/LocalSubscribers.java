@@ -54,6 +54,13 @@ final class LocalSubscribers {
         break; // a subscriber closed while we wrote to it and the list shrank
       }
       Subscriber sub = s.subscriber();
+      if (s.pending != null) {
+        if (sub != exclude && (excludeSocketId == null || !excludeSocketId.equals(sub.socketId()))
+            && s.pending.size() < Subscription.MAX_HELD) {
+          s.pending.add(new Subscription.Held(frame, version));
+        }
+        continue;
+      }
       if (sub == exclude || s.joinedVersion >= version) {
         continue;
       }

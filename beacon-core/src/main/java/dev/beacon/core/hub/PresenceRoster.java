@@ -61,6 +61,17 @@ final class PresenceRoster {
     return new Leave(false, version);
   }
 
+  /** A member and how many of this node's connections or sessions hold it. */
+  record Holding(Member member, int connections) {}
+
+  synchronized List<Holding> holdings() {
+    List<Holding> out = new ArrayList<>(members.size());
+    for (Entry e : members.values()) {
+      out.add(new Holding(e.member, e.connections));
+    }
+    return out;
+  }
+
   synchronized int userCount() {
     return members.size();
   }

@@ -23,6 +23,7 @@ public final class PusherChannels {
 
   private final Apps apps;
   private final ChannelHub hub;
+  private final dev.beacon.core.hub.ClusterBus bus;
   private final PusherSettings settings;
   private final BeaconMetrics metrics;
   private final SignedInUsers users = new SignedInUsers();
@@ -33,6 +34,13 @@ public final class PusherChannels {
   private volatile dev.beacon.core.webhook.WebhookSink webhooks = dev.beacon.core.webhook.WebhookSink.NONE;
 
   public PusherChannels(Apps apps, ChannelHub hub, PusherSettings settings, BeaconMetrics metrics) {
+    this(apps, hub, settings, metrics, dev.beacon.core.hub.ClusterBus.LOCAL);
+  }
+
+  /** @param bus reaches the other nodes of a cluster (terminate a user everywhere) */
+  public PusherChannels(Apps apps, ChannelHub hub, PusherSettings settings, BeaconMetrics metrics,
+      dev.beacon.core.hub.ClusterBus bus) {
+    this.bus = bus;
     this.apps = apps;
     this.hub = hub;
     this.settings = settings;
@@ -118,9 +126,15 @@ public final class PusherChannels {
    * presence member as the user is left open.
    */
   public void terminateUser(App app, String userId) {
+    terminateLocal(app.id(), userId);
+    bus.terminateUser(app.id(), userId);
+  }
+
+  /** Closes, with 4009, this node's connections signed in as {@code userId}. */
+  public void terminateLocal(String appId, String userId) {
     hub.lanes().onEach(lane -> {
       for (Attached c : lane.attached()) {
-        if (c.appId().equals(app.id()) && c.signedInAs(userId)) {
+        if (c.appId().equals(appId) && c.signedInAs(userId)) {
           c.close(PusherError.UNAUTHORIZED.code(), "Connection terminated by the app's server");
         }
       }

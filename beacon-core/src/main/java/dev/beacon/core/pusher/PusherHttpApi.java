@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
 
 /**
@@ -233,58 +234,67 @@ public final class PusherHttpApi {
 
   // ------------------------------------------------------------------ channels
 
-  /** {@code GET /channels}. */
-  public ObjectNode channels(App app, Optional<String> prefix, Set<String> info) {
+  /**
+   * {@code GET /channels}: the cluster's channels in a cluster. Bad requests are refused at once
+   * ({@link ApiException}); the stage fails with {@link
+   * dev.beacon.core.hub.ClusterUnavailableException} when the cluster cannot answer.
+   */
+  public CompletionStage<ObjectNode> channels(App app, Optional<String> prefix, Set<String> info) {
     checkInfo(info);
     if (info.contains("user_count") && !prefix.map(p -> p.startsWith("presence-")).orElse(false)) {
       throw new ApiException(400,
           "info=user_count needs filter_by_prefix to start with 'presence-'");
     }
-    ObjectNode out = NODES.objectNode();
-    ObjectNode list = out.putObject("channels");
-    for (Map.Entry<String, ChannelStats> e : hub.occupied(app, prefix.orElse("")).entrySet()) {
-      ObjectNode node = list.putObject(e.getKey());
-      if (info.contains("user_count")) {
-        node.put("user_count", e.getValue().userCount());
+    return hub.occupiedChannels(app, prefix.orElse("")).thenApply(occupied -> {
+      ObjectNode out = NODES.objectNode();
+      ObjectNode list = out.putObject("channels");
+      for (Map.Entry<String, ChannelStats> e : occupied.entrySet()) {
+        ObjectNode node = list.putObject(e.getKey());
+        if (info.contains("user_count")) {
+          node.put("user_count", e.getValue().userCount());
+        }
+        if (info.contains("subscription_count")) {
+          node.put("subscription_count", e.getValue().subscriptionCount());
+        }
       }
-      if (info.contains("subscription_count")) {
-        node.put("subscription_count", e.getValue().subscriptionCount());
-      }
-    }
-    return out;
+      return out;
+    });
   }
 
-  /** {@code GET /channels/{name}}. */
-  public ObjectNode channel(App app, String channel, Set<String> info) {
+  /** {@code GET /channels/{name}}: the cluster's counts in a cluster. */
+  public CompletionStage<ObjectNode> channel(App app, String channel, Set<String> info) {
     ChannelName name = channelName(channel);
     checkInfo(info);
     if (info.contains("user_count") && !name.isPresence()) {
       throw new ApiException(400, "info=user_count is only available for presence channels");
     }
-    ChannelStats stats = hub.stats(app, name.value());
-    ObjectNode out = NODES.objectNode();
-    out.put("occupied", stats.occupied());
-    if (info.contains("user_count")) {
-      out.put("user_count", stats.userCount());
-    }
-    if (info.contains("subscription_count")) {
-      out.put("subscription_count", stats.subscriptionCount());
-    }
-    return out;
+    return hub.channelStats(app, name.value()).thenApply(stats -> {
+      ObjectNode out = NODES.objectNode();
+      out.put("occupied", stats.occupied());
+      if (info.contains("user_count")) {
+        out.put("user_count", stats.userCount());
+      }
+      if (info.contains("subscription_count")) {
+        out.put("subscription_count", stats.subscriptionCount());
+      }
+      return out;
+    });
   }
 
-  /** {@code GET /channels/{name}/users}. */
-  public ObjectNode users(App app, String channel) {
+  /** {@code GET /channels/{name}/users}: the cluster's members in a cluster. */
+  public CompletionStage<ObjectNode> users(App app, String channel) {
     ChannelName name = channelName(channel);
     if (!name.isPresence()) {
       throw new ApiException(400, "Users can only be listed for presence channels, not '" + channel + "'");
     }
-    ObjectNode out = NODES.objectNode();
-    ArrayNode users = out.putArray("users");
-    for (String id : hub.users(app, name.value())) {
-      users.addObject().put("id", id);
-    }
-    return out;
+    return hub.presenceMembers(app, name.value()).thenApply(members -> {
+      ObjectNode out = NODES.objectNode();
+      ArrayNode users = out.putArray("users");
+      for (ServerMessage.Member m : members) {
+        users.addObject().put("id", m.userId());
+      }
+      return out;
+    });
   }
 
   /** {@code POST /users/{id}/terminate_connections}. */

@@ -170,6 +170,14 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
     Subscription existing = subscriptions.get(name.value());
     if (existing != null) {
       // a repeated subscribe (a client re-sending after a hiccup): confirm it again
+      if (existing.userId().isPresent() && hub.clustered()) {
+        hub.presenceMembers(app, name.value()).thenAccept(members -> lane.submitControl(() -> {
+          if (subscriptions.get(name.value()) == existing) {
+            confirm(name, Optional.of(members));
+          }
+        }));
+        return;
+      }
       confirm(name, existing.userId().isPresent()
           ? Optional.of(service.presenceSnapshot(app, name)) : Optional.empty());
       return;
@@ -222,21 +230,38 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
       subscriptionError(name.value(), "LimitReached", e.getMessage(), 403);
       return;
     }
-    subscriptions.put(name.value(), joined.subscription());
-    joined.subscription().userId().ifPresent(this::actAs);
-    confirm(name, joined.members());
-    console.subscribed(app.id(), socketId, name.value(), joined.subscription().userId());
-    if (name.cache()) {
-      Optional<byte[]> cached = hub.cached(app, name.value());
-      if (cached.isPresent()) {
-        deliver(cached.get());
-      } else {
-        send(new ServerMessage.CacheMiss(name.value()));
-        if (app.webhooks().wants(WebhookEvent.CACHE_MISS) && hub.firstCacheMiss(app, name.value())) {
-          service.webhooks().emit(app.id(), WebhookEvent.channel(WebhookEvent.CACHE_MISS, name.value()));
+    Subscription sub = joined.subscription();
+    subscriptions.put(name.value(), sub);
+    sub.userId().ifPresent(this::actAs);
+    // on a single node the members are known now; in a cluster they come back on this lane
+    joined.members().whenComplete((members, error) -> {
+      if (subscriptions.get(name.value()) != sub) {
+        return; // unsubscribed or closed meanwhile
+      }
+      if (error != null) {
+        subscriptions.remove(name.value());
+        sub.userId().ifPresent(this::stopActingAs);
+        if (error instanceof ChannelFullException) {
+          subscriptionError(name.value(), "LimitReached", error.getMessage(), 403);
+        } else {
+          subscriptionError(name.value(), "ClusterUnavailable", error.getMessage(), 503);
+        }
+        return;
+      }
+      confirm(name, members);
+      console.subscribed(app.id(), socketId, name.value(), sub.userId());
+      if (name.cache()) {
+        Optional<byte[]> cached = hub.cached(app, name.value());
+        if (cached.isPresent()) {
+          deliver(cached.get());
+        } else {
+          send(new ServerMessage.CacheMiss(name.value()));
+          if (app.webhooks().wants(WebhookEvent.CACHE_MISS) && hub.firstCacheMiss(app, name.value())) {
+            service.webhooks().emit(app.id(), WebhookEvent.channel(WebhookEvent.CACHE_MISS, name.value()));
+          }
         }
       }
-    }
+    });
   }
 
   private void confirm(ChannelName name, Optional<List<ServerMessage.Member>> members) {

@@ -104,7 +104,8 @@ class PresenceConsistencyTest {
       ChannelHub.Joined joined = hub.subscribe(app, channel, this,
           Optional.of(new PresenceData(userId, "{}")));
       subscription = joined.subscription();
-      joined.members().orElseThrow().forEach(m -> view.add(m.userId()));
+      joined.members().toCompletableFuture().join().orElseThrow()
+          .forEach(m -> view.add(m.userId()));
     }
 
     @Override

@@ -173,9 +173,9 @@ class PusherHttpApiTest {
       FakeClient a = bed.connect(0);
       a.send(bed.subscribePresence(a, "presence-one", "ann", "{}"));
       a.send(bed.subscribe("public-one"));
-      assertThat(bed.api.channels(app, Optional.empty(), Set.of()).toString())
+      assertThat(bed.api.channels(app, Optional.empty(), Set.of()).toCompletableFuture().join().toString())
           .isEqualTo("{\"channels\":{\"presence-one\":{},\"public-one\":{}}}");
-      assertThat(bed.api.channels(app, Optional.of("presence-"), Set.of("user_count")).toString())
+      assertThat(bed.api.channels(app, Optional.of("presence-"), Set.of("user_count")).toCompletableFuture().join().toString())
           .isEqualTo("{\"channels\":{\"presence-one\":{\"user_count\":1}}}");
       assertStatus(() -> bed.api.channels(app, Optional.empty(), Set.of("user_count")), 400);
     }
@@ -186,10 +186,10 @@ class PusherHttpApiTest {
       a.send(bed.subscribePresence(a, "presence-one", "ann", "{}"));
       FakeClient b = bed.connect(1);
       b.send(bed.subscribePresence(b, "presence-one", "ann", "{}"));
-      assertThat(bed.api.channel(app, "presence-one", Set.of("user_count", "subscription_count"))
+      assertThat(bed.api.channel(app, "presence-one", Set.of("user_count", "subscription_count")).toCompletableFuture().join()
           .toString()).isEqualTo("{\"occupied\":true,\"user_count\":1,\"subscription_count\":2}");
-      assertThat(bed.api.channel(app, "empty", Set.of()).toString()).isEqualTo("{\"occupied\":false}");
-      assertThat(bed.api.users(app, "presence-one").toString()).isEqualTo("{\"users\":[{\"id\":\"ann\"}]}");
+      assertThat(bed.api.channel(app, "empty", Set.of()).toCompletableFuture().join().toString()).isEqualTo("{\"occupied\":false}");
+      assertThat(bed.api.users(app, "presence-one").toCompletableFuture().join().toString()).isEqualTo("{\"users\":[{\"id\":\"ann\"}]}");
       assertStatus(() -> bed.api.users(app, "public"), 400);
       assertStatus(() -> bed.api.channel(app, "public", Set.of("user_count")), 400);
     }

@@ -28,6 +28,7 @@ import java.util.List;
  * @param pushMaxInFlight push sends waiting for a service's answer at once, at most
  * @param pushClaimSeconds how long a node holds a push it is sending before another may send it
  * @param transport request deadlines, keep-alive, pending connections per address and TLS
+ * @param cluster cluster mode over Redis, when {@code cluster.redis_url} is set
  */
 public record BeaconConfig(
     Mode mode,
@@ -51,7 +52,8 @@ public record BeaconConfig(
     int pushMaxQueued,
     int pushMaxInFlight,
     int pushClaimSeconds,
-    TransportSettings transport) {
+    TransportSettings transport,
+    dev.beacon.server.cluster.ClusterSettings cluster) {
 
   public BeaconConfig {
     apps = List.copyOf(apps);

@@ -6,6 +6,7 @@ import dev.beacon.core.app.AuthSettings;
 import dev.beacon.core.app.FunctionSettings;
 import dev.beacon.core.app.PushSettings;
 import dev.beacon.core.app.WebhookSettings;
+import dev.beacon.server.cluster.ClusterSettings;
 import dev.beacon.server.dashboard.DashboardSettings;
 import dev.beacon.server.store.DatabaseSettings;
 import dev.beacon.core.pusher.PusherSettings;
@@ -56,7 +57,8 @@ public final class ConfigLoader {
       "dashboard.username", "dashboard.password",
       "push.max_in_flight", "push.claim_seconds", "push.send_timeout_seconds", "push.max_queued",
       "http.request_timeout_seconds", "http.idle_timeout_seconds", "http.max_pending_per_address",
-      "tls.cert_file", "tls.key_file");
+      "tls.cert_file", "tls.key_file",
+      "cluster.redis_url", "cluster.node_id", "cluster.key_prefix");
 
   private static final List<String> APP_KEYS = List.of(
       "id", "key", "secret", "enabled", "client_events", "user_authentication_required",
@@ -267,7 +269,7 @@ public final class ConfigLoader {
         maxSyncMessage, maxBuffered,
         laneQueue, maxRequest, grace, apps, db, workers, queue, dashboard(v, mode),
         pushSendTimeout, pushMaxQueued,
-        v.integer("push.max_in_flight", 64, 1, 10_000), pushClaim, transport(v));
+        v.integer("push.max_in_flight", 64, 1, 10_000), pushClaim, transport(v), cluster(v, db));
   }
 
   /** Request deadlines, keep-alive, pending connections per address and TLS. */
@@ -292,6 +294,27 @@ public final class ConfigLoader {
         v.integer("http.max_pending_per_address", TransportSettings.DEFAULTS.maxPendingPerAddress(), 0,
             1_000_000),
         cert, key);
+  }
+
+  /**
+   * Cluster mode: on with {@code cluster.redis_url}, and then only with PostgreSQL, since every
+   * node must see the same durable data.
+   */
+  private static ClusterSettings cluster(Values v, DatabaseSettings db) {
+    Optional<String> url = Optional.ofNullable(v.string("cluster.redis_url", null)).filter(s -> !s.isEmpty());
+    if (url.isPresent() && !db.url().map(u -> u.startsWith("jdbc:postgresql:")).orElse(false)) {
+      throw new ConfigException("config key 'cluster.redis_url' is set ('" + url.get() + "') but "
+          + "'db.url' is " + db.url().map(u -> "'" + u + "'").orElse("not set (embedded SQLite)")
+          + ": cluster mode needs PostgreSQL shared by every node (db.url: jdbc:postgresql://...)");
+    }
+    try {
+      return new ClusterSettings(url,
+          Optional.ofNullable(v.string("cluster.node_id", null)).filter(s -> !s.isEmpty())
+              .orElseGet(ClusterSettings::defaultNodeId),
+          v.string("cluster.key_prefix", "beacon:"));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
+    }
   }
 
   /** How much longer than a push send's timeout its outbox claim lasts, at least. */

@@ -21,6 +21,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import dev.beacon.core.hub.ClusterUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,9 +54,9 @@ public final class PusherApiRoutes {
   public void mount(Router router) {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(maxRequestBytes);
     router.post("/apps/:appId/events").handler(body).handler(JsonReplies::requireUtf8).handler(ctx -> handle(ctx, "events",
-        (app, req) -> api.trigger(app, TriggerRequest.fromJson(req.json(), false))));
+        (app, req) -> done(api.trigger(app, TriggerRequest.fromJson(req.json(), false)))));
     router.post("/apps/:appId/batch_events").handler(body).handler(JsonReplies::requireUtf8).handler(ctx -> handle(ctx, "batch_events",
-        (app, req) -> api.batch(app, batch(req.json()))));
+        (app, req) -> done(api.batch(app, batch(req.json())))));
     router.get("/apps/:appId/channels").handler(ctx -> handle(ctx, "channels",
         (app, req) -> api.channels(app, Optional.ofNullable(req.query.get("filter_by_prefix")),
             info(req.query))));
@@ -63,7 +66,7 @@ public final class PusherApiRoutes {
         (app, req) -> api.users(app, ctx.pathParam("channel"))));
     router.post("/apps/:appId/users/:userId/terminate_connections").handler(body).handler(JsonReplies::requireUtf8)
         .handler(ctx -> handle(ctx, "terminate_connections",
-            (app, req) -> api.terminate(app, ctx.pathParam("userId"))));
+            (app, req) -> done(api.terminate(app, ctx.pathParam("userId")))));
   }
 
   /** A parsed request: decoded query and raw body. */
@@ -80,30 +83,58 @@ public final class PusherApiRoutes {
     }
   }
 
+  /** An endpoint's answer: at once, or later when it reads the cluster's registries. */
   @FunctionalInterface
   private interface Endpoint {
-    ObjectNode call(App app, Request request);
+    CompletionStage<ObjectNode> call(App app, Request request);
+  }
+
+  private static CompletionStage<ObjectNode> done(ObjectNode reply) {
+    return CompletableFuture.completedFuture(reply);
   }
 
   private void handle(RoutingContext ctx, String endpoint, Endpoint action) {
     long start = System.nanoTime();
     String appId = ctx.pathParam("appId");
-    int status = 200;
-    String error = null;
+    CompletionStage<ObjectNode> reply;
     try {
       // ';' is a channel-name character, not a separator: the SDKs send filter_by_prefix raw
       Request request = new Request(query(ctx.request().params(true)),
           ctx.body() == null || ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
       App app = api.authenticate(appId, ctx.request().method().name(), ctx.request().path(),
           request.query(), request.body());
-      JsonReplies.ok(ctx, action.call(app, request));
-    } catch (ApiException e) {
-      status = e.status();
+      reply = action.call(app, request);
+    } catch (RuntimeException e) {
+      reply = CompletableFuture.failedFuture(e);
+    }
+    io.vertx.core.Context context = ctx.vertx().getOrCreateContext();
+    reply.whenComplete((body, failure) -> {
+      if (context.isEventLoopContext() && io.vertx.core.Vertx.currentContext() != context) {
+        context.runOnContext(v -> answer(ctx, endpoint, appId, start, body, failure));
+      } else {
+        answer(ctx, endpoint, appId, start, body, failure);
+      }
+    });
+  }
+
+  private void answer(RoutingContext ctx, String endpoint, String appId, long start, ObjectNode body,
+      Throwable failure) {
+    int status = 200;
+    String error = null;
+    Throwable e = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+        ? failure.getCause() : failure;
+    if (e == null) {
+      JsonReplies.ok(ctx, body);
+    } else if (e instanceof ApiException api) {
+      status = api.status();
+      error = api.getMessage();
+    } else if (e instanceof ClusterUnavailableException) {
+      status = 503;
       error = e.getMessage();
-    } catch (IllegalArgumentException e) {
+    } else if (e instanceof IllegalArgumentException) {
       status = 400;
       error = e.getMessage();
-    } catch (RuntimeException e) {
+    } else {
       status = 500;
       LOG.error("HTTP API {} failed", endpoint, e);
       error = "Internal server error";

@@ -65,6 +65,42 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void clusterModeIsOffByDefaultAndTakesItsKeysFromTheEnvironment() {
+    BeaconConfig single = ConfigLoader.load(Optional.empty(), Map.of());
+    assertThat(single.cluster().enabled()).isFalse();
+    BeaconConfig c = ConfigLoader.load(Optional.empty(), Map.of(
+        "BEACON_DB_URL", "jdbc:postgresql://127.0.0.1:5432/test",
+        "BEACON_CLUSTER_REDIS_URL", "redis://127.0.0.1:6379/0",
+        "BEACON_CLUSTER_NODE_ID", "node-a", "BEACON_CLUSTER_KEY_PREFIX", "prod:"));
+    assertThat(c.cluster().redisUrl()).contains("redis://127.0.0.1:6379/0");
+    assertThat(c.cluster().nodeId()).isEqualTo("node-a");
+    assertThat(c.cluster().keyPrefix()).isEqualTo("prod:");
+    BeaconConfig named = ConfigLoader.load(Optional.empty(), Map.of(
+        "BEACON_DB_URL", "jdbc:postgresql://127.0.0.1:5432/test",
+        "BEACON_CLUSTER_REDIS_URL", "redis://127.0.0.1:6379/0"));
+    assertThat(named.cluster().nodeId()).matches("[A-Za-z0-9_.\\-]+-[a-z0-9]+");
+    assertThat(named.cluster().keyPrefix()).isEqualTo("beacon:");
+  }
+
+  @Test
+  void clusterModeRefusesSqliteNamingBothKeys() {
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(),
+        Map.of("BEACON_CLUSTER_REDIS_URL", "redis://127.0.0.1:6379/0")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("cluster.redis_url")
+        .hasMessageContaining("db.url").hasMessageContaining("PostgreSQL");
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of(
+        "BEACON_DB_URL", "jdbc:postgresql://127.0.0.1:5432/test",
+        "BEACON_CLUSTER_REDIS_URL", "http://127.0.0.1:6379")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("cluster.redis_url")
+        .hasMessageContaining("http://127.0.0.1:6379");
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of(
+        "BEACON_DB_URL", "jdbc:postgresql://127.0.0.1:5432/test",
+        "BEACON_CLUSTER_REDIS_URL", "redis://127.0.0.1:6379", "BEACON_CLUSTER_NODE_ID", "a b")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("cluster.node_id")
+        .hasMessageContaining("'a b'");
+  }
+
+  @Test
   void unknownKeysInTheFileAreRefused() throws Exception {
     Path file = dir.resolve("beacon.yaml");
     Files.writeString(file, "prot: 6001\n");

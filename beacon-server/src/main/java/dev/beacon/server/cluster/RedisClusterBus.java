@@ -1,0 +1,610 @@
+package dev.beacon.server.cluster;
+
+import dev.beacon.core.hub.ChannelStats;
+import dev.beacon.core.hub.ClusterBus;
+import dev.beacon.core.hub.ClusterUnavailableException;
+import dev.beacon.protocol.pusher.ServerMessage.Member;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.ProtocolVersion;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster over Redis (vertx-redis-client, on one of the server's Vert.x event loops): one
+ * connection for commands and scripts, one subscribed to the bus's pub/sub channel.
+ *
+ * <p>Publications go out as {@code PUBLISH} and come back to every node; presence rosters and
+ * subscription counts are hashes changed by Lua scripts that publish the member events themselves,
+ * so member events are numbered and ordered by Redis. Each node refreshes its liveness key every
+ * second (TTL 3 s); every node checks the others' every second and settles a dead node's holdings
+ * with an idempotent script. docs/CLUSTER.md describes keys, messages and guarantees.
+ *
+ * <p>Nothing here blocks a caller: commands are queued to the connection's event loop, bounded
+ * ({@value #MAX_IN_FLIGHT} waiting), answered within {@value #COMMAND_TIMEOUT_MILLIS} ms or
+ * failed, and refused at once while Redis is unreachable.
+ */
+public final class RedisClusterBus implements ClusterBus, AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RedisClusterBus.class);
+
+  static final long TICK_MILLIS = 1000;
+  static final long ALIVE_TTL_MILLIS = 3000;
+  static final long PROBE_SILENCE_MILLIS = 3000;
+  static final long COMMAND_TIMEOUT_MILLIS = 2000;
+  static final int MAX_IN_FLIGHT = 20_000;
+
+  /** What this node holds, for settling its entries in Redis to exactly that. */
+  public record Holdings(List<HeldMember> members, List<HeldChannel> channels) {
+    public static final Holdings NONE = new Holdings(List.of(), List.of());
+  }
+
+  public record HeldMember(String appId, String channel, Member member, int connections) {}
+
+  public record HeldChannel(String appId, String channel, int subscriptions) {}
+
+  private final Vertx vertx;
+  private final String node;
+  private final String prefix;
+  private final String busChannel;
+  private final Redis client;
+  private final Context context;
+  private final ClusterScripts scripts = ClusterScripts.load();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicLong dropped = new AtomicLong();
+  private final AtomicLong settledNodes = new AtomicLong();
+  private volatile RedisConnection commands;
+  private volatile RedisConnection pubsub;
+  private volatile String trouble = "connecting to Redis";
+  private volatile long lastProbeHeard;
+  private volatile boolean registered;
+  private volatile Inbound inbound;
+  private volatile Transitions transitions = Transitions.NONE;
+  private volatile Supplier<Holdings> holdings = () -> Holdings.NONE;
+  // event-loop (context) state
+  private boolean connecting;
+  private boolean stopped;
+  private long timer = -1;
+  private long lastFailureLog;
+
+  public RedisClusterBus(Vertx vertx, ClusterSettings settings) {
+    this.vertx = vertx;
+    this.node = settings.nodeId();
+    this.prefix = settings.keyPrefix();
+    this.busChannel = prefix + "bus";
+    this.client = Redis.createClient(vertx, new RedisOptions()
+        .setConnectionString(settings.redisUrl().orElseThrow())
+        .setPreferredProtocolVersion(ProtocolVersion.RESP2)
+        .setMaxWaitingHandlers(MAX_IN_FLIGHT));
+    this.context = vertx.getOrCreateContext();
+  }
+
+  /** Where what other nodes publish goes; set once, before {@link #start}. */
+  public void inbound(Inbound inbound) {
+    this.inbound = inbound;
+  }
+
+  /** Who hears of cluster-wide transitions made on this node; set once, before {@link #start}. */
+  public void transitions(Transitions transitions) {
+    this.transitions = transitions;
+  }
+
+  /** What this node holds (read on every (re)connection); set once, before {@link #start}. */
+  public void holdings(Supplier<Holdings> holdings) {
+    this.holdings = holdings;
+  }
+
+  public String nodeId() {
+    return node;
+  }
+
+  /**
+   * Connects and registers the node, waiting up to {@code waitMillis} for it (the server starts
+   * anyway, not ready, if Redis cannot be reached, and keeps trying).
+   */
+  public void start(long waitMillis) {
+    Promise<Void> first = Promise.promise();
+    context.runOnContext(v -> {
+      timer = vertx.setPeriodic(TICK_MILLIS, id -> tick());
+      connect(first);
+    });
+    try {
+      first.future().await(waitMillis, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      LOG.warn("cluster: not connected to Redis yet ({}); serving, not ready, and retrying",
+          trouble);
+    }
+  }
+
+  /** Why this node is not ready for cluster work, if it is not. */
+  public Optional<String> trouble() {
+    return Optional.ofNullable(trouble);
+  }
+
+  /** Publications dropped because Redis could not take them. */
+  public long dropped() {
+    return dropped.get();
+  }
+
+  /** Dead nodes this node has cleaned up after. */
+  public long settledNodes() {
+    return settledNodes.get();
+  }
+
+  // ------------------------------------------------------------------ connection
+
+  private void connect(Promise<Void> done) {
+    if (stopped || connecting) {
+      done.tryFail("not connecting");
+      return;
+    }
+    connecting = true;
+    client.connect().compose(cmd -> {
+      cmd.exceptionHandler(e -> lost(cmd, "Redis connection failed: " + e.getMessage()));
+      cmd.endHandler(v -> lost(cmd, "Redis closed the connection"));
+      commands = cmd;
+      return subscribe();
+    }).compose(v -> settle(node, false, holdings.get()))
+        .compose(v -> register())
+        .onComplete(ar -> {
+          connecting = false;
+          if (ar.succeeded()) {
+            registered = true;
+            LOG.info("cluster: node {} registered in Redis (key prefix '{}')", node, prefix);
+            if (trouble != null && trouble.startsWith("connecting")) {
+              trouble = "waiting for the pub/sub probe";
+            }
+            done.tryComplete();
+          } else {
+            String reason = "cannot reach Redis: " + message(ar.cause());
+            trouble = reason;
+            logFailure(reason);
+            dropConnections();
+            done.tryFail(ar.cause());
+            if (!stopped) {
+              vertx.setTimer(1000, id -> connect(Promise.promise()));
+            }
+          }
+        });
+  }
+
+  private Future<Void> subscribe() {
+    return client.connect().compose(sub -> {
+      sub.exceptionHandler(e -> lost(sub, "Redis pub/sub connection failed: " + e.getMessage()));
+      sub.endHandler(v -> lost(sub, "Redis closed the pub/sub connection"));
+      sub.handler(this::onPush);
+      pubsub = sub;
+      lastProbeHeard = System.currentTimeMillis();
+      return sub.send(Request.cmd(Command.SUBSCRIBE).arg(busChannel))
+          .timeout(COMMAND_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).mapEmpty();
+    });
+  }
+
+  private Future<Void> register() {
+    return send(Request.cmd(Command.SADD).arg(prefix + "nodes").arg(node))
+        .compose(r -> send(aliveRequest())).mapEmpty();
+  }
+
+  private Request aliveRequest() {
+    return Request.cmd(Command.SET).arg(prefix + "node:" + node + ":alive")
+        .arg(Long.toString(System.currentTimeMillis())).arg("PX").arg(ALIVE_TTL_MILLIS);
+  }
+
+  private void lost(RedisConnection which, String reason) {
+    context.runOnContext(v -> {
+      if (which != commands && which != pubsub) {
+        return;
+      }
+      trouble = reason;
+      logFailure(reason);
+      dropConnections();
+      if (!stopped) {
+        vertx.setTimer(500, id -> connect(Promise.promise()));
+      }
+    });
+  }
+
+  private void dropConnections() {
+    RedisConnection c = commands;
+    RedisConnection s = pubsub;
+    commands = null;
+    pubsub = null;
+    registered = false;
+    if (c != null) {
+      c.close();
+    }
+    if (s != null) {
+      s.close();
+    }
+  }
+
+  /** Every second: liveness, the pub/sub probe, and dead nodes. Runs on the context. */
+  private void tick() {
+    if (stopped || connecting || commands == null) {
+      return;
+    }
+    long now = System.currentTimeMillis();
+    if (now - lastProbeHeard > PROBE_SILENCE_MILLIS) {
+      String reason = "the pub/sub probe was not heard for " + (now - lastProbeHeard)
+          + " ms: resubscribing";
+      trouble = reason;
+      logFailure(reason);
+      RedisConnection s = pubsub;
+      pubsub = null;
+      if (s != null) {
+        s.close();
+      }
+      connecting = true;
+      subscribe().compose(v -> settle(node, false, holdings.get())).onComplete(ar -> {
+        connecting = false;
+        if (ar.failed()) {
+          lost(commands, "cannot resubscribe: " + message(ar.cause()));
+        }
+      });
+      return;
+    }
+    send(aliveRequest()).onComplete(ar -> {
+      if (ar.failed()) {
+        trouble = "Redis heartbeat failed: " + message(ar.cause());
+        logFailure(trouble);
+      } else if (now - lastProbeHeard <= PROBE_SILENCE_MILLIS && registered) {
+        trouble = null;
+      }
+    });
+    publishMessage(new BusMessage('p', node, "", "", "", Long.toString(now).getBytes(StandardCharsets.US_ASCII)));
+    send(Request.cmd(Command.SMEMBERS).arg(prefix + "nodes")).onSuccess(members -> {
+      for (Response m : members) {
+        String other = m.toString();
+        if (!other.equals(node)) {
+          settle(other, true, Holdings.NONE).onSuccess(v -> { });
+        }
+      }
+    });
+  }
+
+  private void onPush(Response push) {
+    // RESP2 pub/sub: ["message", channel, payload]; subscription confirmations are ignored
+    if (push.size() != 3 || !"message".equals(push.get(0).toString())) {
+      return;
+    }
+    BusMessage m;
+    try {
+      m = BusMessage.decode(push.get(2).toBytes());
+    } catch (IllegalArgumentException e) {
+      LOG.warn("cluster: ignored a malformed bus message: {}", e.getMessage());
+      return;
+    }
+    Inbound in = inbound;
+    boolean mine = m.origin().equals(node);
+    switch (m.kind()) {
+      case 'p' -> {
+        if (mine) {
+          lastProbeHeard = System.currentTimeMillis();
+          if (registered && trouble != null && trouble.startsWith("waiting for the pub/sub")) {
+            trouble = null;
+          }
+        }
+      }
+      case 'e' -> {
+        if (!mine && in != null) {
+          in.published(m.app(), m.a(), m.body(), m.b().isEmpty() ? null : m.b());
+        }
+      }
+      case 'm' -> {
+        if (in != null) {
+          in.memberEvent(m.app(), m.a(), m.body(), Long.parseLong(m.b()));
+        }
+      }
+      case 't' -> {
+        if (!mine && in != null) {
+          in.terminateUser(m.app(), m.a());
+        }
+      }
+      case 's' -> {
+        if (!mine && in != null) {
+          in.signal(m.a(), m.app(), m.body());
+        }
+      }
+      default -> LOG.warn("cluster: ignored a bus message of kind '{}'", m.kind());
+    }
+  }
+
+  // ------------------------------------------------------------------ commands
+
+  private Future<Response> send(Request request) {
+    RedisConnection c = commands;
+    if (c == null) {
+      return Future.failedFuture(new ClusterUnavailableException(
+          "cluster unavailable: " + (trouble == null ? "not connected to Redis" : trouble)));
+    }
+    if (inFlight.incrementAndGet() > MAX_IN_FLIGHT) {
+      inFlight.decrementAndGet();
+      return Future.failedFuture(new ClusterUnavailableException("cluster unavailable: "
+          + MAX_IN_FLIGHT + " Redis commands are waiting for an answer"));
+    }
+    Promise<Response> p = Promise.promise();
+    context.runOnContext(v -> c.send(request)
+        .timeout(COMMAND_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
+        .onComplete(ar -> {
+          inFlight.decrementAndGet();
+          if (ar.succeeded()) {
+            p.complete(ar.result());
+          } else if (ar.cause() instanceof java.util.concurrent.TimeoutException) {
+            p.fail(new ClusterUnavailableException("cluster unavailable: Redis did not answer within "
+                + COMMAND_TIMEOUT_MILLIS + " ms (" + inFlight.get() + " commands waiting)"));
+          } else {
+            p.fail(ar.cause());
+          }
+        }));
+    return p.future();
+  }
+
+  private Future<Response> script(ClusterScripts.Script script, String holder, List<Object> args) {
+    Request sha = Request.cmd(Command.EVALSHA).arg(script.sha()).arg(0);
+    Request full = Request.cmd(Command.EVAL).arg(script.text()).arg(0);
+    for (Request r : List.of(sha, full)) {
+      r.arg(prefix).arg(busChannel).arg(holder);
+      for (Object a : args) {
+        if (a instanceof byte[] b) {
+          r.arg(b);
+        } else if (a instanceof Long n) {
+          r.arg(n.longValue());
+        } else if (a instanceof Integer n) {
+          r.arg(n.intValue());
+        } else {
+          r.arg(String.valueOf(a));
+        }
+      }
+    }
+    return send(sha).recover(e -> e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT")
+        ? send(full) : Future.failedFuture(e));
+  }
+
+  private void publishMessage(BusMessage message) {
+    send(Request.cmd(Command.PUBLISH).arg(busChannel).arg(message.encode()))
+        .onFailure(e -> {
+          dropped.incrementAndGet();
+          logFailure("cluster: a message to the other nodes was dropped: " + message(e));
+        });
+  }
+
+  /**
+   * Sets {@code holder}'s entries to {@code held}; for a dead node ({@code dead}), only once its
+   * liveness key has lapsed, and then forgets it.
+   */
+  private Future<Void> settle(String holder, boolean dead, Holdings held) {
+    List<Object> args = new ArrayList<>();
+    args.add(dead ? "1" : "0");
+    args.add(held.members().size());
+    for (HeldMember m : held.members()) {
+      args.add(m.appId());
+      args.add(m.channel());
+      args.add(m.member().userId());
+      args.add(m.member().userInfoJson());
+      args.add(m.connections());
+    }
+    args.add(held.channels().size());
+    for (HeldChannel c : held.channels()) {
+      args.add(c.appId());
+      args.add(c.channel());
+      args.add(c.subscriptions());
+    }
+    return script(scripts.settle(), holder, args).map(r -> {
+      if (r.get(0).toLong() > 0 && dead) {
+        settledNodes.incrementAndGet();
+        LOG.info("cluster: node {} stopped refreshing its liveness key; its members and "
+            + "subscriptions are removed", holder);
+      }
+      report(r.get(1));
+      return null;
+    });
+  }
+
+  private void report(Response out) {
+    if (out == null) {
+      return;
+    }
+    Transitions t = transitions;
+    for (int i = 0; i + 3 < out.size(); i += 4) {
+      String app = out.get(i + 1).toString();
+      String channel = out.get(i + 2).toString();
+      String user = out.get(i + 3).toString();
+      try {
+        switch (out.get(i).toString()) {
+          case "+" -> t.memberAdded(app, channel, user);
+          case "-" -> t.memberRemoved(app, channel, user);
+          case "o" -> t.channelOccupied(app, channel);
+          case "v" -> t.channelVacated(app, channel);
+          default -> { }
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("cluster: a transition listener failed", e);
+      }
+    }
+  }
+
+  private void logFailure(String reason) {
+    long now = System.currentTimeMillis();
+    if (now - lastFailureLog > 5000) {
+      lastFailureLog = now;
+      LOG.warn("cluster: {}", reason);
+    }
+  }
+
+  private static String message(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.toString() : t.getMessage();
+  }
+
+  // ------------------------------------------------------------------ ClusterBus
+
+  @Override
+  public boolean clustered() {
+    return true;
+  }
+
+  @Override
+  public void published(String appId, String channel, byte[] frame, String excludeSocketId) {
+    publishMessage(new BusMessage('e', node, appId, channel,
+        excludeSocketId == null ? "" : excludeSocketId, frame));
+  }
+
+  @Override
+  public void subscriptionChanged(String appId, String channel, int delta) {
+    script(scripts.count(), node, List.of(appId, channel, delta))
+        .onSuccess(this::report)
+        .onFailure(e -> logFailure("cluster: a subscription count was not recorded (it is "
+            + "re-registered on reconnecting): " + message(e)));
+  }
+
+  @Override
+  public CompletionStage<Roster> joinPresence(String appId, String channel, Member member,
+      byte[] memberAddedFrame, int maxMembers) {
+    return script(scripts.join(), node, List.of(appId, channel, member.userId(),
+        member.userInfoJson(), maxMembers, memberAddedFrame)).map(r -> {
+          if (r.get(0).toLong() == 0) {
+            return Roster.full();
+          }
+          long version = r.get(1).toLong();
+          Response info = r.get(2);
+          List<Member> members = new ArrayList<>(info.size() / 2);
+          for (int i = 0; i + 1 < info.size(); i += 2) {
+            members.add(new Member(info.get(i).toString(), info.get(i + 1).toString()));
+          }
+          report(r.get(3));
+          return new Roster(true, version, members);
+        }).toCompletionStage();
+  }
+
+  @Override
+  public void leavePresence(String appId, String channel, String userId, byte[] memberRemovedFrame) {
+    script(scripts.leave(), node, List.of(appId, channel, userId, memberRemovedFrame))
+        .onSuccess(this::report)
+        .onFailure(e -> logFailure("cluster: a presence leave was not recorded (it is settled on "
+            + "reconnecting): " + message(e)));
+  }
+
+  @Override
+  public CompletionStage<ChannelStats> stats(String appId, String channel) {
+    Future<Response> count = send(Request.cmd(Command.HGET).arg(prefix + "ch:" + appId).arg(channel));
+    Future<Response> users = send(Request.cmd(Command.HLEN).arg(prefix + "pm:" + appId + ":" + channel));
+    return Future.all(count, users).map(v -> {
+      int subs = count.result() == null ? 0 : count.result().toInteger();
+      int n = users.result() == null ? 0 : users.result().toInteger();
+      return subs > 0 ? new ChannelStats(true, subs, n) : ChannelStats.VACANT;
+    }).toCompletionStage();
+  }
+
+  @Override
+  public CompletionStage<Map<String, ChannelStats>> occupied(String appId, String namePrefix) {
+    return script(scripts.occupied(), node, List.of(appId, namePrefix)).map(r -> {
+      TreeMap<String, ChannelStats> sorted = new TreeMap<>();
+      for (int i = 0; i + 2 < r.size(); i += 3) {
+        int subs = r.get(i + 1).toInteger();
+        if (subs > 0) {
+          sorted.put(r.get(i).toString(), new ChannelStats(true, subs, r.get(i + 2).toInteger()));
+        }
+      }
+      return (Map<String, ChannelStats>) new LinkedHashMap<>(sorted);
+    }).toCompletionStage();
+  }
+
+  @Override
+  public CompletionStage<List<Member>> members(String appId, String channel) {
+    return send(Request.cmd(Command.HGETALL).arg(prefix + "pm:" + appId + ":" + channel + ":i"))
+        .map(info -> {
+          List<Member> members = new ArrayList<>();
+          for (int i = 0; i + 1 < info.size(); i += 2) {
+            members.add(new Member(info.get(i).toString(), info.get(i + 1).toString()));
+          }
+          return members;
+        }).toCompletionStage();
+  }
+
+  @Override
+  public void terminateUser(String appId, String userId) {
+    if (userId.indexOf('\n') >= 0) {
+      return; // no connection can be signed in with such an id
+    }
+    publishMessage(new BusMessage('t', node, appId, userId, "", new byte[0]));
+  }
+
+  @Override
+  public void signal(String topic, String appId, byte[] payload) {
+    publishMessage(new BusMessage('s', node, appId, topic, "", payload));
+  }
+
+  // ------------------------------------------------------------------ stop
+
+  /**
+   * Leaves the cluster: this node's members and subscriptions are removed at once (the others
+   * hear {@code member_removed} now, not after the liveness key lapses). Waits up to {@code
+   * waitMillis}.
+   */
+  public void stop(long waitMillis) {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> {
+      stopped = true;
+      if (timer >= 0) {
+        vertx.cancelTimer(timer);
+      }
+      if (commands == null) {
+        done.tryComplete();
+        return;
+      }
+      settle(node, false, Holdings.NONE)
+          .compose(x -> send(Request.cmd(Command.DEL).arg(prefix + "node:" + node + ":alive")))
+          .compose(x -> send(Request.cmd(Command.SREM).arg(prefix + "nodes").arg(node)))
+          .onComplete(ar -> {
+            if (ar.failed()) {
+              LOG.warn("cluster: could not leave cleanly ({}); the other nodes remove this "
+                  + "node's members when its liveness key lapses", message(ar.cause()));
+            }
+            done.tryComplete();
+          });
+    });
+    try {
+      done.future().await(waitMillis, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      LOG.warn("cluster: leaving the cluster took longer than {} ms", waitMillis);
+    }
+    try {
+      Promise<Void> closed = Promise.promise();
+      context.runOnContext(v -> {
+        dropConnections();
+        client.close().onComplete(ar -> closed.tryComplete());
+      });
+      closed.future().await(2, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.debug("cluster: closing the Redis client: {}", e.getMessage());
+    }
+  }
+
+  @Override
+  public void close() {
+    stop(3000);
+  }
+}

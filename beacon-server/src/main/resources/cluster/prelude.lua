@@ -1,0 +1,87 @@
+-- Shared by every Beacon cluster script (docs/CLUSTER.md lists the keys).
+-- ARGV[1] key prefix, ARGV[2] the pub/sub channel of the bus, ARGV[3] the node whose holdings
+-- change. Member events are published from here, in the order the roster changes, numbered by
+-- the channel's roster version; what changed cluster-wide is returned in `out` (4 fields each:
+-- kind '+' member added, '-' member removed, 'o' channel occupied, 'v' channel vacated).
+local P, BUS, NODE = ARGV[1], ARGV[2], ARGV[3]
+local out = {}
+
+local function note(kind, app, ch, user)
+  out[#out + 1] = kind
+  out[#out + 1] = app
+  out[#out + 1] = ch
+  out[#out + 1] = user
+end
+
+-- versions only grow, also across a Redis restart: a new counter starts from the clock
+local function nextVersion(key)
+  local v = redis.call('INCR', key)
+  if v == 1 then
+    local t = redis.call('TIME')
+    v = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    redis.call('SET', key, v)
+  end
+  return v
+end
+
+local function publish(app, ch, v, frame)
+  redis.call('PUBLISH', BUS, 'm\n' .. NODE .. '\n' .. app .. '\n' .. ch .. '\n' .. string.format('%d', v) .. '\n' .. frame)
+end
+
+local function addedFrame(ch, user, info)
+  local data = '{"user_id":' .. cjson.encode(user) .. ',"user_info":' .. info .. '}'
+  return '{"event":"pusher_internal:member_added","channel":' .. cjson.encode(ch) .. ',"data":' .. cjson.encode(data) .. '}'
+end
+
+local function removedFrame(ch, user)
+  local data = '{"user_id":' .. cjson.encode(user) .. '}'
+  return '{"event":"pusher_internal:member_removed","channel":' .. cjson.encode(ch) .. ',"data":' .. cjson.encode(data) .. '}'
+end
+
+-- NODE's connections (or sessions) to presence channel ch as user change by delta
+local function member(app, ch, user, info, delta, frame)
+  local nodeKey = P .. 'node:' .. NODE .. ':pm'
+  local field = app .. '\n' .. ch .. '\n' .. user
+  local held = tonumber(redis.call('HGET', nodeKey, field) or '0')
+  if held + delta < 0 then delta = -held end
+  if delta == 0 then return end
+  if held + delta == 0 then
+    redis.call('HDEL', nodeKey, field)
+  else
+    redis.call('HINCRBY', nodeKey, field, delta)
+  end
+  local base = P .. 'pm:' .. app .. ':' .. ch
+  local c = redis.call('HINCRBY', base, user, delta)
+  if c <= 0 then
+    redis.call('HDEL', base, user)
+    redis.call('HDEL', base .. ':i', user)
+    publish(app, ch, nextVersion(base .. ':v'), frame or removedFrame(ch, user))
+    note('-', app, ch, user)
+  elseif c == delta then
+    redis.call('HSET', base .. ':i', user, info)
+    publish(app, ch, nextVersion(base .. ':v'), frame or addedFrame(ch, user, info))
+    note('+', app, ch, user)
+  end
+end
+
+-- NODE's subscriptions to channel ch change by delta
+local function channel(app, ch, delta)
+  local nodeKey = P .. 'node:' .. NODE .. ':ch'
+  local field = app .. '\n' .. ch
+  local held = tonumber(redis.call('HGET', nodeKey, field) or '0')
+  if held + delta < 0 then delta = -held end
+  if delta == 0 then return end
+  if held + delta == 0 then
+    redis.call('HDEL', nodeKey, field)
+  else
+    redis.call('HINCRBY', nodeKey, field, delta)
+  end
+  local key = P .. 'ch:' .. app
+  local c = redis.call('HINCRBY', key, ch, delta)
+  if c <= 0 then
+    redis.call('HDEL', key, ch)
+    note('v', app, ch, '')
+  elseif c == delta then
+    note('o', app, ch, '')
+  end
+end

@@ -1,0 +1,109 @@
+package dev.beacon.server.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.pusher.client.Pusher;
+import com.pusher.client.channel.PresenceChannel;
+import com.pusher.client.channel.User;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A node that dies ({@code kill -9}) or stops: its members leave the other nodes' lists, once,
+ * within the bound (10 s after a kill; at once after a graceful stop), and what the other nodes
+ * hold stays.
+ */
+class ClusterNodeLossTest {
+
+  private static ClusterNodes cluster;
+
+  @BeforeAll
+  static void start() throws Exception {
+    cluster = ClusterNodes.start(3);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void killMinus9RemovesTheDeadNodesMembersFromEveryOtherNodeWithinTenSeconds() throws Exception {
+    try (PusherClients clients = new PusherClients()) {
+      PusherClients.Roster watcher = new PusherClients.Roster();
+      PresenceChannel w = clients.connect(cluster.node(0), "watcher").subscribePresence(
+          "presence-kill", watcher);
+      await().atMost(PusherClients.WAIT).until(w::isSubscribed);
+      // ann only on the node that dies; bob there and on a survivor
+      PresenceChannel ann = clients.connect(cluster.node(2), "ann").subscribePresence("presence-kill");
+      PresenceChannel bob2 = clients.connect(cluster.node(2), "bob").subscribePresence("presence-kill");
+      PresenceChannel bob1 = clients.connect(cluster.node(1), "bob").subscribePresence("presence-kill");
+      await().atMost(PusherClients.WAIT).until(() -> ann.isSubscribed() && bob1.isSubscribed()
+          && bob2.isSubscribed());
+      await().atMost(PusherClients.WAIT).until(() -> watcher.log.contains("+ann")
+          && watcher.log.contains("+bob"));
+
+      long killed = System.nanoTime();
+      cluster.node(2).kill();
+      await().atMost(Duration.ofSeconds(15)).until(() -> watcher.log.contains("-ann"));
+      long millis = TimeUnit.NANOSECONDS.toMillis(watcher.at.get("-ann") - killed);
+      System.out.println("kill -9 -> member_removed on another node: " + millis + " ms");
+      assertThat(millis).isLessThan(10_000);
+
+      // bob still has a connection on a live node: he stays, and nobody was told twice
+      com.pusher.rest.Pusher backend = backend(1);
+      await().atMost(PusherClients.WAIT).until(() -> backend.get("/channels/presence-kill",
+          Map.of("info", "user_count,subscription_count")).getMessage()
+          .equals("{\"occupied\":true,\"user_count\":2,\"subscription_count\":2}"));
+      assertThat(watcher.log).containsExactly("+ann", "+bob", "-ann");
+      assertThat(bob1.getUsers()).extracting(User::getId).containsExactlyInAnyOrder("watcher", "bob");
+      // the dead node is forgotten by the cluster
+      assertThat(RedisKeys.command(Request.cmd(Command.SISMEMBER).arg(cluster.prefix + "nodes")
+          .arg("n2")).toInteger()).isZero();
+      backend.close();
+    }
+  }
+
+  @Test
+  void aGracefulStopRemovesTheNodesMembersAtOnce() throws Exception {
+    ClusterNodes.Node leaving = cluster.add("n9", Map.of());
+    try (PusherClients clients = new PusherClients()) {
+      PusherClients.Roster watcher = new PusherClients.Roster();
+      PresenceChannel w = clients.connect(cluster.node(0), "watcher2").subscribePresence(
+          "presence-stop", watcher);
+      await().atMost(PusherClients.WAIT).until(w::isSubscribed);
+      Pusher gil = clients.connect(leaving, "gil");
+      PresenceChannel g = gil.subscribePresence("presence-stop");
+      await().atMost(PusherClients.WAIT).until(g::isSubscribed);
+      await().atMost(PusherClients.WAIT).until(() -> watcher.log.contains("+gil"));
+
+      long stopped = System.nanoTime();
+      leaving.process.destroy(); // SIGTERM: the shutdown hook stops the node gracefully
+      await().atMost(Duration.ofSeconds(15)).until(() -> watcher.log.contains("-gil"));
+      long millis = TimeUnit.NANOSECONDS.toMillis(watcher.at.get("-gil") - stopped);
+      System.out.println("graceful stop -> member_removed on another node: " + millis + " ms");
+      // sooner than the liveness key could lapse (3 s): the node removed its members itself
+      assertThat(millis).isLessThan(RedisClusterBus.ALIVE_TTL_MILLIS);
+      assertThat(leaving.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(RedisKeys.command(Request.cmd(Command.SISMEMBER).arg(cluster.prefix + "nodes")
+          .arg("n9")).toInteger()).isZero();
+      assertThat(watcher.log).containsExactly("+gil", "-gil");
+    }
+  }
+
+  private static com.pusher.rest.Pusher backend(int node) {
+    com.pusher.rest.Pusher backend = new com.pusher.rest.Pusher("app-id", "app-key", "app-secret");
+    backend.setHost("127.0.0.1:" + cluster.node(node).port);
+    backend.setEncrypted(false);
+    return backend;
+  }
+}

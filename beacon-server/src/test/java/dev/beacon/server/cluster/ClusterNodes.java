@@ -1,0 +1,212 @@
+package dev.beacon.server.cluster;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A cluster of Beacon nodes for a test: each node a separate JVM ({@code dev.beacon.server.Main})
+ * on a free port, all on the local Redis under a key prefix of their own and on the local
+ * PostgreSQL in a schema of their own; both are removed by {@link #close()}.
+ */
+final class ClusterNodes implements AutoCloseable {
+
+  static final String REDIS_URL = "redis://127.0.0.1:6379/0";
+  static final String PG_URL = "jdbc:postgresql://127.0.0.1:5432/test";
+  static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  final String prefix = "beacon-test-" + UUID.randomUUID().toString().substring(0, 8) + ":";
+  final String schema = "beacon_c_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+  private final List<Node> nodes = new ArrayList<>();
+
+  /** One node: its process, port and what it printed. */
+  static final class Node {
+    final String id;
+    final int port;
+    final Process process;
+    final ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
+
+    Node(String id, int port, Process process) {
+      this.id = id;
+      this.port = port;
+      this.process = process;
+    }
+
+    String base() {
+      return "http://127.0.0.1:" + port;
+    }
+
+    /** {@code kill -9}: no shutdown hook runs. */
+    void kill() throws InterruptedException {
+      process.destroyForcibly();
+      process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM: the shutdown hook stops the node gracefully. */
+    void stop() throws InterruptedException {
+      process.destroy();
+      process.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Starts {@code count} nodes: the first alone (it migrates the schema), then the others. */
+  static ClusterNodes start(int count) throws Exception {
+    ClusterNodes c = new ClusterNodes();
+    try {
+      c.nodes.add(c.launch("n0", Map.of()));
+      List<Node> rest = new ArrayList<>();
+      for (int i = 1; i < count; i++) {
+        rest.add(c.launchAsync("n" + i, Map.of()));
+      }
+      for (Node n : rest) {
+        c.awaitListening(n);
+        c.nodes.add(n);
+      }
+      for (Node n : c.nodes) {
+        c.awaitReady(n);
+      }
+      return c;
+    } catch (Exception | AssertionError e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  Node node(int i) {
+    return nodes.get(i);
+  }
+
+  /** Starts one more node with extra environment. */
+  Node add(String id, Map<String, String> env) throws Exception {
+    Node n = launch(id, env);
+    nodes.add(n);
+    awaitReady(n);
+    return n;
+  }
+
+  private Node launch(String id, Map<String, String> env) throws Exception {
+    Node n = launchAsync(id, env);
+    awaitListening(n);
+    return n;
+  }
+
+  private Node launchAsync(String id, Map<String, String> env) throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Path data = Files.createTempDirectory("beacon-cluster-" + id);
+    ProcessBuilder pb = new ProcessBuilder(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-ea:dev.beacon...", "-Xmx256m", "-XX:TieredStopAtLevel=1",
+        "-cp", System.getProperty("java.class.path"), "dev.beacon.server.Main");
+    pb.environment().keySet().removeIf(k -> k.startsWith("BEACON_"));
+    pb.environment().put("BEACON_PORT", Integer.toString(port));
+    pb.environment().put("BEACON_DATA_DIR", data.toString());
+    pb.environment().put("BEACON_EVENT_LOOPS", "2");
+    pb.environment().put("BEACON_FUNCTIONS_WORKERS", "4");
+    pb.environment().put("BEACON_DB_URL", PG_URL);
+    pb.environment().put("BEACON_DB_USER", "postgres");
+    pb.environment().put("BEACON_DB_SCHEMA", schema);
+    pb.environment().put("BEACON_DB_POOL_SIZE", "3");
+    pb.environment().put("BEACON_CLUSTER_REDIS_URL", REDIS_URL);
+    pb.environment().put("BEACON_CLUSTER_NODE_ID", id);
+    pb.environment().put("BEACON_CLUSTER_KEY_PREFIX", prefix);
+    pb.environment().putAll(env);
+    pb.redirectErrorStream(true);
+    return new Node(id, port, pb.start());
+  }
+
+  private void awaitListening(Node n) throws Exception {
+    BufferedReader out = new BufferedReader(
+        new InputStreamReader(n.process.getInputStream(), StandardCharsets.UTF_8));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    String line;
+    while ((line = out.readLine()) != null) {
+      n.log.add(line);
+      if (line.startsWith("Beacon is listening")) {
+        Thread drain = new Thread(() -> {
+          try {
+            String l;
+            while ((l = out.readLine()) != null) {
+              n.log.add(l);
+              if (n.log.size() > 2000) {
+                n.log.poll();
+              }
+            }
+          } catch (java.io.IOException e) {
+            // the node's process is gone
+          }
+        });
+        drain.setDaemon(true);
+        drain.start();
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        break;
+      }
+    }
+    n.process.destroyForcibly();
+    throw new AssertionError("node " + n.id + " did not start:\n" + String.join("\n", n.log));
+  }
+
+  /** Waits until the node's /ready says it is ready (registered, pub/sub probed). */
+  void awaitReady(Node n) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    String last = "";
+    while (System.nanoTime() < deadline) {
+      HttpResponse<String> r = get(n, "/ready");
+      if (r.statusCode() == 200) {
+        return;
+      }
+      last = r.body();
+      Thread.sleep(100);
+    }
+    throw new AssertionError("node " + n.id + " not ready: " + last);
+  }
+
+  static HttpResponse<String> get(Node n, String path) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(n.base() + path)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  static HttpResponse<String> post(Node n, String path, String body, String authorization)
+      throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(n.base() + path))
+        .header("content-type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (authorization != null) {
+      b.header("authorization", authorization);
+    }
+    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (Node n : nodes) {
+      n.process.destroyForcibly();
+    }
+    for (Node n : nodes) {
+      n.process.waitFor(10, TimeUnit.SECONDS);
+    }
+    try (var c = DriverManager.getConnection(PG_URL, "postgres", "");
+         var s = c.createStatement()) {
+      s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+    }
+    RedisKeys.delete(prefix);
+  }
+}
