@@ -85,3 +85,27 @@ local function channel(app, ch, delta)
     note('o', app, ch, '')
   end
 end
+
+-- NODE holds the user live (a session or a connection) from now on (delta 1), or no more (-1);
+-- the cluster's count is of nodes. Crossing zero is told to every node as a 'presence' signal.
+local function userLive(app, user, delta)
+  local nodeKey = P .. 'node:' .. NODE .. ':us'
+  local field = app .. '\n' .. user
+  local held = redis.call('HEXISTS', nodeKey, field)
+  if (delta > 0 and held == 1) or (delta < 0 and held == 0) then return end
+  if delta > 0 then
+    redis.call('HSET', nodeKey, field, '1')
+  else
+    redis.call('HDEL', nodeKey, field)
+  end
+  local key = P .. 'us:' .. app
+  local c = redis.call('HINCRBY', key, user, delta)
+  if c <= 0 then
+    redis.call('HDEL', key, user)
+    redis.call('PUBLISH', BUS, 's\n' .. NODE .. '\n' .. app .. '\npresence\n\n0' .. user)
+    note('D', app, '', user)
+  elseif c == 1 and delta > 0 then
+    redis.call('PUBLISH', BUS, 's\n' .. NODE .. '\n' .. app .. '\npresence\n\n1' .. user)
+    note('U', app, '', user)
+  end
+end

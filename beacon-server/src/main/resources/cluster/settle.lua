@@ -2,7 +2,7 @@
 -- connections; for a dead node (ARGV[4] = '1', and only while its liveness key is missing),
 -- nothing, after which the node is forgotten. Idempotent: a second run finds nothing to change.
 -- ARGV[5] n members, then n x (app, channel, user, user_info, count); then m channels, then
--- m x (app, channel, count).
+-- m x (app, channel, count); then k users live on the node, then k x (app, user).
 if ARGV[4] == '1' and redis.call('EXISTS', P .. 'node:' .. NODE .. ':alive') == 1 then
   return {-1, out}
 end
@@ -19,7 +19,14 @@ for k = 1, n do
   wantCh[ARGV[i] .. '\n' .. ARGV[i + 1]] = {ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])}
   i = i + 3
 end
+local wantUs = {}
+n = tonumber(ARGV[i]); i = i + 1
+for k = 1, n do
+  wantUs[ARGV[i] .. '\n' .. ARGV[i + 1]] = {ARGV[i], ARGV[i + 1]}
+  i = i + 2
+end
 local pmKey, chKey = P .. 'node:' .. NODE .. ':pm', P .. 'node:' .. NODE .. ':ch'
+local usKey = P .. 'node:' .. NODE .. ':us'
 local have = redis.call('HGETALL', pmKey)
 for j = 1, #have, 2 do
   if not want[have[j]] then
@@ -45,8 +52,18 @@ for f, w in pairs(wantCh) do
   local held = tonumber(redis.call('HGET', chKey, f) or '0')
   channel(w[1], w[2], w[3] - held)
 end
+have = redis.call('HGETALL', usKey)
+for j = 1, #have, 2 do
+  if not wantUs[have[j]] then
+    local app, user = string.match(have[j], '^([^\n]*)\n(.*)$')
+    userLive(app, user, -1)
+  end
+end
+for f, w in pairs(wantUs) do
+  userLive(w[1], w[2], 1)
+end
 if ARGV[4] == '1' then
-  redis.call('DEL', pmKey, chKey)
+  redis.call('DEL', pmKey, chKey, usKey)
   redis.call('SREM', P .. 'nodes', NODE)
 end
 return {1, out}

@@ -184,7 +184,7 @@ public final class BeaconServer implements AutoCloseable {
     });
     LiveQueries live = new LiveQueries(builtIns.functions(), liveEngine, functionRunner.workers());
     changes.target(live, bus);
-    cluster.ifPresent(c -> ClusterWiring.connect(c, hub, pusher, live));
+    cluster.ifPresent(c -> ClusterWiring.connect(c, hub, pusher, live, builtIns.userPresence(), apps));
     Timestamps timestamps = new Timestamps(stores.timestamps(), background.writes(),
         () -> clock.millis() * 1_000_000L);
     this.sync = new SyncService(builtIns.functions(), live, timestamps,

@@ -121,5 +121,11 @@ public interface ClusterBus {
 
     /** A user's last connection in the cluster left a presence channel. */
     default void memberRemoved(String appId, String channel, String userId) {}
+
+    /** A user has its first session or connection in the cluster (on any node). */
+    default void userOnline(String appId, String userId) {}
+
+    /** A user's last session or connection in the cluster ended (or its node died). */
+    default void userOffline(String appId, String userId) {}
   }
 }

@@ -49,6 +49,9 @@ public final class UserPresence implements UserConnections {
   /** Users online per app, moved under each user's lock as its online state moves. */
   private final ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> online =
       new ConcurrentHashMap<>();
+  /** In a cluster: the users live on any node (this one included), keyed app and user. */
+  private final java.util.Set<String> clusterLive = ConcurrentHashMap.newKeySet();
+  private volatile ClusterLiveness cluster = ClusterLiveness.NONE;
 
   /**
    * @param background runs the blocking work that must not hold up a caller and may be shed
@@ -91,6 +94,94 @@ public final class UserPresence implements UserConnections {
       }
       return n;
     }
+  }
+
+  /** Connects to a cluster's registry of live users; set once, before serving. */
+  public void cluster(ClusterLiveness cluster) {
+    this.cluster = cluster;
+  }
+
+  // ------------------------------------------------------------------ cluster
+
+  /**
+   * The cluster says a user became live somewhere, or stopped being live anywhere. With {@code
+   * announce} this node made the change (its script did), so it is the one node that stores the
+   * last-seen time and tells followers; otherwise readers on this node are only told to look
+   * again.
+   */
+  public void clusterChanged(String appId, String userId, boolean live, boolean announce) {
+    String k = appId + '\u0000' + userId;
+    if (live) {
+      clusterLive.add(k);
+    } else {
+      clusterLive.remove(k);
+    }
+    Optional<App> app = apps.byId(appId);
+    if (app.isEmpty()) {
+      return;
+    }
+    long now = expiry.clock().millis();
+    State s = states.get(k);
+    View view = null;
+    View current = null;
+    if (s != null) {
+      synchronized (s) {
+        if (!s.retired) {
+          s.clusterLive = live;
+          s.quiet = !announce;
+          view = transition(s, now);
+          s.quiet = false;
+          current = s.view(now);
+        }
+      }
+    }
+    if (view != null) {
+      if (announce) {
+        reportTransition(app.get(), view, !view.online(), now);
+      } else {
+        changes.changed(List.of(key(appId, userId)));
+      }
+    } else if (announce && !live && (current == null || !current.online())) {
+      // this node's script ended the user's last session anywhere (maybe a dead node's), and
+      // the other nodes' signal may have been heard first: the last-seen time, followers and
+      // webhooks
+      reportTransition(app.get(), current != null ? current
+          : new View(userId, "offline", null, false, now), true, now);
+      emitUser(appId, userId, false);
+    } else {
+      changes.changed(List.of(key(appId, userId)));
+    }
+  }
+
+  /** Replaces what this node knows of who is live in the cluster (after (re)connecting). */
+  public void clusterSnapshot(String appId, java.util.Collection<String> liveUsers) {
+    java.util.Set<String> now = new java.util.HashSet<>();
+    for (String u : liveUsers) {
+      now.add(appId + '\u0000' + u);
+    }
+    for (String k : new java.util.ArrayList<>(clusterLive)) {
+      if (k.startsWith(appId + '\u0000') && !now.contains(k)) {
+        clusterChanged(appId, k.substring(appId.length() + 1), false, false);
+      }
+    }
+    for (String k : now) {
+      if (!clusterLive.contains(k)) {
+        clusterChanged(appId, k.substring(appId.length() + 1), true, false);
+      }
+    }
+  }
+
+  /** The users this node holds live now, as app id and user id pairs (for re-registering). */
+  public List<String[]> localLiveUsers() {
+    List<String[]> out = new java.util.ArrayList<>();
+    for (State s : states.values()) {
+      synchronized (s) {
+        if (!s.retired && s.reportedLocal) {
+          out.add(new String[] {s.appId, s.userId});
+        }
+      }
+    }
+    return out;
   }
 
   // ------------------------------------------------------------------ sessions
@@ -233,7 +324,7 @@ public final class UserPresence implements UserConnections {
   public boolean isOnline(String appId, String userId) {
     State s = states.get(appId + '\u0000' + userId);
     if (s == null) {
-      return false;
+      return clusterLive.contains(appId + '\u0000' + userId);
     }
     synchronized (s) {
       return s.announced;
@@ -262,6 +353,7 @@ public final class UserPresence implements UserConnections {
       State s = state(app.id(), userId, false);
       View view;
       boolean offline;
+      boolean mine;
       synchronized (s) {
         if (s.retired) {
           continue;
@@ -272,8 +364,9 @@ public final class UserPresence implements UserConnections {
           return s.view(now);
         }
         offline = !view.online();
+        mine = announcedHere(s, view);
       }
-      reportTransition(app, view, offline, now);
+      report(app, view, offline, mine, now);
       return view;
     }
   }
@@ -286,6 +379,19 @@ public final class UserPresence implements UserConnections {
    * @return the view to report, or null if there is nothing to announce
    */
   private View transition(State s, long now) {
+    boolean local = s.localLive();
+    if (local != s.reportedLocal && cluster.clustered()) {
+      s.reportedLocal = local;
+      String appId = s.appId;
+      String userId = s.userId;
+      // called under the user's lock, so the registry hears this user's changes in order
+      cluster.localLive(appId, userId, local).whenComplete((v, e) -> {
+        if (e != null && !local) {
+          // the cluster cannot say whether another node holds the user: this node lets it go
+          clusterChanged(appId, userId, false, true);
+        }
+      });
+    }
     if (!s.loaded || s.online() == s.announced) {
       return null;
     }
@@ -307,9 +413,16 @@ public final class UserPresence implements UserConnections {
    * moved; under the user's lock, so one user's transitions are queued in order. Lock held.
    */
   private void tellWebhooks(State s) {
-    String type = s.announced ? WebhookEvent.USER_ONLINE : WebhookEvent.USER_OFFLINE;
-    apps.byId(s.appId).filter(a -> a.webhooks().wants(type))
-        .ifPresent(a -> webhooks.emit(a.id(), WebhookEvent.user(type, s.userId)));
+    if (cluster.clustered() && (s.quiet || (s.announced && !s.localLive()))) {
+      return; // another node's change: that node tells
+    }
+    emitUser(s.appId, s.userId, s.announced);
+  }
+
+  private void emitUser(String appId, String userId, boolean online) {
+    String type = online ? WebhookEvent.USER_ONLINE : WebhookEvent.USER_OFFLINE;
+    apps.byId(appId).filter(a -> a.webhooks().wants(type))
+        .ifPresent(a -> webhooks.emit(a.id(), WebhookEvent.user(type, userId)));
   }
 
   /** Counts a user whose online state has just moved. Lock held. */
@@ -323,6 +436,24 @@ public final class UserPresence implements UserConnections {
     if (!s.live() && s.loaded && !s.sessions.timerPending()) {
       s.retired = true;
       states.remove(s.appId + '\u0000' + s.userId, s);
+    }
+  }
+
+  /**
+   * Whether this node announces a transition it saw (stores the last-seen time, tells followers):
+   * always on a single node; in a cluster only when this node's own sessions brought the user
+   * online, or it went offline with the cluster agreeing. A user shown online here only because
+   * another node holds it is that node's to announce. Lock held.
+   */
+  private boolean announcedHere(State s, View view) {
+    return !cluster.clustered() || !view.online() || s.localLive();
+  }
+
+  private void report(App app, View view, boolean offline, boolean announce, long now) {
+    if (announce) {
+      reportTransition(app, view, offline, now);
+    } else {
+      changes.changed(List.of(key(app.id(), view.userId())));
     }
   }
 
@@ -341,7 +472,11 @@ public final class UserPresence implements UserConnections {
 
   private State state(String appId, String userId, boolean loadNow) {
     String k = appId + '\u0000' + userId;
-    State s = states.computeIfAbsent(k, x -> new State(appId, userId, expiry, this::expire));
+    State s = states.computeIfAbsent(k, x -> {
+      State fresh = new State(appId, userId, expiry, this::expire);
+      fresh.clusterLive = clusterLive.contains(k);
+      return fresh;
+    });
     if (!s.loaded) {
       if (loadNow) {
         load(s);
@@ -356,6 +491,7 @@ public final class UserPresence implements UserConnections {
     Optional<PresenceStore.Stored> stored = store.load(s.appId, s.userId);
     long now = expiry.clock().millis();
     View view;
+    boolean mine;
     synchronized (s) {
       if (s.loaded) {
         return;
@@ -372,16 +508,19 @@ public final class UserPresence implements UserConnections {
       });
       // sessions that began while loading are announced now, with the stored status
       view = transition(s, now);
+      mine = view != null && announcedHere(s, view);
     }
     if (view != null) {
       View v = view;
-      apps.byId(s.appId).ifPresent(app -> reportTransition(app, v, !v.online(), now));
+      boolean here = mine;
+      apps.byId(s.appId).ifPresent(app -> report(app, v, !v.online(), here, now));
     }
   }
 
   private void expire(State s) {
     long now = expiry.clock().millis();
     View view;
+    boolean mine;
     synchronized (s) {
       if (s.retired) {
         s.sessions.cancel();
@@ -389,10 +528,12 @@ public final class UserPresence implements UserConnections {
       }
       s.sessions.expire(now);
       view = transition(s, now);
+      mine = view != null && announcedHere(s, view);
     }
     if (view != null) {
       View v = view;
-      apps.byId(s.appId).ifPresent(app -> reportTransition(app, v, !v.online(), now));
+      boolean here = mine;
+      apps.byId(s.appId).ifPresent(app -> report(app, v, !v.online(), here, now));
     }
   }
 
@@ -424,6 +565,12 @@ public final class UserPresence implements UserConnections {
     long onlineSince;
     boolean loaded;
     boolean retired;
+    /** In a cluster: live on some node (this one included), as the cluster last said. */
+    boolean clusterLive;
+    /** In a cluster: whether this node last reported the user live here. */
+    boolean reportedLocal;
+    /** In a cluster: the transition being made is another node's to announce. */
+    boolean quiet;
 
     State(String appId, String userId, ExpiryScheduler expiry,
         java.util.function.Consumer<State> onDue) {
@@ -432,8 +579,13 @@ public final class UserPresence implements UserConnections {
       this.sessions = new SessionDeadlines(expiry, () -> onDue.accept(this));
     }
 
-    boolean live() {
+    /** A session or connection on this node. */
+    boolean localLive() {
       return !sessions.isEmpty() || connections > 0;
+    }
+
+    boolean live() {
+      return localLive() || clusterLive;
     }
 
     boolean online() {

@@ -13,14 +13,16 @@ import java.util.HexFormat;
  * cluster/}): each is the shared prelude followed by its own body, sent by SHA-1 and loaded by
  * text when Redis does not know it (after a restart).
  */
-record ClusterScripts(Script join, Script leave, Script count, Script settle, Script occupied) {
+record ClusterScripts(Script join, Script leave, Script count, Script settle, Script occupied,
+    Script user) {
 
   record Script(String name, String text, String sha) {}
 
   static ClusterScripts load() {
     String prelude = read("prelude");
     return new ClusterScripts(script(prelude, "join"), script(prelude, "leave"),
-        script(prelude, "count"), script(prelude, "settle"), script(prelude, "occupied"));
+        script(prelude, "count"), script(prelude, "settle"), script(prelude, "occupied"),
+        script(prelude, "user"));
   }
 
   private static Script script(String prelude, String name) {

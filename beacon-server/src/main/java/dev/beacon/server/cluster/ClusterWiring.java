@@ -3,7 +3,11 @@ package dev.beacon.server.cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.beacon.core.app.App;
+import dev.beacon.core.app.Apps;
 import dev.beacon.core.functions.Changes;
+import dev.beacon.core.presence.ClusterLiveness;
+import dev.beacon.core.presence.UserPresence;
 import dev.beacon.core.functions.DependencyKey;
 import dev.beacon.core.hub.ChannelHub;
 import dev.beacon.core.hub.ClusterBus;
@@ -33,8 +37,11 @@ public final class ClusterWiring {
 
   private ClusterWiring() {}
 
+  /** The signal topic of users becoming live somewhere or not live anywhere: '1' or '0', then the id. */
+  static final String PRESENCE_TOPIC = "presence";
+
   public static void connect(RedisClusterBus bus, ChannelHub hub, PusherChannels pusher,
-      Changes live) {
+      Changes live, UserPresence presence, Apps apps) {
     bus.inbound(new ClusterBus.Inbound() {
       @Override
       public void published(String appId, String channel, byte[] frame, String excludeSocketId) {
@@ -53,13 +60,45 @@ public final class ClusterWiring {
 
       @Override
       public void signal(String topic, String appId, byte[] payload) {
-        if (LIVE_TOPIC.equals(topic)) {
+        if (PRESENCE_TOPIC.equals(topic) && payload.length > 1) {
+          String userId = new String(payload, 1, payload.length - 1, StandardCharsets.UTF_8);
+          presence.clusterChanged(appId, userId, payload[0] == '1', false);
+        } else if (LIVE_TOPIC.equals(topic)) {
           try {
             live.changed(decode(appId, payload));
           } catch (IllegalArgumentException e) {
             LOG.warn("cluster: ignored a malformed invalidation: {}", e.getMessage());
           }
         }
+      }
+    });
+    // this node's script made the change: it announces it (last seen, followers, webhooks)
+    bus.transitions(new ClusterBus.Transitions() {
+      @Override
+      public void userOnline(String appId, String userId) {
+        presence.clusterChanged(appId, userId, true, true);
+      }
+
+      @Override
+      public void userOffline(String appId, String userId) {
+        presence.clusterChanged(appId, userId, false, true);
+      }
+    });
+    presence.cluster(new ClusterLiveness() {
+      @Override
+      public boolean clustered() {
+        return true;
+      }
+
+      @Override
+      public java.util.concurrent.CompletionStage<Void> localLive(String appId, String userId,
+          boolean isLive) {
+        return bus.userLive(appId, userId, isLive);
+      }
+    });
+    bus.onRegistered(() -> {
+      for (App app : apps.all()) {
+        bus.liveUsers(app.id()).thenAccept(users -> presence.clusterSnapshot(app.id(), users));
       }
     });
     bus.holdings(() -> {
@@ -76,7 +115,11 @@ public final class ClusterWiring {
           members.add(new RedisClusterBus.HeldMember(appId, channel, member, connections));
         }
       });
-      return new RedisClusterBus.Holdings(members, channels);
+      List<RedisClusterBus.HeldUser> users = new ArrayList<>();
+      for (String[] u : presence.localLiveUsers()) {
+        users.add(new RedisClusterBus.HeldUser(u[0], u[1]));
+      }
+      return new RedisClusterBus.Holdings(members, channels, users);
     });
   }
 

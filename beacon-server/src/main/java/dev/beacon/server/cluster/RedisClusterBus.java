@@ -55,9 +55,13 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
   static final int MAX_IN_FLIGHT = 20_000;
 
   /** What this node holds, for settling its entries in Redis to exactly that. */
-  public record Holdings(List<HeldMember> members, List<HeldChannel> channels) {
-    public static final Holdings NONE = new Holdings(List.of(), List.of());
+  public record Holdings(List<HeldMember> members, List<HeldChannel> channels,
+      List<HeldUser> users) {
+    public static final Holdings NONE = new Holdings(List.of(), List.of(), List.of());
   }
+
+  /** A user live on this node (a session or a connection). */
+  public record HeldUser(String appId, String userId) {}
 
   public record HeldMember(String appId, String channel, Member member, int connections) {}
 
@@ -77,9 +81,12 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
   private volatile RedisConnection pubsub;
   private volatile String trouble = "connecting to Redis";
   private volatile long lastProbeHeard;
+  /** Whether the current subscription has delivered a probe yet. */
+  private volatile boolean probeHeard;
   private volatile boolean registered;
   private volatile Inbound inbound;
-  private volatile Transitions transitions = Transitions.NONE;
+  private final List<Transitions> transitions = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Runnable> registeredListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile Supplier<Holdings> holdings = () -> Holdings.NONE;
   // event-loop (context) state
   private boolean connecting;
@@ -104,9 +111,17 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
     this.inbound = inbound;
   }
 
-  /** Who hears of cluster-wide transitions made on this node; set once, before {@link #start}. */
-  public void transitions(Transitions transitions) {
-    this.transitions = transitions;
+  /**
+   * Adds a listener of the cluster-wide transitions made on this node (each is reported on one
+   * node only); before {@link #start}.
+   */
+  public void transitions(Transitions listener) {
+    transitions.add(listener);
+  }
+
+  /** Runs after every (re)registration of this node, on the Redis client's event loop. */
+  public void onRegistered(Runnable listener) {
+    registeredListeners.add(listener);
   }
 
   /** What this node holds (read on every (re)connection); set once, before {@link #start}. */
@@ -171,7 +186,14 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
           if (ar.succeeded()) {
             registered = true;
             LOG.info("cluster: node {} registered in Redis (key prefix '{}')", node, prefix);
-            if (trouble != null && trouble.startsWith("connecting")) {
+            for (Runnable r : registeredListeners) {
+              try {
+                r.run();
+              } catch (RuntimeException e) {
+                LOG.warn("cluster: a registration listener failed", e);
+              }
+            }
+            if (!probeHeard) {
               trouble = "waiting for the pub/sub probe";
             }
             done.tryComplete();
@@ -194,7 +216,9 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
       sub.endHandler(v -> lost(sub, "Redis closed the pub/sub connection"));
       sub.handler(this::onPush);
       pubsub = sub;
+      // the first probe is due within a tick; silence is counted from now
       lastProbeHeard = System.currentTimeMillis();
+      probeHeard = false;
       return sub.send(Request.cmd(Command.SUBSCRIBE).arg(busChannel))
           .timeout(COMMAND_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).mapEmpty();
     });
@@ -267,7 +291,7 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
       if (ar.failed()) {
         trouble = "Redis heartbeat failed: " + message(ar.cause());
         logFailure(trouble);
-      } else if (now - lastProbeHeard <= PROBE_SILENCE_MILLIS && registered) {
+      } else if (probeHeard && now - lastProbeHeard <= PROBE_SILENCE_MILLIS && registered) {
         trouble = null;
       }
     });
@@ -300,6 +324,7 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
       case 'p' -> {
         if (mine) {
           lastProbeHeard = System.currentTimeMillis();
+          probeHeard = true;
           if (registered && trouble != null && trouble.startsWith("waiting for the pub/sub")) {
             trouble = null;
           }
@@ -409,6 +434,11 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
       args.add(c.channel());
       args.add(c.subscriptions());
     }
+    args.add(held.users().size());
+    for (HeldUser u : held.users()) {
+      args.add(u.appId());
+      args.add(u.userId());
+    }
     return script(scripts.settle(), holder, args).map(r -> {
       if (r.get(0).toLong() > 0 && dead) {
         settledNodes.incrementAndGet();
@@ -424,21 +454,25 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
     if (out == null) {
       return;
     }
-    Transitions t = transitions;
     for (int i = 0; i + 3 < out.size(); i += 4) {
       String app = out.get(i + 1).toString();
       String channel = out.get(i + 2).toString();
       String user = out.get(i + 3).toString();
-      try {
-        switch (out.get(i).toString()) {
-          case "+" -> t.memberAdded(app, channel, user);
-          case "-" -> t.memberRemoved(app, channel, user);
-          case "o" -> t.channelOccupied(app, channel);
-          case "v" -> t.channelVacated(app, channel);
-          default -> { }
+      String kind = out.get(i).toString();
+      for (Transitions t : transitions) {
+        try {
+          switch (kind) {
+            case "+" -> t.memberAdded(app, channel, user);
+            case "-" -> t.memberRemoved(app, channel, user);
+            case "o" -> t.channelOccupied(app, channel);
+            case "v" -> t.channelVacated(app, channel);
+            case "U" -> t.userOnline(app, user);
+            case "D" -> t.userOffline(app, user);
+            default -> { }
+          }
+        } catch (RuntimeException e) {
+          LOG.warn("cluster: a transition listener failed", e);
         }
-      } catch (RuntimeException e) {
-        LOG.warn("cluster: a transition listener failed", e);
       }
     }
   }
@@ -542,6 +576,29 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
           }
           return members;
         }).toCompletionStage();
+  }
+
+  /**
+   * This node holds {@code userId} live (a session or a connection) from now on, or no more;
+   * the cluster tells every node when the user becomes live or stops being live anywhere.
+   */
+  public CompletionStage<Void> userLive(String appId, String userId, boolean live) {
+    return script(scripts.user(), node, List.of(appId, userId, live ? 1 : -1))
+        .map(r -> {
+          report(r);
+          return (Void) null;
+        }).toCompletionStage();
+  }
+
+  /** The users live on any node of the cluster. */
+  public CompletionStage<List<String>> liveUsers(String appId) {
+    return send(Request.cmd(Command.HKEYS).arg(prefix + "us:" + appId)).map(r -> {
+      List<String> users = new ArrayList<>(r.size());
+      for (Response u : r) {
+        users.add(u.toString());
+      }
+      return users;
+    }).toCompletionStage();
   }
 
   @Override

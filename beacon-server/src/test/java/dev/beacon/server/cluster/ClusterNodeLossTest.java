@@ -44,13 +44,16 @@ class ClusterNodeLossTest {
           "presence-kill", watcher);
       await().atMost(PusherClients.WAIT).until(w::isSubscribed);
       // ann only on the node that dies; bob there and on a survivor
-      PresenceChannel ann = clients.connect(cluster.node(2), "ann").subscribePresence("presence-kill");
+      Pusher annClient = clients.connect(cluster.node(2), "ann");
+      annClient.signin();
+      PresenceChannel ann = annClient.subscribePresence("presence-kill");
       PresenceChannel bob2 = clients.connect(cluster.node(2), "bob").subscribePresence("presence-kill");
       PresenceChannel bob1 = clients.connect(cluster.node(1), "bob").subscribePresence("presence-kill");
       await().atMost(PusherClients.WAIT).until(() -> ann.isSubscribed() && bob1.isSubscribed()
           && bob2.isSubscribed());
       await().atMost(PusherClients.WAIT).until(() -> watcher.log.contains("+ann")
           && watcher.log.contains("+bob"));
+      await().atMost(PusherClients.WAIT).until(() -> ClusterNodes.online(cluster.node(0), "ann"));
 
       long killed = System.nanoTime();
       cluster.node(2).kill();
@@ -58,6 +61,12 @@ class ClusterNodeLossTest {
       long millis = TimeUnit.NANOSECONDS.toMillis(watcher.at.get("-ann") - killed);
       System.out.println("kill -9 -> member_removed on another node: " + millis + " ms");
       assertThat(millis).isLessThan(10_000);
+      // ann's only connection was there: she is offline for the built-in functions too
+      await().atMost(Duration.ofSeconds(10)).until(() -> !ClusterNodes.online(cluster.node(0), "ann")
+          && !ClusterNodes.online(cluster.node(1), "ann"));
+      long offline = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
+      System.out.println("kill -9 -> offline for presence:getUserPresence: " + offline + " ms");
+      assertThat(offline).isLessThan(10_000);
 
       // bob still has a connection on a live node: he stays, and nobody was told twice
       com.pusher.rest.Pusher backend = backend(1);

@@ -32,6 +32,11 @@ final class ClusterNodes implements AutoCloseable {
   final String prefix = "beacon-test-" + UUID.randomUUID().toString().substring(0, 8) + ":";
   final String schema = "beacon_c_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
   private final List<Node> nodes = new ArrayList<>();
+  private final String redisUrl;
+
+  private ClusterNodes(String redisUrl) {
+    this.redisUrl = redisUrl;
+  }
 
   /** One node: its process, port and what it printed. */
   static final class Node {
@@ -65,7 +70,12 @@ final class ClusterNodes implements AutoCloseable {
 
   /** Starts {@code count} nodes: the first alone (it migrates the schema), then the others. */
   static ClusterNodes start(int count) throws Exception {
-    ClusterNodes c = new ClusterNodes();
+    return start(count, REDIS_URL);
+  }
+
+  /** As {@link #start(int)}, on another Redis server. */
+  static ClusterNodes start(int count, String redisUrl) throws Exception {
+    ClusterNodes c = new ClusterNodes(redisUrl);
     try {
       c.nodes.add(c.launch("n0", Map.of()));
       List<Node> rest = new ArrayList<>();
@@ -123,7 +133,7 @@ final class ClusterNodes implements AutoCloseable {
     pb.environment().put("BEACON_DB_USER", "postgres");
     pb.environment().put("BEACON_DB_SCHEMA", schema);
     pb.environment().put("BEACON_DB_POOL_SIZE", "3");
-    pb.environment().put("BEACON_CLUSTER_REDIS_URL", REDIS_URL);
+    pb.environment().put("BEACON_CLUSTER_REDIS_URL", redisUrl);
     pb.environment().put("BEACON_CLUSTER_NODE_ID", id);
     pb.environment().put("BEACON_CLUSTER_KEY_PREFIX", prefix);
     pb.environment().putAll(env);
@@ -179,6 +189,24 @@ final class ClusterNodes implements AutoCloseable {
     throw new AssertionError("node " + n.id + " not ready: " + last);
   }
 
+  /** Calls a built-in function over HTTP as the app's backend; returns its value. */
+  static com.fasterxml.jackson.databind.JsonNode function(Node n, String kind, String path,
+      String args) throws Exception {
+    HttpResponse<String> r = post(n, "/api/" + kind, "{\"path\":\"" + path + "\",\"args\":"
+        + args + "}", "Convex app-secret");
+    com.fasterxml.jackson.databind.JsonNode body = dev.beacon.protocol.json.Json.parse(r.body());
+    if (r.statusCode() != 200 || !"success".equals(body.path("status").asText())) {
+      throw new AssertionError(path + " on " + n.id + ": " + r.statusCode() + " " + r.body());
+    }
+    return body.get("value");
+  }
+
+  /** Whether {@code presence:getUserPresence} on node {@code n} says the user is online. */
+  static boolean online(Node n, String userId) throws Exception {
+    return function(n, "query", "presence:getUserPresence", "{\"userId\":\"" + userId + "\"}")
+        .path("online").asBoolean();
+  }
+
   static HttpResponse<String> get(Node n, String path) throws Exception {
     return HTTP.send(HttpRequest.newBuilder(URI.create(n.base() + path)).GET().build(),
         HttpResponse.BodyHandlers.ofString());
@@ -207,6 +235,8 @@ final class ClusterNodes implements AutoCloseable {
          var s = c.createStatement()) {
       s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
     }
-    RedisKeys.delete(prefix);
+    if (redisUrl.equals(REDIS_URL)) {
+      RedisKeys.delete(prefix);
+    }
   }
 }

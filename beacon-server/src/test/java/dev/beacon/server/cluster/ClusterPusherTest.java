@@ -223,6 +223,34 @@ class ClusterPusherTest {
   }
 
   @Test
+  void aUserIsOnlineOnEveryNodeWhileItHasASessionOnAnyNode() throws Exception {
+    // an HTTP heartbeat on one node
+    ClusterNodes.function(cluster.node(0), "mutation", "presence:heartbeat", "{\"userId\":\"hal\"}");
+    await().atMost(WAIT).until(() -> ClusterNodes.online(cluster.node(1), "hal")
+        && ClusterNodes.online(cluster.node(2), "hal"));
+    // a Pusher connection signed in on another
+    Pusher ivy = client(2, "ivy");
+    ivy.signin();
+    await().atMost(WAIT).until(() -> "ivy".equals(ivy.user().userId()));
+    await().atMost(WAIT).until(() -> ClusterNodes.online(cluster.node(0), "ivy"));
+    // a second connection elsewhere: still online when the first goes
+    Pusher ivyAgain = client(1, "ivy");
+    ivyAgain.signin();
+    await().atMost(WAIT).until(() -> "ivy".equals(ivyAgain.user().userId()));
+    ivy.disconnect();
+    // hal's session ends on its node, and is seen offline on another ...
+    ClusterNodes.function(cluster.node(0), "mutation", "presence:setOffline", "{\"userId\":\"hal\"}");
+    await().atMost(WAIT).until(() -> !ClusterNodes.online(cluster.node(1), "hal"));
+    // ... while ivy, still connected to node 1, stays online everywhere
+    assertThat(ClusterNodes.online(cluster.node(0), "ivy")).isTrue();
+    ivyAgain.disconnect();
+    await().atMost(WAIT).until(() -> !ClusterNodes.online(cluster.node(0), "ivy")
+        && !ClusterNodes.online(cluster.node(2), "ivy"));
+    assertThat(ClusterNodes.function(cluster.node(0), "query", "presence:getUserPresence",
+        "{\"userId\":\"ivy\"}").get("lastSeen").asLong()).isPositive();
+  }
+
+  @Test
   void readinessSaysTheNodeIsInTheCluster() throws Exception {
     for (int i = 0; i < 3; i++) {
       assertThat(ClusterNodes.get(cluster.node(i), "/ready").statusCode()).isEqualTo(200);

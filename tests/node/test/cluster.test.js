@@ -1,0 +1,120 @@
+'use strict';
+
+// Cluster mode: three Beacon nodes (separate JVMs) on the local Redis, under a key prefix of
+// their own, and the local PostgreSQL, in a schema of their own; pusher-js clients, the `pusher`
+// SDK and Convex clients each on a different node see one server.
+
+const { describe, test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const { spawnSync } = require('node:child_process');
+const { ConvexClient, ConvexHttpClient } = require('convex/browser');
+const { anyApi: api } = require('convex/server');
+const { startServer, defaultConfig } = require('../lib/server');
+const { connectClient, serverSdk, subscribed } = require('../lib/clients');
+const { eventually, once } = require('../lib/wait');
+const { pgSchema } = require('../lib/postgres');
+
+const prefix = `beacon-node-test-${crypto.randomBytes(6).toString('hex')}:`;
+const schema = pgSchema('beacon_cluster');
+const nodes = [];
+const opened = [];
+
+function env(id) {
+  return {
+    ...schema.env,
+    BEACON_DB_POOL_SIZE: '3',
+    BEACON_EVENT_LOOPS: '2',
+    BEACON_FUNCTIONS_WORKERS: '4',
+    BEACON_CLUSTER_REDIS_URL: 'redis://127.0.0.1:6379/0',
+    BEACON_CLUSTER_NODE_ID: id,
+    BEACON_CLUSTER_KEY_PREFIX: prefix,
+  };
+}
+
+async function ready(server) {
+  await eventually(async () => (await fetch(`${server.httpUrl}/ready`)).status === 200, 20_000,
+    `node on ${server.port} ready`);
+}
+
+before(async () => {
+  // the first node migrates the schema; the others start once it has
+  nodes.push(await startServer({ config: defaultConfig(), env: env('a') }));
+  nodes.push(...await Promise.all(['b', 'c'].map(
+    (id) => startServer({ config: defaultConfig(), env: env(id) }))));
+  await Promise.all(nodes.map(ready));
+});
+
+after(async () => {
+  for (const c of opened) {
+    try {
+      await c.close?.();
+      c.disconnect?.();
+    } catch {
+      // already closed
+    }
+  }
+  await Promise.all(nodes.map((n) => n.kill()));
+  schema.drop();
+  const keys = spawnSync('redis-cli', ['-h', '127.0.0.1', '--scan', '--pattern', `${prefix}*`],
+    { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  if (keys.length > 0) {
+    spawnSync('redis-cli', ['-h', '127.0.0.1', 'DEL', ...keys], { stdio: 'ignore' });
+  }
+});
+
+async function token(user, server) {
+  const response = await fetch(`${server.httpUrl}/dev/token?user=${user}`);
+  return (await response.json()).token;
+}
+
+function convex(user, server) {
+  const c = new ConvexClient(server.httpUrl, { logger: false });
+  c.setAuth(() => token(user, server));
+  opened.push(c);
+  return c;
+}
+
+async function pusher(server, user) {
+  const c = await connectClient(server, { user });
+  opened.push(c);
+  return c;
+}
+
+describe('three nodes', () => {
+  test('a ConvexClient on one node sees a mutation made through another', async () => {
+    const values = [];
+    const ann = convex('ann', nodes[1]);
+    ann.onUpdate(api.notifications.getUnreadCount, {}, (v) => values.push(v));
+    await eventually(() => values.includes(0), 10_000, 'the first value');
+    const admin = new ConvexHttpClient(nodes[2].httpUrl, { logger: false });
+    admin.setAdminAuth('app-secret');
+    await admin.mutation(api.notifications.pushNotification,
+      { userId: 'ann', type: 't', title: 'from node c' });
+    await eventually(() => values.includes(1), 10_000, 'the unread count raised live on node b');
+  });
+
+  test('pusher-js on each node gets an event triggered with the pusher SDK through a third', async () => {
+    const clients = await Promise.all([pusher(nodes[0], { id: 'p0' }), pusher(nodes[1], { id: 'p1' })]);
+    const channels = await Promise.all(clients.map((c) => subscribed(c, 'cluster-news')));
+    const got = channels.map((ch) => once(ch, 'headline'));
+    await serverSdk(nodes[2]).trigger('cluster-news', 'headline', { title: 'hello' });
+    for (const data of await Promise.all(got)) {
+      assert.deepEqual(data, { title: 'hello' });
+    }
+  });
+
+  test('presence members on other nodes are listed and added once', async () => {
+    const carol = await pusher(nodes[0], { id: 'carol', info: { name: 'Carol' } });
+    const room = await subscribed(carol, 'presence-cluster-room');
+    const added = once(room, 'pusher:member_added');
+    const dan = await pusher(nodes[2], { id: 'dan', info: { name: 'Dan' } });
+    const danRoom = await subscribed(dan, 'presence-cluster-room');
+    assert.deepEqual((await added).id, 'dan');
+    assert.deepEqual(Object.keys(danRoom.members.members).sort(), ['carol', 'dan']);
+    assert.deepEqual(danRoom.members.members.carol, { name: 'Carol' });
+    const removed = once(room, 'pusher:member_removed');
+    dan.disconnect();
+    assert.equal((await removed).id, 'dan');
+  });
+});
