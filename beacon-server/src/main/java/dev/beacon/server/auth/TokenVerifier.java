@@ -38,7 +38,8 @@ import java.util.concurrent.ScheduledExecutorService;
  * none}, and never an HMAC over a public key. JWKS key sets are fetched on a background thread
  * ({@link BackgroundJwkSource}), never while a token is verified. {@code exp} and {@code nbf} are checked with 60 s
  * of skew, {@code aud} must be the app's audience, {@code iss} its issuer when configured, and
- * {@code sub} is required: it is the user id.
+ * {@code sub} is required and must not be blank: it is the user id. A token missing a required
+ * claim is refused with the claim named.
  *
  * <p>A token is routed to the app whose audience it names; failing that, each app that accepts
  * tokens is tried. Verified tokens are remembered until they expire (bounded), so a client that
@@ -138,6 +139,10 @@ public final class TokenVerifier implements AutoCloseable {
     for (App app : candidates(audience)) {
       try {
         JWTClaimsSet claims = processors.get(app.id()).process(jwt, null);
+        if (claims.getSubject().isBlank()) {
+          // the user id: an empty one would be a user no one can name (the admin API refuses it)
+          throw new InvalidTokenException("the token's subject (sub) is empty: it must be the user id");
+        }
         long exp = claims.getExpirationTime().getTime();
         Verified verified = new Verified(app, claims.getSubject(), exp, profile(claims));
         cache.put(token, verified);
@@ -222,9 +227,20 @@ public final class TokenVerifier implements AutoCloseable {
     }
   }
 
+  /** Nimbus's "JWT missing required claims: [exp, sub]" (or "... audience/issuer"). */
+  private static final java.util.regex.Pattern MISSING_CLAIMS =
+      java.util.regex.Pattern.compile("missing required claims: \\[([^\\]]*)\\]");
+
   private static String describe(Exception e) {
     String m = e.getMessage() == null ? e.toString() : e.getMessage();
     String lower = m.toLowerCase(java.util.Locale.ROOT);
+    // first: "missing" contains "iss", which would otherwise read as a wrong issuer
+    java.util.regex.Matcher missing = MISSING_CLAIMS.matcher(m);
+    if (missing.find()) {
+      return "the token has no " + String.join(" and ", missing.group(1).split(",\\s*"))
+          + " claim: tokens must carry sub (the user id), exp and aud (and iss when the app sets "
+          + "jwt_issuer)";
+    }
     if (lower.contains("expired")) {
       return "the token has expired";
     }

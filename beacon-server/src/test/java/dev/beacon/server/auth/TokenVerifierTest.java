@@ -111,6 +111,35 @@ class TokenVerifierTest {
   }
 
   @Test
+  void aTokenMissingARequiredClaimIsRefusedWithThatClaimNamed() throws Exception {
+    TokenVerifier v = closeLater(new TokenVerifier(Apps.of(List.of(hsApp("one"))), clock));
+    String noSubject = hs256(new JWTClaimsSet.Builder().audience("one").issuer("https://issuer")
+        .expirationTime(new Date(clock.millis() + 60_000)).build(), SECRET + "one");
+    assertThatThrownBy(() -> v.verify(noSubject)).hasMessageStartingWith("the token has no sub claim")
+        .hasMessageNotContaining("not the one this app trusts");
+    String noExpiry = hs256(new JWTClaimsSet.Builder().subject("ann").audience("one")
+        .issuer("https://issuer").build(), SECRET + "one");
+    assertThatThrownBy(() -> v.verify(noExpiry)).hasMessageStartingWith("the token has no exp claim")
+        .hasMessageNotContaining("not the one this app trusts");
+    String neither = hs256(new JWTClaimsSet.Builder().audience("one").issuer("https://issuer").build(),
+        SECRET + "one");
+    assertThatThrownBy(() -> v.verify(neither)).hasMessageStartingWith("the token has no exp and sub claim");
+    String noIssuer = hs256(new JWTClaimsSet.Builder().subject("ann").audience("one")
+        .expirationTime(new Date(clock.millis() + 60_000)).build(), SECRET + "one");
+    assertThatThrownBy(() -> v.verify(noIssuer)).hasMessageStartingWith("the token has no iss claim");
+  }
+
+  @Test
+  void anEmptyOrBlankSubjectIsRefused() throws Exception {
+    TokenVerifier v = closeLater(new TokenVerifier(Apps.of(List.of(hsApp("one"))), clock));
+    for (String subject : List.of("", "   ", "\t")) {
+      String token = hs256(claims("one").subject(subject).build(), SECRET + "one");
+      assertThatThrownBy(() -> v.verify(token)).isInstanceOf(TokenVerifier.InvalidTokenException.class)
+          .hasMessageContaining("subject (sub) is empty");
+    }
+  }
+
+  @Test
   void skewOfAMinuteIsTolerated() throws Exception {
     TokenVerifier v = new TokenVerifier(Apps.of(List.of(hsApp("one"))), clock);
     String justExpired = hs256(claims("one").expirationTime(new Date(clock.millis() - 30_000)).build(), SECRET + "one");
