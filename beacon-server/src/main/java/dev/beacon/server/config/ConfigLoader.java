@@ -251,6 +251,12 @@ public final class ConfigLoader {
         throw new ConfigException("apps." + i + ".jwt_secret: the development JWT secret cannot be "
             + "used in production; set BEACON_APPS_" + i + "_JWT_SECRET");
       }
+      if (mode == Mode.PRODUCTION) {
+        shortSecret(i, apps.get(i).id(), "secret", apps.get(i).secret());
+        if (!apps.get(i).auth().adminKey().equals(apps.get(i).secret())) {
+          shortSecret(i, apps.get(i).id(), "admin_key", apps.get(i).auth().adminKey());
+        }
+      }
     }
     try {
       Apps.of(apps);
@@ -319,6 +325,17 @@ public final class ConfigLoader {
 
   /** How much longer than a push send's timeout its outbox claim lasts, at least. */
   static final int CLAIM_MARGIN_SECONDS = 15;
+
+  /** Minimum length of an app's secret (and admin key) in production. */
+  static final int MIN_SECRET = 16;
+
+  private static void shortSecret(int i, String appId, String key, String value) {
+    if (value.length() < MIN_SECRET) {
+      throw new ConfigException("apps." + i + "." + key + " of app '" + appId + "' is " + value.length()
+          + " characters; production needs at least " + MIN_SECRET + " (a long random string): set "
+          + "BEACON_APPS_" + i + "_" + key.toUpperCase(Locale.ROOT));
+    }
+  }
 
   /** Minimum length of the dashboard password in production. */
   static final int MIN_DASHBOARD_PASSWORD = 12;

@@ -123,9 +123,30 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("BEACON_MODE", "production")))
         .hasMessageContaining("apps.0.secret").hasMessageContaining("BEACON_APPS_0_SECRET");
     BeaconConfig c = ConfigLoader.load(Optional.empty(),
-        Map.of("BEACON_MODE", "production", "BEACON_APPS_0_SECRET", "s3cr3t"));
+        Map.of("BEACON_MODE", "production", "BEACON_APPS_0_SECRET", "s3cr3t-0123456789"));
     assertThat(c.development()).isFalse();
     assertThat(c.host()).isEqualTo("0.0.0.0");
+  }
+
+  @Test
+  void productionRefusesSecretsShorterThan16CharactersNamingTheAppAndTheKey() {
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("BEACON_MODE", "production",
+        "BEACON_APPS_0_ID", "shop", "BEACON_APPS_0_SECRET", "abcde")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("apps.0.secret").hasMessageContaining("'shop'")
+        .hasMessageContaining("is 5 characters").hasMessageContaining("BEACON_APPS_0_SECRET");
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("BEACON_MODE", "production",
+        "BEACON_APPS_0_SECRET", "0123456789abcdef", "BEACON_APPS_1_ID", "two",
+        "BEACON_APPS_1_KEY", "two-key", "BEACON_APPS_1_SECRET", "0123456789abcde")))
+        .hasMessageContaining("apps.1.secret").hasMessageContaining("'two'");
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("BEACON_MODE", "production",
+        "BEACON_APPS_0_SECRET", "0123456789abcdef", "BEACON_APPS_0_ADMIN_KEY", "short")))
+        .hasMessageContaining("apps.0.admin_key").hasMessageContaining("BEACON_APPS_0_ADMIN_KEY");
+    // 16 is enough; development takes any length
+    assertThat(ConfigLoader.load(Optional.empty(), Map.of("BEACON_MODE", "production",
+        "BEACON_APPS_0_SECRET", "0123456789abcdef")).apps().get(0).secret()).hasSize(16);
+    assertThat(ConfigLoader.load(Optional.empty(), Map.of("BEACON_APPS_0_SECRET", "abc"))
+        .apps().get(0).secret()).isEqualTo("abc");
   }
 
   @Test
@@ -173,15 +194,15 @@ class ConfigLoaderTest {
   @Test
   void productionRefusesTheDevelopmentAdminKeyAndJwtSecret() {
     assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("BEACON_MODE", "production",
-        "BEACON_APPS_0_SECRET", "s3cr3t", "BEACON_APPS_0_ADMIN_KEY", "app-secret")))
+        "BEACON_APPS_0_SECRET", "s3cr3t-0123456789", "BEACON_APPS_0_ADMIN_KEY", "app-secret")))
         .hasMessageContaining("apps.0.admin_key");
     assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("BEACON_MODE", "production",
-        "BEACON_APPS_0_SECRET", "s3cr3t", "BEACON_APPS_0_JWT_SECRET", ConfigLoader.DEV_JWT_SECRET)))
+        "BEACON_APPS_0_SECRET", "s3cr3t-0123456789", "BEACON_APPS_0_JWT_SECRET", ConfigLoader.DEV_JWT_SECRET)))
         .hasMessageContaining("apps.0.jwt_secret");
     BeaconConfig prod = ConfigLoader.load(Optional.empty(), Map.of("BEACON_MODE", "production",
-        "BEACON_APPS_0_SECRET", "s3cr3t"));
+        "BEACON_APPS_0_SECRET", "s3cr3t-0123456789"));
     assertThat(prod.apps().get(0).auth().jwtSecret()).isEmpty();
-    assertThat(prod.apps().get(0).auth().adminKey()).isEqualTo("s3cr3t");
+    assertThat(prod.apps().get(0).auth().adminKey()).isEqualTo("s3cr3t-0123456789");
   }
 
   @Test
@@ -192,14 +213,14 @@ class ConfigLoaderTest {
     assertThat(dev.dashboard().passwordProtected()).isFalse();
     assertThat(dev.dashboard().consoleEntries()).isEqualTo(500);
     BeaconConfig prod = ConfigLoader.load(Optional.empty(), Map.of("BEACON_MODE", "production",
-        "BEACON_APPS_0_SECRET", "s3cr3t"));
+        "BEACON_APPS_0_SECRET", "s3cr3t-0123456789"));
     assertThat(prod.dashboard().enabled()).isFalse();
     assertThat(prod.dashboard().console()).isFalse();
   }
 
   @Test
   void productionServesTheDashboardOnlyWithCredentials() {
-    Map<String, String> prod = Map.of("BEACON_MODE", "production", "BEACON_APPS_0_SECRET", "s3cr3t",
+    Map<String, String> prod = Map.of("BEACON_MODE", "production", "BEACON_APPS_0_SECRET", "s3cr3t-0123456789",
         "BEACON_DASHBOARD_ENABLED", "true");
     assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), prod))
         .isInstanceOf(ConfigException.class).hasMessageContaining("'dashboard.enabled'")

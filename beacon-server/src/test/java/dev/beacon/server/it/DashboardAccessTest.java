@@ -65,7 +65,7 @@ class DashboardAccessTest {
   @Test
   void productionAsksForTheConfiguredCredentialsAndServesNoDemo() throws Exception {
     try (BeaconServer server = TestServers.start(Map.of("BEACON_MODE", "production",
-        "BEACON_HOST", "127.0.0.1", "BEACON_APPS_0_SECRET", "prod-secret",
+        "BEACON_HOST", "127.0.0.1", "BEACON_APPS_0_SECRET", "prod-secret-0123456789",
         "BEACON_DASHBOARD_ENABLED", "true", "BEACON_DASHBOARD_USERNAME", "ops",
         "BEACON_DASHBOARD_PASSWORD", "a long passphrase"))) {
       HttpResponse<String> refused = get(server, "/dashboard/", Optional.empty());
@@ -90,7 +90,7 @@ class DashboardAccessTest {
   @Test
   void productionWithoutTheDashboardServesNone() throws Exception {
     try (BeaconServer server = TestServers.start(Map.of("BEACON_MODE", "production",
-        "BEACON_HOST", "127.0.0.1", "BEACON_APPS_0_SECRET", "prod-secret"))) {
+        "BEACON_HOST", "127.0.0.1", "BEACON_APPS_0_SECRET", "prod-secret-0123456789"))) {
       assertThat(get(server, "/dashboard/", Optional.empty()).statusCode()).isEqualTo(404);
       assertThat(get(server, "/dashboard/api/stats", Optional.empty()).statusCode()).isEqualTo(404);
     }

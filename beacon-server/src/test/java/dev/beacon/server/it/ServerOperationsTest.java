@@ -72,7 +72,7 @@ class ServerOperationsTest {
   @Test
   void productionModeHasNoDevelopmentEndpoints() throws Exception {
     try (BeaconServer server = TestServers.start(Map.of("BEACON_MODE", "production",
-        "BEACON_HOST", "127.0.0.1", "BEACON_APPS_0_SECRET", "prod-secret"))) {
+        "BEACON_HOST", "127.0.0.1", "BEACON_APPS_0_SECRET", "prod-secret-0123456789"))) {
       HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri(server, "/pusher/auth"))
           .POST(HttpRequest.BodyPublishers.ofString("socket_id=1.2&channel_name=private-a")).build(),
           HttpResponse.BodyHandlers.ofString());
