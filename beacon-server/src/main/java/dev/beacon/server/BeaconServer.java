@@ -190,10 +190,14 @@ public final class BeaconServer implements AutoCloseable {
     this.sync = new SyncService(builtIns.functions(), live, timestamps,
         new SyncAuthenticator(apps, credentials), functionRunner.workers(), builtIns.userPresence(),
         metrics, debug);
-    metrics.registry().gauge("beacon_live_queries", live, LiveQueries::size);
-    // TCP sockets of WebSockets, closing ones included (a slow consumer's until it is dropped)
-    metrics.registry().gauge("beacon_websocket_sockets", webSockets.openSockets());
-    metrics.registry().gauge("beacon_sync_connections", sync, SyncService::connections);
+    io.micrometer.core.instrument.Gauge.builder("beacon_live_queries", live, LiveQueries::size)
+        .description("Live queries subscribed over sync WebSockets").register(metrics.registry());
+    io.micrometer.core.instrument.Gauge.builder("beacon_websocket_sockets", webSockets.openSockets(),
+        AtomicInteger::get).description("Open WebSocket TCP connections (Pusher and sync), "
+        + "closing ones included").register(metrics.registry());
+    io.micrometer.core.instrument.Gauge.builder("beacon_sync_connections", sync,
+        SyncService::connections).description("Open Convex sync WebSocket sessions")
+        .register(metrics.registry());
     io.micrometer.core.instrument.FunctionCounter.builder("beacon_live_query_evaluations", live,
         LiveQueries::evaluations).description("Live query evaluations").register(metrics.registry());
     FunctionRoutes functionRoutes = new FunctionRoutes(functionRunner, credentials, timestamps::next);

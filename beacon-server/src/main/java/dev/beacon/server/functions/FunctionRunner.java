@@ -45,7 +45,9 @@ public final class FunctionRunner implements AutoCloseable {
           t.setDaemon(true);
           return t;
         }, new ThreadPoolExecutor.AbortPolicy());
-    metrics.registry().gauge("beacon_function_queue", workers, w -> w.getQueue().size());
+    io.micrometer.core.instrument.Gauge.builder("beacon_function_queue", workers,
+        w -> w.getQueue().size()).description("Function calls waiting for a worker thread")
+        .register(metrics.registry());
   }
 
   public Functions functions() {

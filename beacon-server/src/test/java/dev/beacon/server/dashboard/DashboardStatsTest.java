@@ -73,7 +73,8 @@ class DashboardStatsTest {
     }
     tick();
     JsonNode a = lastSample("a");
-    assertThat(a.get("functionP99Millis").asDouble()).isBetween(1.0, 3.0);
+    // within the 1-5 ms bucket the 2 ms calls fall in (the 900 ms one would put it above 500)
+    assertThat(a.get("functionP99Millis").asDouble()).isBetween(1.0, 5.0);
     assertThat(a.get("functionCallsPerSecond").asDouble()).isEqualTo(200);
   }
 
