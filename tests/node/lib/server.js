@@ -123,8 +123,8 @@ for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]]) 
 class BeaconProcess {
   constructor(child, scheme, host, port, dir, output) {
     this.process = child;
-    // the banner names 'localhost' when listening on every interface; IPv4 is what is bound
-    this.host = host === 'localhost' ? '127.0.0.1' : host;
+    // the banner names the bound address: every interface (0.0.0.0) is reached on 127.0.0.1
+    this.host = host === 'localhost' || host === '0.0.0.0' ? '127.0.0.1' : host;
     this.port = port;
     this.dir = dir;
     this.output = output;

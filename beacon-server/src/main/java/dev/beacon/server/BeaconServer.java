@@ -331,11 +331,9 @@ public final class BeaconServer implements AutoCloseable {
 
   /** Builds and starts a server; returns once it listens. */
   public static BeaconServer start(BeaconConfig config) {
-    try {
-      Files.createDirectories(config.dataDir());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create data_dir " + config.dataDir(), e);
-    }
+    StartChecks.dataDir(config.dataDir());
+    // before the database and its migrations: a port in use is said at once, with nothing written
+    StartChecks.portFree(config.host(), config.port());
     return new BeaconServer(config);
   }
 

@@ -50,18 +50,40 @@ public final class Main {
   }
 
   private static void printBanner(BeaconServer server) {
+    System.out.print(banner(server));
+    System.out.flush();
+  }
+
+  /**
+   * What the server serves: the address it is bound to, then URLs that answer. When bound to
+   * every interface the URLs use 127.0.0.1 (they work from this machine; other machines use one
+   * of its addresses).
+   */
+  static String banner(BeaconServer server) {
     BeaconConfig c = server.config();
-    String host = c.host().equals("0.0.0.0") ? "localhost" : c.host();
-    String base = (server.config().transport().tls() ? "https://" : "http://") + host + ":" + server.port();
+    String bound = c.host();
+    boolean everyInterface = wildcard(bound);
+    String host = everyInterface ? "127.0.0.1" : bound;
+    if (host.contains(":")) {
+      host = "[" + host + "]"; // an IPv6 literal
+    }
+    String scheme = c.transport().tls() ? "https://" : "http://";
+    String base = scheme + host + ":" + server.port();
     StringBuilder out = new StringBuilder();
-    out.append("Beacon is listening on ").append(base).append(" (")
+    out.append("Beacon is listening on ").append(scheme).append(bound.contains(":") ? "[" + bound + "]" : bound)
+        .append(':').append(server.port())
+        .append(everyInterface ? " (every interface; " : " (")
         .append(c.mode().name().toLowerCase(java.util.Locale.ROOT)).append(" mode, ")
         .append(c.eventLoops()).append(" event loops, data in ").append(c.dataDir()).append(")\n");
     for (App app : c.apps()) {
       out.append("  app ").append(app.id()).append(": WebSocket ").append(c.transport().tls() ? "wss://" : "ws://").append(host).append(':')
           .append(server.port()).append("/app/").append(app.key()).append("?protocol=7")
-          .append("   HTTP API ").append(base).append("/apps/").append(app.id()).append('\n');
+          .append("   HTTP API (signed) POST ").append(base).append("/apps/").append(app.id())
+          .append("/events\n");
     }
+    out.append("  functions (Convex): POST ").append(base).append("/api/query and /api/mutation, ")
+        .append("sync WebSocket ").append(c.transport().tls() ? "wss://" : "ws://").append(host).append(':').append(server.port())
+        .append("/api/sync\n");
     out.append("  health ").append(base).append("/health   ready ").append(base)
         .append("/ready   metrics ").append(base).append("/metrics\n");
     if (c.development()) {
@@ -74,7 +96,14 @@ public final class Main {
           .append(c.dashboard().passwordProtected() ? "  (basic auth)" : "")
           .append(c.dashboard().console() ? "" : "  (debug console off)").append('\n');
     }
-    System.out.print(out);
-    System.out.flush();
+    return out.toString();
+  }
+
+  private static boolean wildcard(String host) {
+    try {
+      return java.net.InetAddress.getByName(host).isAnyLocalAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
   }
 }

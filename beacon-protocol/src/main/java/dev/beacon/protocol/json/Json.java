@@ -18,10 +18,15 @@ import java.io.UncheckedIOException;
  */
 public final class Json {
 
+  /** The deepest nesting accepted. */
+  public static final int MAX_DEPTH = 64;
+  /** The longest string accepted. */
+  public static final int MAX_STRING = 1 << 20;
+
   private static final JsonFactory FACTORY =
       JsonFactory.builder()
-          .streamReadConstraints(
-              StreamReadConstraints.builder().maxNestingDepth(64).maxStringLength(1 << 20).build())
+          .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH)
+              .maxStringLength(MAX_STRING).build())
           .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
           .build();
 
@@ -47,6 +52,13 @@ public final class Json {
         throw new IllegalArgumentException("expected exactly one JSON value");
       }
       return node;
+    } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+      // Jackson's own text names its internals (StreamReadConstraints.getMaxNestingDepth())
+      throw new IllegalArgumentException(e.getMessage() != null && e.getMessage().contains("nesting")
+          ? "JSON nested deeper than " + MAX_DEPTH + " levels"
+          : "JSON string longer than " + MAX_STRING + " characters", e);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalArgumentException(firstLine(e.getOriginalMessage()), e);
     } catch (IOException e) {
       throw new IllegalArgumentException(firstLine(e.getMessage()), e);
     }

@@ -97,10 +97,15 @@ public final class TokenVerifier implements AutoCloseable {
             Duration.ofMillis(Math.max(0, v.expiresAtMillis() - clock.millis()))))
         .executor(Runnable::run)
         .build();
-    for (App app : apps.all()) {
-      if (app.auth().acceptsUserTokens()) {
-        processors.put(app.id(), processor(app.auth()));
+    try {
+      for (App app : apps.all()) {
+        if (app.auth().acceptsUserTokens()) {
+          processors.put(app.id(), processor(app.auth()));
+        }
       }
+    } catch (RuntimeException e) {
+      close(); // a JWKS fetcher started for an app before this one
+      throw e;
     }
   }
 
