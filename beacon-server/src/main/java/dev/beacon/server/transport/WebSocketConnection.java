@@ -91,6 +91,18 @@ abstract class WebSocketConnection extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /**
+   * Flushes what the frames just read caused to be written, as Vert.x did at the end of every
+   * read: the lane flushes what it marks dirty, and this covers anything written outside a lane
+   * batch (a flush with nothing pending costs no system call).
+   */
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (state != CLOSED) {
+      ctx.flush();
+    }
+  }
+
   private void frame(WebSocketFrame frame) {
     if (frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame) {
       boolean text = frame instanceof TextWebSocketFrame;
