@@ -24,6 +24,27 @@ local function nextVersion(key)
   return v
 end
 
+-- Webhooks (docs/WEBHOOKS.md): an app with webhooks has its grace period (ms) in wh:grace. A
+-- vacate or a member removal then waits in the sorted set wh:due until its grace period is
+-- over (wh.lua hands each to one node); a return within it takes the entry back, and the return
+-- is noted in upper case ('O', 'A'), which is no event.
+local function whGrace(app)
+  local g = redis.call('HGET', P .. 'wh:grace', app)
+  return g and tonumber(g)
+end
+
+local function whLeft(app, entry)
+  local g = whGrace(app)
+  if g then
+    local t = redis.call('TIME')
+    redis.call('ZADD', P .. 'wh:due', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + g, entry)
+  end
+end
+
+local function whBack(app, entry)
+  return whGrace(app) ~= nil and redis.call('ZREM', P .. 'wh:due', entry) == 1
+end
+
 local function publish(app, ch, v, frame)
   redis.call('PUBLISH', BUS, 'm\n' .. NODE .. '\n' .. app .. '\n' .. ch .. '\n' .. string.format('%d', v) .. '\n' .. frame)
 end
@@ -56,11 +77,12 @@ local function member(app, ch, user, info, delta, frame)
     redis.call('HDEL', base, user)
     redis.call('HDEL', base .. ':i', user)
     publish(app, ch, nextVersion(base .. ':v'), frame or removedFrame(ch, user))
+    whLeft(app, 'r\n' .. app .. '\n' .. ch .. '\n' .. user)
     note('-', app, ch, user)
   elseif c == delta then
     redis.call('HSET', base .. ':i', user, info)
     publish(app, ch, nextVersion(base .. ':v'), frame or addedFrame(ch, user, info))
-    note('+', app, ch, user)
+    note(whBack(app, 'r\n' .. app .. '\n' .. ch .. '\n' .. user) and 'A' or '+', app, ch, user)
   end
 end
 
@@ -80,9 +102,10 @@ local function channel(app, ch, delta)
   local c = redis.call('HINCRBY', key, ch, delta)
   if c <= 0 then
     redis.call('HDEL', key, ch)
+    whLeft(app, 'v\n' .. app .. '\n' .. ch)
     note('v', app, ch, '')
   elseif c == delta then
-    note('o', app, ch, '')
+    note(whBack(app, 'v\n' .. app .. '\n' .. ch) and 'O' or 'o', app, ch, '')
   end
 end
 

@@ -20,6 +20,7 @@ import dev.beacon.server.auth.Credentials;
 import dev.beacon.server.auth.DevTokens;
 import dev.beacon.server.auth.TokenVerifier;
 import dev.beacon.core.console.DebugConsole;
+import dev.beacon.server.cluster.ClusterWebhooks;
 import dev.beacon.server.cluster.ClusterWiring;
 import dev.beacon.server.cluster.RedisClusterBus;
 import dev.beacon.server.config.BeaconConfig;
@@ -151,8 +152,14 @@ public final class BeaconServer implements AutoCloseable {
     pusher.userConnections(builtIns.userPresence());
     this.webhooks = new WebhookSender(apps, metrics.registry());
     if (webhooks.enabled()) {
-      // the grace decisions run on the expiry wheel; delivery on the sender's own threads
-      hub.lifecycle(new LocalLifecycle(apps, background.expiry(), webhooks));
+      // delivery runs on the sender's own threads
+      if (cluster.isPresent()) {
+        // decided on the cluster's state, the grace periods kept in Redis: one node per event
+        ClusterWebhooks.connect(cluster.get(), apps, webhooks);
+      } else {
+        // one node: the grace periods run on the expiry wheel
+        hub.lifecycle(new LocalLifecycle(apps, background.expiry(), webhooks));
+      }
       pusher.webhooks(webhooks);
       builtIns.userPresence().webhooks(webhooks);
     }

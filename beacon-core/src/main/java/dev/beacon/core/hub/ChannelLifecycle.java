@@ -8,9 +8,10 @@ import dev.beacon.protocol.pusher.ServerMessage.Member;
  * connection or session as a presence member here. Implementations decide which transitions
  * become {@code channel_occupied} / {@code channel_vacated} / {@code member_added} / {@code
  * member_removed} / {@code subscription_count} events, and apply the grace period before a vacate
- * or a removal: {@link dev.beacon.core.webhook.LocalLifecycle} on one node; a cluster implements
- * it over the whole cluster's state, so that each event is sent by one node, once, even when the
- * node that saw a channel empty dies before its grace period ends.
+ * or a removal: {@link dev.beacon.core.webhook.LocalLifecycle} on one node. In a cluster this
+ * node's transitions are not the cluster's: the hub's lifecycle stays {@link #NONE} and the
+ * cluster adapter decides from the cluster-wide transitions ({@link ClusterBus.Transitions}),
+ * keeping pending vacates and removals where every node sees them.
  *
  * <p>Calls of one channel arrive in order: occupancy and counts inside the hub's per-channel
  * atomic update, members under the channel's roster lock. Implementations must be quick, must

@@ -104,7 +104,8 @@ public interface ClusterBus {
   /**
    * Cluster-wide transitions, each reported once in the whole cluster, on the node whose change
    * (or whose clean-up of a dead node) made it: what webhooks need to send each event from one
-   * node only. Default no-ops.
+   * node only. For an app with webhooks, a channel or member back within its grace period is not
+   * reported as occupied or added (its vacate or removal is taken back unsent). Default no-ops.
    */
   interface Transitions {
 

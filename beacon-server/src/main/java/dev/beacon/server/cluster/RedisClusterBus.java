@@ -53,6 +53,9 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
   static final long PROBE_SILENCE_MILLIS = 3000;
   static final long COMMAND_TIMEOUT_MILLIS = 2000;
   static final int MAX_IN_FLIGHT = 20_000;
+  /** How often each node takes the webhook vacates and removals whose grace period is over. */
+  static final long WEBHOOK_POLL_MILLIS = 250;
+  static final int WEBHOOK_CLAIM_BATCH = 500;
 
   /** What this node holds, for settling its entries in Redis to exactly that. */
   public record Holdings(List<HeldMember> members, List<HeldChannel> channels,
@@ -88,10 +91,14 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
   private final List<Transitions> transitions = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<Runnable> registeredListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile Supplier<Holdings> holdings = () -> Holdings.NONE;
+  private volatile Map<String, Long> webhookGrace = Map.of();
+  private volatile List<String> webhookAppsWithout = List.of();
+  private volatile java.util.function.Consumer<List<String>> webhooksDue = due -> { };
   // event-loop (context) state
   private boolean connecting;
   private boolean stopped;
   private long timer = -1;
+  private long webhookTimer = -1;
   private long lastFailureLog;
 
   public RedisClusterBus(Vertx vertx, ClusterSettings settings) {
@@ -129,6 +136,20 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
     this.holdings = holdings;
   }
 
+  /**
+   * Webhooks: the grace period of each app (id to milliseconds) whose vacates and member removals
+   * wait in Redis (written on every (re)connection; the apps of {@code withoutWebhooks} are
+   * taken out), and who sends those whose grace period is over: each node takes them every
+   * {@value #WEBHOOK_POLL_MILLIS} ms, and each is handed to one node. Set once, before {@link
+   * #start}.
+   */
+  public void webhooks(Map<String, Long> graceByApp, List<String> withoutWebhooks,
+      java.util.function.Consumer<List<String>> due) {
+    this.webhookGrace = Map.copyOf(graceByApp);
+    this.webhookAppsWithout = List.copyOf(withoutWebhooks);
+    this.webhooksDue = due;
+  }
+
   public String nodeId() {
     return node;
   }
@@ -141,6 +162,9 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
     Promise<Void> first = Promise.promise();
     context.runOnContext(v -> {
       timer = vertx.setPeriodic(TICK_MILLIS, id -> tick());
+      if (!webhookGrace.isEmpty()) {
+        webhookTimer = vertx.setPeriodic(WEBHOOK_POLL_MILLIS, id -> claimWebhooks());
+      }
       connect(first);
     });
     try {
@@ -179,7 +203,8 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
       cmd.endHandler(v -> lost(cmd, "Redis closed the connection"));
       commands = cmd;
       return subscribe();
-    }).compose(v -> settle(node, false, holdings.get()))
+    }).compose(v -> webhookGrace())
+        .compose(v -> settle(node, false, holdings.get()))
         .compose(v -> register())
         .onComplete(ar -> {
           connecting = false;
@@ -222,6 +247,46 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
       return sub.send(Request.cmd(Command.SUBSCRIBE).arg(busChannel))
           .timeout(COMMAND_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).mapEmpty();
     });
+  }
+
+  /** Writes the webhook grace periods, before this node's holdings are settled. */
+  private Future<Void> webhookGrace() {
+    Future<Response> done = Future.succeededFuture();
+    if (!webhookGrace.isEmpty()) {
+      Request set = Request.cmd(Command.HSET).arg(prefix + "wh:grace");
+      webhookGrace.forEach((app, ms) -> set.arg(app).arg(ms.longValue()));
+      done = send(set);
+    }
+    if (!webhookAppsWithout.isEmpty()) {
+      done = done.compose(r -> {
+        Request del = Request.cmd(Command.HDEL).arg(prefix + "wh:grace");
+        webhookAppsWithout.forEach(del::arg);
+        return send(del);
+      });
+    }
+    return done.mapEmpty();
+  }
+
+  /** Takes the webhook vacates and removals that are due; runs on the context. */
+  private void claimWebhooks() {
+    if (stopped || connecting || commands == null) {
+      return;
+    }
+    script(scripts.webhooks(), node, List.of(WEBHOOK_CLAIM_BATCH)).onSuccess(r -> {
+      if (r == null || r.size() == 0) {
+        return;
+      }
+      List<String> due = new ArrayList<>(r.size());
+      for (Response e : r) {
+        due.add(e.toString());
+      }
+      try {
+        webhooksDue.accept(due);
+      } catch (RuntimeException e) {
+        LOG.warn("cluster: the webhook sender failed", e);
+      }
+    }).onFailure(e -> logFailure("cluster: cannot take the due webhook vacates and removals "
+        + "(tried again shortly): " + message(e)));
   }
 
   private Future<Void> register() {
@@ -627,6 +692,9 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
       stopped = true;
       if (timer >= 0) {
         vertx.cancelTimer(timer);
+      }
+      if (webhookTimer >= 0) {
+        vertx.cancelTimer(webhookTimer);
       }
       if (commands == null) {
         done.tryComplete();

@@ -70,17 +70,27 @@ final class ClusterNodes implements AutoCloseable {
 
   /** Starts {@code count} nodes: the first alone (it migrates the schema), then the others. */
   static ClusterNodes start(int count) throws Exception {
-    return start(count, REDIS_URL);
+    return start(count, REDIS_URL, Map.of());
   }
 
   /** As {@link #start(int)}, on another Redis server. */
   static ClusterNodes start(int count, String redisUrl) throws Exception {
+    return start(count, redisUrl, Map.of());
+  }
+
+  /** Starts {@code count} nodes, each with the extra environment {@code env}. */
+  static ClusterNodes start(int count, Map<String, String> env) throws Exception {
+    return start(count, REDIS_URL, env);
+  }
+
+  private static ClusterNodes start(int count, String redisUrl, Map<String, String> env)
+      throws Exception {
     ClusterNodes c = new ClusterNodes(redisUrl);
     try {
-      c.nodes.add(c.launch("n0", Map.of()));
+      c.nodes.add(c.launch("n0", env));
       List<Node> rest = new ArrayList<>();
       for (int i = 1; i < count; i++) {
-        rest.add(c.launchAsync("n" + i, Map.of()));
+        rest.add(c.launchAsync("n" + i, env));
       }
       for (Node n : rest) {
         c.awaitListening(n);

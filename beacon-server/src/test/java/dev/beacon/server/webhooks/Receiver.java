@@ -21,34 +21,34 @@ import java.util.concurrent.TimeUnit;
  * with its headers and exact body and answers with the statuses it is given, then 200; a status
  * of 0 hangs the request until the receiver closes.
  */
-final class Receiver implements AutoCloseable {
+public final class Receiver implements AutoCloseable {
 
   /** One request as it arrived. */
-  record Request(long nanos, Map<String, List<String>> headers, String body) {
-    String header(String name) {
+  public record Request(long nanos, Map<String, List<String>> headers, String body) {
+    public String header(String name) {
       return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
           .map(e -> e.getValue().get(0)).findFirst().orElse(null);
     }
 
-    JsonNode json() {
+    public JsonNode json() {
       return Json.parse(body);
     }
 
-    List<JsonNode> events() {
+    public List<JsonNode> events() {
       List<JsonNode> out = new ArrayList<>();
       json().path("events").forEach(out::add);
       return out;
     }
   }
 
-  final List<Request> requests = new CopyOnWriteArrayList<>();
+  public final List<Request> requests = new CopyOnWriteArrayList<>();
   /** How long each answer takes. */
   volatile long delayMillis;
   private final ConcurrentLinkedQueue<Integer> answers = new ConcurrentLinkedQueue<>();
   private final CountDownLatch closing = new CountDownLatch(1);
   private final HttpServer server;
 
-  Receiver(Integer... statuses) {
+  public Receiver(Integer... statuses) {
     answers.addAll(List.of(statuses));
     try {
       server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
@@ -95,12 +95,12 @@ final class Receiver implements AutoCloseable {
     return this;
   }
 
-  String url() {
+  public String url() {
     return "http://127.0.0.1:" + server.getAddress().getPort() + "/hooks";
   }
 
   /** Every event of every request, in arrival order, as "name channel [user]". */
-  List<String> events() {
+  public List<String> events() {
     List<String> out = new ArrayList<>();
     for (Request r : requests) {
       for (JsonNode e : r.events()) {

@@ -1,0 +1,119 @@
+package dev.beacon.server.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.pusher.client.Pusher;
+import com.pusher.client.channel.Channel;
+import com.pusher.client.channel.PresenceChannel;
+import com.pusher.rest.data.Validity;
+import dev.beacon.server.webhooks.Receiver;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Webhooks from a three-node cluster (separate JVMs) to one local receiver, every request checked
+ * with pusher-http-java: each event is sent by one node, vacates and removals are decided on the
+ * cluster's state with the grace period kept in Redis, and survive the death (kill -9) of the node
+ * that held the only member.
+ */
+class ClusterWebhooksTest {
+
+  private static Receiver receiver;
+  private static ClusterNodes cluster;
+
+  @BeforeAll
+  static void start() throws Exception {
+    receiver = new Receiver();
+    cluster = ClusterNodes.start(3, Map.of(
+        "BEACON_APPS_0_WEBHOOKS_0_URL", receiver.url(),
+        "BEACON_APPS_0_WEBHOOKS_0_EVENT_TYPES",
+        "channel_occupied,channel_vacated,member_added,member_removed"));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+    if (receiver != null) {
+      receiver.close();
+    }
+  }
+
+  private static List<String> eventsOf(String channel) {
+    return receiver.events().stream().filter(e -> e.split(" ")[1].equals(channel))
+        .collect(Collectors.toList());
+  }
+
+  /**
+   * A channel occupied and left on {@code node} now: its vacate comes a grace period later, so
+   * anything decided before it (due earlier) has been delivered once it arrives.
+   */
+  private static void marker(PusherClients clients, ClusterNodes.Node node, String name) {
+    Pusher p = clients.connect(node, "marker");
+    Channel ch = p.subscribe(name);
+    await().atMost(PusherClients.WAIT).until(ch::isSubscribed);
+    p.unsubscribe(name);
+    await().atMost(Duration.ofSeconds(20))
+        .until(() -> eventsOf(name).contains("channel_vacated " + name));
+  }
+
+  private static void assertAllValid() throws Exception {
+    com.pusher.rest.Pusher sdk = new com.pusher.rest.Pusher("app-id", "app-key", "app-secret");
+    assertThat(receiver.requests).isNotEmpty();
+    for (Receiver.Request r : receiver.requests) {
+      assertThat(r.header("Content-Type")).isEqualTo("application/json");
+      assertThat(sdk.validateWebhookSignature(r.header("X-Pusher-Key"),
+          r.header("X-Pusher-Signature"), r.body())).isEqualTo(Validity.VALID);
+    }
+    sdk.close();
+  }
+
+  @Test
+  void killMinus9OfTheNodeHoldingTheOnlyMemberSendsOneRemovalAndOneVacate() throws Exception {
+    try (PusherClients clients = new PusherClients()) {
+      // a public channel with subscribers on two nodes: occupied once
+      Channel a = clients.connect(cluster.node(0), "x").subscribe("news-c");
+      Channel b = clients.connect(cluster.node(1), "y").subscribe("news-c");
+      // ann only on the node that dies
+      PresenceChannel ann = clients.connect(cluster.node(2), "ann").subscribePresence("presence-kill-wh");
+      await().atMost(PusherClients.WAIT).until(() -> a.isSubscribed() && b.isSubscribed()
+          && ann.isSubscribed());
+      await().atMost(PusherClients.WAIT).until(() -> eventsOf("presence-kill-wh").size() == 2);
+
+      cluster.node(2).kill();
+      await().atMost(Duration.ofSeconds(30))
+          .until(() -> eventsOf("presence-kill-wh").contains("channel_vacated presence-kill-wh"));
+      marker(clients, cluster.node(0), "marker-kill");
+      assertThat(eventsOf("presence-kill-wh")).containsExactly(
+          "channel_occupied presence-kill-wh", "member_added presence-kill-wh ann",
+          "member_removed presence-kill-wh ann", "channel_vacated presence-kill-wh");
+      assertThat(eventsOf("news-c")).containsExactly("channel_occupied news-c");
+      assertAllValid();
+    }
+  }
+
+  @Test
+  void aMemberMovingToAnotherNodeWithinTheGraceSendsNothing() throws Exception {
+    try (PusherClients clients = new PusherClients()) {
+      Pusher first = clients.connect(cluster.node(0), "bea");
+      PresenceChannel one = first.subscribePresence("presence-move-wh");
+      await().atMost(PusherClients.WAIT).until(one::isSubscribed);
+      await().atMost(PusherClients.WAIT).until(() -> eventsOf("presence-move-wh").size() == 2);
+
+      first.disconnect();
+      PresenceChannel two = clients.connect(cluster.node(1), "bea").subscribePresence("presence-move-wh");
+      await().atMost(PusherClients.WAIT).until(two::isSubscribed);
+      marker(clients, cluster.node(1), "marker-move");
+      assertThat(eventsOf("presence-move-wh")).containsExactly(
+          "channel_occupied presence-move-wh", "member_added presence-move-wh bea");
+      assertAllValid();
+    }
+  }
+}
