@@ -33,11 +33,15 @@ local function whGrace(app)
   return g and tonumber(g)
 end
 
+local function whNow()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
 local function whLeft(app, entry)
   local g = whGrace(app)
   if g then
-    local t = redis.call('TIME')
-    redis.call('ZADD', P .. 'wh:due', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + g, entry)
+    redis.call('ZADD', P .. 'wh:due', whNow() + g, entry)
   end
 end
 
@@ -86,6 +90,22 @@ local function member(app, ch, user, info, delta, frame)
   end
 end
 
+-- subscription_count for an app in wh:counts (not presence channels): a 'c' entry in wh:due,
+-- due at once while the channel has at most 100 subscriptions, else when the 5 s window of the
+-- last count sent (wh:cnt:{app}:{channel}) ends; wh.lua sends the count current then, so changes
+-- close together become one count, and counts go out in the order they are taken.
+local function whCount(app, ch, c)
+  if string.sub(ch, 1, 9) == 'presence-' or redis.call('HEXISTS', P .. 'wh:counts', app) == 0 then
+    return
+  end
+  local at = whNow()
+  if c > 100 then
+    local left = redis.call('PTTL', P .. 'wh:cnt:' .. app .. ':' .. ch)
+    if left > 0 then at = at + left end
+  end
+  redis.call('ZADD', P .. 'wh:due', 'LT', at, 'c\n' .. app .. '\n' .. ch)
+end
+
 -- NODE's subscriptions to channel ch change by delta
 local function channel(app, ch, delta)
   local nodeKey = P .. 'node:' .. NODE .. ':ch'
@@ -106,6 +126,9 @@ local function channel(app, ch, delta)
     note('v', app, ch, '')
   elseif c == delta then
     note(whBack(app, 'v\n' .. app .. '\n' .. ch) and 'O' or 'o', app, ch, '')
+  end
+  if c > 0 then
+    whCount(app, ch, c)
   end
 end
 

@@ -33,17 +33,20 @@ public final class ClusterWebhooks implements ClusterBus.Transitions {
   /** Plugs webhooks into the cluster adapter; before it starts. */
   public static void connect(RedisClusterBus bus, Apps apps, WebhookSink sink) {
     Map<String, Long> grace = new LinkedHashMap<>();
-    List<String> without = new ArrayList<>();
+    java.util.Set<String> counting = new java.util.HashSet<>();
+    List<String> all = new ArrayList<>();
     for (App app : apps.all()) {
+      all.add(app.id());
       if (app.webhooks().enabled()) {
         grace.put(app.id(), app.webhooks().graceMillis());
-      } else {
-        without.add(app.id());
+        if (app.webhooks().wants(WebhookEvent.SUBSCRIPTION_COUNT)) {
+          counting.add(app.id());
+        }
       }
     }
     ClusterWebhooks webhooks = new ClusterWebhooks(apps, sink);
     bus.transitions(webhooks);
-    bus.webhooks(grace, without, webhooks::due);
+    bus.webhooks(grace, counting, all, webhooks::due);
   }
 
   @Override
@@ -60,7 +63,8 @@ public final class ClusterWebhooks implements ClusterBus.Transitions {
 
   /**
    * Vacates ({@code v\napp\nchannel}) and removals ({@code r\napp\nchannel\nuser}) whose grace
-   * period is over, taken by this node, in order.
+   * period is over, and throttled counts ({@code c\napp\nchannel\ncount}), taken by this node,
+   * in order.
    */
   void due(List<String> entries) {
     for (String e : entries) {
@@ -69,6 +73,8 @@ public final class ClusterWebhooks implements ClusterBus.Transitions {
         emit(f[1], WebhookEvent.channel(WebhookEvent.CHANNEL_VACATED, f[2]));
       } else if (f.length == 4 && f[0].equals("r")) {
         emit(f[1], WebhookEvent.member(WebhookEvent.MEMBER_REMOVED, f[2], f[3]));
+      } else if (f.length == 4 && f[0].equals("c")) {
+        emit(f[1], WebhookEvent.subscriptionCount(f[2], Integer.parseInt(f[3])));
       }
     }
   }

@@ -93,6 +93,7 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
   private volatile Supplier<Holdings> holdings = () -> Holdings.NONE;
   private volatile Map<String, Long> webhookGrace = Map.of();
   private volatile List<String> webhookAppsWithout = List.of();
+  private volatile java.util.Set<String> webhookCountApps = java.util.Set.of();
   private volatile java.util.function.Consumer<List<String>> webhooksDue = due -> { };
   // event-loop (context) state
   private boolean connecting;
@@ -138,15 +139,16 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
 
   /**
    * Webhooks: the grace period of each app (id to milliseconds) whose vacates and member removals
-   * wait in Redis (written on every (re)connection; the apps of {@code withoutWebhooks} are
-   * taken out), and who sends those whose grace period is over: each node takes them every
-   * {@value #WEBHOOK_POLL_MILLIS} ms, and each is handed to one node. Set once, before {@link
-   * #start}.
+   * wait in Redis, and the apps whose webhooks take subscription counts (both written on every
+   * (re)connection; the other apps of {@code allApps} are taken out); and who sends what is due:
+   * each node takes it every {@value #WEBHOOK_POLL_MILLIS} ms, and each entry is handed to one
+   * node. Set once, before {@link #start}.
    */
-  public void webhooks(Map<String, Long> graceByApp, List<String> withoutWebhooks,
-      java.util.function.Consumer<List<String>> due) {
+  public void webhooks(Map<String, Long> graceByApp, java.util.Set<String> countingApps,
+      List<String> allApps, java.util.function.Consumer<List<String>> due) {
     this.webhookGrace = Map.copyOf(graceByApp);
-    this.webhookAppsWithout = List.copyOf(withoutWebhooks);
+    this.webhookCountApps = java.util.Set.copyOf(countingApps);
+    this.webhookAppsWithout = allApps.stream().filter(a -> !graceByApp.containsKey(a)).toList();
     this.webhooksDue = due;
   }
 
@@ -261,6 +263,22 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
       done = done.compose(r -> {
         Request del = Request.cmd(Command.HDEL).arg(prefix + "wh:grace");
         webhookAppsWithout.forEach(del::arg);
+        return send(del);
+      });
+    }
+    if (!webhookCountApps.isEmpty()) {
+      done = done.compose(r -> {
+        Request set = Request.cmd(Command.HSET).arg(prefix + "wh:counts");
+        webhookCountApps.forEach(app -> set.arg(app).arg("1"));
+        return send(set);
+      });
+    }
+    List<String> notCounting = new ArrayList<>(webhookAppsWithout);
+    webhookGrace.keySet().stream().filter(a -> !webhookCountApps.contains(a)).forEach(notCounting::add);
+    if (!notCounting.isEmpty()) {
+      done = done.compose(r -> {
+        Request del = Request.cmd(Command.HDEL).arg(prefix + "wh:counts");
+        notCounting.forEach(del::arg);
         return send(del);
       });
     }
