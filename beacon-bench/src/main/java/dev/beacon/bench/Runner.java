@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import dev.beacon.bench.client.Endpoint;
 import dev.beacon.bench.config.ScenarioConfig;
+import dev.beacon.bench.config.ScenarioKind;
 import dev.beacon.bench.config.TargetKind;
 import dev.beacon.bench.report.Metric;
 import dev.beacon.bench.report.RunResult;
@@ -12,6 +13,7 @@ import dev.beacon.bench.report.SvgChart;
 import dev.beacon.bench.report.TargetRun;
 import dev.beacon.bench.scenario.RunContext;
 import dev.beacon.bench.scenario.Scenario;
+import dev.beacon.bench.target.BenchCluster;
 import dev.beacon.bench.target.ServerProcess;
 import dev.beacon.bench.target.ServerUnderTest;
 import java.io.IOException;
@@ -106,6 +108,12 @@ public final class Runner {
   }
 
   private ServerUnderTest serverFor(TargetKind target, Path logs) {
+    if (config.scenario() == ScenarioKind.CLUSTER) {
+      if (target != TargetKind.BEACON || config.beaconAddress().isPresent()) {
+        throw new IllegalStateException("cluster runs only Beacon nodes the tool starts itself");
+      }
+      return BenchCluster.start(config, logs, 3);
+    }
     var address = target == TargetKind.BEACON ? config.beaconAddress() : config.baselineAddress();
     if (address.isPresent()) {
       return ServerUnderTest.running(target, Endpoint.parse(address.get()));

@@ -11,10 +11,12 @@ import java.util.Optional;
  * to reach or start them. Built from the command line by {@link #parse} or in code with {@link
  * #builder}; each scenario reads the fields that concern it.
  *
- * @param connections idle and connect: connections; fanout: subscribers of the one channel
- * @param rooms rooms: presence rooms; churn: 500-member channels; live: chatrooms
+ * @param connections idle and connect: connections; fanout and cluster: subscribers of the one
+ *     channel
+ * @param rooms rooms: presence rooms; churn: 500-member channels; live: chatrooms; cluster: how
+ *     many times a node is killed
  * @param members rooms: members per room; churn: stable members per channel; live: subscribers
- *     per chatroom
+ *     per chatroom; cluster: presence members on the node that is killed
  * @param rate rooms: typing events per second in total; churn: joins plus leaves per second;
  *     connect: connection attempts per second (0 = as fast as {@code inFlight} allows); fanout: a
  *     fixed publication rate instead of finding saturation (0 = find it)
@@ -78,7 +80,7 @@ public record ScenarioConfig(
 
   public static final String USAGE = """
       usage: java -jar beacon-bench.jar SCENARIO [--option=value ...]
-        scenarios: idle, fanout, rooms, churn, connect, live, heartbeat
+        scenarios: idle, fanout, rooms, churn, connect, live, heartbeat, cluster
         common:   --targets=beacon,baseline  --duration=10s --warmup=3s --repeat=1
                   --beacon=HOST:PORT (measure a running Beacon) --baseline=HOST:PORT
                   --beacon-jar=beacon-server/target/beacon.jar --server-jvm-args="..."
@@ -94,6 +96,9 @@ public record ScenarioConfig(
         connect:  --connections=5000 --rate=0 --in-flight=256
         live:     --rooms=1000 --members=10 --rate=1000 (typing changes/s in total)
         heartbeat: --connections=64 (keep-alive) --users=10000 --rate=50000 (0: at --fraction of saturation)
+        cluster:  --connections=300 --payloads=64 --publishers=http --fraction=0.5 --rate=0
+                  --rooms=10 (kill -9 rounds) --members=10 (members on the killed node)
+                  (3 nodes from --beacon-jar on Redis 127.0.0.1:6379 and PostgreSQL 127.0.0.1:5432/test)
       """;
 
   /** Parses {@code SCENARIO --option=value ...}. */
@@ -209,6 +214,13 @@ public record ScenarioConfig(
         case HEARTBEAT -> {
           connections = 64;
           rate = 50_000;
+        }
+        case CLUSTER -> {
+          connections = 300;
+          rooms = 10;
+          members = 10;
+          payloads = List.of(64);
+          publishers = List.of("http");
         }
       }
       if (rooms == 0) {

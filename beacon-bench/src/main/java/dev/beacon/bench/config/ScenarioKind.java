@@ -19,7 +19,9 @@ public enum ScenarioKind {
   /** Live queries over the Convex sync protocol, changed by typing: update latency. */
   LIVE,
   /** {@code presence:heartbeat} over HTTP keep-alive: calls per second and latency. */
-  HEARTBEAT;
+  HEARTBEAT,
+  /** Three Beacon nodes over Redis: fan-out across nodes against one node, and kill -9 clean-up time. */
+  CLUSTER;
 
   public String cliName() {
     return name().toLowerCase(Locale.ROOT);

@@ -30,15 +30,7 @@ final class FanoutScenario implements Scenario {
   public List<Metric> run(RunContext ctx) throws Exception {
     ScenarioConfig c = ctx.config();
     int n = c.connections();
-    SocketListener counting = new SocketListener() {
-      @Override
-      public void event(BenchSocket socket, long sentNanos) {
-        ctx.delivered().increment();
-        if (sentNanos > 0) {
-          ctx.latency().recordSince(sentNanos);
-        }
-      }
-    };
+    SocketListener counting = counting(ctx);
     List<Metric> out = new ArrayList<>();
     ctx.sampler().phase("connect");
     try (Population subscribers = ctx.population(s -> s.subscribePrivate(ctx.app(), CHANNEL), counting)) {
@@ -48,7 +40,7 @@ final class FanoutScenario implements Scenario {
       }
       for (String kind : c.publishers()) {
         for (int size : c.payloads()) {
-          try (Publisher publisher = publisher(ctx, kind, size)) {
+          try (Publisher publisher = publisher(ctx, kind, size, CHANNEL)) {
             out.addAll(measure(ctx, publisher, kind + " " + size + "B", n));
           }
         }
@@ -57,16 +49,30 @@ final class FanoutScenario implements Scenario {
     return out;
   }
 
-  private Publisher publisher(RunContext ctx, String kind, int size) throws Exception {
+  /** Counts every event in the context's deliveries and records its latency when stamped. */
+  static SocketListener counting(RunContext ctx) {
+    return new SocketListener() {
+      @Override
+      public void event(BenchSocket socket, long sentNanos) {
+        ctx.delivered().increment();
+        if (sentNanos > 0) {
+          ctx.latency().recordSince(sentNanos);
+        }
+      }
+    };
+  }
+
+  /** A publisher of {@code kind} ({@code http} or {@code client}) to the context's server. */
+  static Publisher publisher(RunContext ctx, String kind, int size, String channel) throws Exception {
     boolean beacon = ctx.protocol() == WireProtocol.PUSHER;
     if (kind.equals("http")) {
       HttpPublisher http = HttpPublisher.open(ctx.loops(), ctx.server().endpoint(),
           Math.min(MAX_HTTP_CONNECTIONS, publicationsInFlight(ctx.config())));
-      return beacon ? Publisher.beaconHttp(http, ctx.app(), CHANNEL, size)
-          : Publisher.baselineHttp(http, CHANNEL, size);
+      return beacon ? Publisher.beaconHttp(http, ctx.app(), channel, size)
+          : Publisher.baselineHttp(http, channel, size);
     }
     CompletableFuture<BenchSocket> ready = new CompletableFuture<>();
-    Population one = ctx.population(s -> s.subscribePrivate(ctx.app(), CHANNEL), new SocketListener() {
+    Population one = ctx.population(s -> s.subscribePrivate(ctx.app(), channel), new SocketListener() {
       @Override
       public void subscribed(BenchSocket socket) {
         ready.complete(socket);
@@ -74,15 +80,19 @@ final class FanoutScenario implements Scenario {
     });
     one.open(1_000_000_000, 1, 0);
     BenchSocket socket = ready.get(30, TimeUnit.SECONDS);
-    Publisher inner = beacon ? Publisher.clientEvents(socket, CHANNEL, size)
-        : Publisher.rawFrames(socket, CHANNEL, size);
+    Publisher inner = beacon ? Publisher.clientEvents(socket, channel, size)
+        : Publisher.rawFrames(socket, channel, size);
     return new Publisher() {
       @Override public boolean publish(long nanos) { return inner.publish(nanos); }
       @Override public void close() { one.close(); }
     };
   }
 
-  private List<Metric> measure(RunContext ctx, Publisher publisher, String label, int n)
+  /**
+   * Saturation (unless a rate is set), then latency at a fixed rate, of {@code publisher} to
+   * {@code n} subscribers counted in the context's delivery counter and latency recorder.
+   */
+  static List<Metric> measure(RunContext ctx, Publisher publisher, String label, int n)
       throws InterruptedException {
     ScenarioConfig c = ctx.config();
     double pubRate;

@@ -19,6 +19,7 @@ public interface Scenario {
       case CONNECT -> new ConnectScenario();
       case LIVE -> new LiveScenario();
       case HEARTBEAT -> new HeartbeatScenario();
+      case CLUSTER -> new ClusterScenario();
     };
   }
 }
