@@ -35,7 +35,8 @@ public record App(
     FunctionSettings functions,
     AuthSettings auth,
     PushSettings push,
-    WebhookSettings webhooks) {
+    WebhookSettings webhooks,
+    MessageSettings messages) {
 
   private static final Pattern KEY_CHARS = Pattern.compile("[A-Za-z0-9_.\\-]{1,100}");
 
@@ -56,6 +57,7 @@ public record App(
     require("max_batch_events", maxBatchEvents, maxBatchEvents > 0, "> 0");
     encryptionMasterKeyBase64 = encryptionMasterKeyBase64 == null
         ? Optional.empty() : encryptionMasterKeyBase64;
+    messages = messages == null ? MessageSettings.DEFAULT : messages;
     if (functions == null || auth == null) {
       throw new IllegalArgumentException("app '" + id + "': functions and auth settings are required");
     }
@@ -146,6 +148,7 @@ public record App(
     private AuthSettings auth;
     private PushSettings push = PushSettings.NONE;
     private WebhookSettings webhooks = WebhookSettings.NONE;
+    private MessageSettings messages = MessageSettings.DEFAULT;
 
     private Builder(String id, String key, String secret) {
       this.id = id;
@@ -157,6 +160,7 @@ public record App(
     public Builder auth(AuthSettings v) { auth = v; return this; }
     public Builder push(PushSettings v) { push = v; return this; }
     public Builder webhooks(WebhookSettings v) { webhooks = v; return this; }
+    public Builder messages(MessageSettings v) { messages = v; return this; }
 
     public Builder enabled(boolean v) { enabled = v; return this; }
     public Builder clientEvents(boolean v) { clientEvents = v; return this; }
@@ -187,7 +191,7 @@ public record App(
           maxEventNameLength, maxUserInfoBytes, clientEventsPerSecond, maxChannelsPerEvent,
           maxBatchEvents, subscriptionCountEvents, watchlistEvents,
           Optional.ofNullable(encryptionMasterKeyBase64), functions,
-          auth != null ? auth : defaultAuth(), push, webhooks);
+          auth != null ? auth : defaultAuth(), push, webhooks, messages);
     }
   }
 }

@@ -4,6 +4,8 @@ import dev.beacon.core.store.DurableWrites;
 import dev.beacon.core.activity.ActivityFunctions;
 import dev.beacon.core.activity.ActivityStore;
 import dev.beacon.core.app.Apps;
+import dev.beacon.core.conversations.ConversationFunctions;
+import dev.beacon.core.conversations.ConversationStore;
 import dev.beacon.core.functions.Changes;
 import dev.beacon.core.functions.FunctionModule;
 import dev.beacon.core.functions.Functions;
@@ -63,7 +65,10 @@ public final class BuiltInFunctions {
     PresenceStore presence();
 
     PushStore push();
+
     RoomEvents roomEvents();
+
+    ConversationStore conversations();
   }
 
   private final Functions functions;
@@ -72,6 +77,7 @@ public final class BuiltInFunctions {
   private final TypingIndicators typing;
   private final Retention retention;
   private final PushPolicy push;
+  private final ConversationFunctions conversations;
 
   /** As the full constructor, with durable writes handed to {@code background} one by one. */
   public BuiltInFunctions(Apps apps, Stores stores, ChannelHub hub, LiveEvents live, Changes changes,
@@ -100,6 +106,8 @@ public final class BuiltInFunctions {
     this.push = new PushPolicy(userPresence::isOnline);
     RoomFunctions rooms = new RoomFunctions(roomPresence, stores.rooms(), access, visibility,
         limiter, changes, typing);
+    this.conversations = new ConversationFunctions(stores.conversations(), stores.rooms(), limiter,
+        changes, live, ids, push, expiry, writes);
     this.functions = new Functions(expiry.clock()).register(
         new PresenceFunctions(userPresence, friends, visibility, limiter),
         rooms,
@@ -108,7 +116,8 @@ public final class BuiltInFunctions {
         new ReceiptFunctions(stores.receipts(), access, changes, live),
         new ActivityFunctions(stores.activity(), friends, visibility, changes, live, ids),
         new FriendFunctions(friends),
-        new PushFunctions(stores.push(), push, changes, ids));
+        new PushFunctions(stores.push(), push, changes, ids),
+        conversations);
     // the drop-in shapes, after the functions they stand for (the chat conventions last: they
     // add clerkId to every presence function registered before them)
     functions.register(
@@ -119,6 +128,8 @@ public final class BuiltInFunctions {
         new ChatConventions(functions, rooms));
     this.retention = new Retention(apps, stores.notifications(), stores.activity(), expiry.clock(),
         changes);
+    // streams a stopped server left open carry on (or time out) from their stored text
+    background.execute(() -> apps.all().forEach(conversations.streams()::resume));
     hub.presenceListener(roomPresence);
     roomPresence.userConnections(userPresence); // an HTTP room member is online, as a subscriber is
   }
@@ -134,6 +145,11 @@ public final class BuiltInFunctions {
   public BuiltInFunctions register(FunctionModule... modules) {
     functions.register(modules);
     return this;
+  }
+
+  /** Conversations and messages: who belongs to which conversation (for channel authorization). */
+  public ConversationFunctions conversations() {
+    return conversations;
   }
 
   /** Counts WebSocket connections as presence sessions; give it to the Pusher service. */

@@ -42,6 +42,11 @@ public final class PusherLiveEvents implements LiveEvents {
     publish(app, ChannelName.tryParse(LiveEvents.roomChannel(roomId)), event, data);
   }
 
+  @Override
+  public void toConversation(App app, String conversationId, String event, JsonNode data) {
+    publish(app, ChannelName.tryParse(LiveEvents.conversationChannel(conversationId)), event, data);
+  }
+
   private void publish(App app, Optional<ChannelName> name, String event, JsonNode data) {
     if (name.isEmpty()) {
       return;

@@ -4,8 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.beacon.core.app.App;
 
 /**
- * How features reach Pusher clients: events on a user's {@code private-user-{userId}} channel and
- * on a room's {@code presence-room-{roomId}} channel (the conventions of docs/FUNCTIONS.md).
+ * How features reach Pusher clients: events on a user's {@code private-user-{userId}} channel, on
+ * a room's {@code presence-room-{roomId}} channel and on a conversation's {@code
+ * private-conversation-{id}} channel (the conventions of docs/FUNCTIONS.md).
  */
 public interface LiveEvents {
 
@@ -21,11 +22,21 @@ public interface LiveEvents {
 
   void toRoom(App app, String roomId, String event, JsonNode data);
 
+  /**
+   * An event on a conversation's {@code private-conversation-{conversationId}} channel; only
+   * members are signed into it. Does nothing unless the implementation reaches Pusher clients.
+   */
+  default void toConversation(App app, String conversationId, String event, JsonNode data) {}
+
   static String userChannel(String userId) {
     return "private-user-" + userId;
   }
 
   static String roomChannel(String roomId) {
     return "presence-room-" + roomId;
+  }
+
+  static String conversationChannel(String conversationId) {
+    return "private-conversation-" + conversationId;
   }
 }

@@ -70,6 +70,7 @@ public final class ConfigLoader {
       "presence_ttl_seconds", "typing_ttl_seconds", "activity_ttl_hours",
       "notification_retention_days", "open_rooms", "heartbeats_per_second", "typing_per_second",
       "anonymous_presence",
+      "max_message_bytes", "messages_per_second", "stream_idle_timeout_seconds", "max_stream_bytes",
       "push.when", "push.ttl_seconds", "push.per_user_per_minute",
       "push.web.vapid_public_key", "push.web.vapid_private_key", "push.web.subject",
       "push.apns.team_id", "push.apns.key_id", "push.apns.key_file", "push.apns.topic",
@@ -417,6 +418,11 @@ public final class ConfigLoader {
               v.string(p + "jwt_audience", id)))
           .push(push(v, p + "push.", dev))
           .webhooks(webhooks(v, i))
+          .messages(new dev.beacon.core.app.MessageSettings(
+              v.integer(p + "max_message_bytes", 16 * 1024, 1, 1024 * 1024),
+              v.integer(p + "messages_per_second", 10, 1, 100_000),
+              v.integer(p + "stream_idle_timeout_seconds", 300, 1, 86_400),
+              v.integer(p + "max_stream_bytes", 1024 * 1024, 1, 16 * 1024 * 1024)))
           .build();
     } catch (IllegalArgumentException e) {
       throw new ConfigException("apps." + i + ": " + e.getMessage());

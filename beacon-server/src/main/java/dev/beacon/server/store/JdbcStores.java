@@ -34,10 +34,17 @@ public final class JdbcStores implements BuiltInFunctions.Stores {
   private final Events events = new Events();
   private final ServerState state = new ServerState();
   private final JdbcPushStore push;
+  private final JdbcConversationStore conversations;
 
   public JdbcStores(Database db) {
     this.db = db;
     this.push = new JdbcPushStore(db);
+    this.conversations = new JdbcConversationStore(db);
+  }
+
+  @Override
+  public dev.beacon.core.conversations.ConversationStore conversations() {
+    return conversations;
   }
 
   @Override

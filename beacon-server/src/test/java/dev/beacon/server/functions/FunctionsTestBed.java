@@ -90,6 +90,12 @@ final class FunctionsTestBed implements AutoCloseable {
         events.add(LiveEvents.roomChannel(roomId) + " " + event + " " + Json.write(data));
         pusher.toRoom(a, roomId, event, data);
       }
+
+      @Override
+      public void toConversation(App a, String conversationId, String event, JsonNode data) {
+        events.add(LiveEvents.conversationChannel(conversationId) + " " + event + " " + Json.write(data));
+        pusher.toConversation(a, conversationId, event, data);
+      }
     };
     builtIns = new BuiltInFunctions(apps, new JdbcStores(db), hub, live, changes::addAll, expiry,
         r -> {

@@ -112,6 +112,26 @@ abstract class PushFunctionsTest {
   }
 
   @Test
+  void aConversationMessageQueuesAPushForEachOfflineMemberButItsAuthor() {
+    bed.call(bed.user("ann"), "push:register", web("https://push.example.com/ann"));
+    bed.call(bed.user("bob"), "push:register", web("https://push.example.com/bob"));
+    bed.call(bed.user("carl"), "push:register", web("https://push.example.com/carl"));
+    bed.call(bed.user("carl"), "presence:heartbeat", "{}");
+    String c = bed.call(bed.user("ann"), "conversations:create",
+        "{\"title\":\"Trip\",\"memberIds\":[\"bob\",\"carl\"]}").get("conversationId").asText();
+    String args = "{\"conversationId\":\"" + c + "\",\"content\":\"see you at 8\",\"clientMessageId\":\"m1\"}";
+    String id = bed.call(bed.user("ann"), "messages:send", args).get("_id").asText();
+    bed.call(bed.user("ann"), "messages:send", args); // a retry: no second push
+
+    List<OutboxEntry> due = store.claimDue(bed.clock.millis(), 100, bed.clock.millis() + 30_000);
+    assertThat(due).extracting(e -> e.device().address())
+        .containsExactly("https://push.example.com/bob"); // ann wrote it, carl is online
+    assertThat(due.get(0).content().title()).isEqualTo("Trip · ann");
+    assertThat(due.get(0).content().body()).isEqualTo("see you at 8");
+    assertThat(due.get(0).content().dataJson()).contains("\"messageId\":\"" + id + "\"");
+  }
+
+  @Test
   void aNotificationForAnOfflineUserQueuesOnePushPerDeviceAndNoneForAnOnlineUser() {
     bed.call(bed.user("ann"), "push:register", web("https://push.example.com/ann-laptop"));
     bed.call(bed.user("ann"), "push:register", web("https://push.example.com/ann-phone"));
