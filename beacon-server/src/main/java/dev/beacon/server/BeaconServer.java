@@ -32,6 +32,7 @@ import dev.beacon.server.demo.DemoRoutes;
 import dev.beacon.server.functions.FunctionRoutes;
 import dev.beacon.server.functions.FunctionRunner;
 import dev.beacon.server.http.DevAuthRoutes;
+import dev.beacon.server.http.TokenChannelAuth;
 import dev.beacon.server.http.DevTokenRoutes;
 import dev.beacon.server.http.OpsRoutes;
 import dev.beacon.server.http.PusherApiRoutes;
@@ -224,11 +225,14 @@ public final class BeaconServer implements AutoCloseable {
       background.everyMillis(1000, stats::sample);
       sets.add(new DashboardRoutes(config.dashboard(), stats, console, apps.first().id())::mount);
     }
+    TokenChannelAuth channelAuth = new TokenChannelAuth(credentials, builtIns.channelRules());
     if (config.development()) {
-      sets.add(new DevAuthRoutes(apps)::mount);
+      sets.add(new DevAuthRoutes(apps, Optional.of(channelAuth))::mount);
       sets.add(new DevTokenRoutes(apps, new DevTokens(clock))::mount);
       sets.add(new DemoRoutes(apps.first())::mount);
       sets.add(new DemoBackendRoutes(credentials, functionRunner)::mount);
+    } else {
+      sets.add(channelAuth::mount); // pusher-js apps authorize with the user's JWT
     }
     Routes routes = new Routes(sets);
 

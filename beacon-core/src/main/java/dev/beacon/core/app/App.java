@@ -110,6 +110,7 @@ public record App(
     b.auth = auth;
     b.push = push;
     b.webhooks = webhooks;
+    b.messages = messages;
     return b;
   }
 

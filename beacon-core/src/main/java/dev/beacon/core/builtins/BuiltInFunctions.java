@@ -23,6 +23,7 @@ import dev.beacon.core.receipts.ReceiptFunctions;
 import dev.beacon.core.receipts.ReceiptStore;
 import dev.beacon.core.rooms.RoomFunctions;
 import dev.beacon.core.rooms.RoomPresence;
+import dev.beacon.core.shapes.AiChatThreads;
 import dev.beacon.core.shapes.ChatConventions;
 import dev.beacon.core.shapes.ComponentPresence;
 import dev.beacon.core.shapes.ConversationPresence;
@@ -78,6 +79,7 @@ public final class BuiltInFunctions {
   private final Retention retention;
   private final PushPolicy push;
   private final ConversationFunctions conversations;
+  private final ChannelRules channelRules;
 
   /** As the full constructor, with durable writes handed to {@code background} one by one. */
   public BuiltInFunctions(Apps apps, Stores stores, ChannelHub hub, LiveEvents live, Changes changes,
@@ -123,9 +125,11 @@ public final class BuiltInFunctions {
     functions.register(
         new ComponentPresence(apps, functions, rooms, roomPresence, stores.rooms(), access, expiry,
             changes),
-        new ConversationPresence(functions, rooms, access, typing),
+        new ConversationPresence(functions, rooms, access, typing, conversations),
+        new AiChatThreads(functions, conversations),
         new EventRooms(functions, rooms, access, stores.roomEvents(), changes),
         new ChatConventions(functions, rooms));
+    this.channelRules = new ChannelRules(stores.rooms(), conversations);
     this.retention = new Retention(apps, stores.notifications(), stores.activity(), expiry.clock(),
         changes);
     // streams a stopped server left open carry on (or time out) from their stored text
@@ -150,6 +154,11 @@ public final class BuiltInFunctions {
   /** Conversations and messages: who belongs to which conversation (for channel authorization). */
   public ConversationFunctions conversations() {
     return conversations;
+  }
+
+  /** Which channels Beacon signs for a signed-in user (its own {@code /pusher/auth}). */
+  public ChannelRules channelRules() {
+    return channelRules;
   }
 
   /** Counts WebSocket connections as presence sessions; give it to the Pusher service. */

@@ -93,6 +93,24 @@ public final class ConversationFunctions implements FunctionModule {
     return Optional.of(store.isMember(appId, conversationId, userId));
   }
 
+  /**
+   * The newest {@code limit} messages of a conversation the caller may read, oldest first (a
+   * thread as chat apps render it whole).
+   */
+  public List<Message> recent(Call call, String conversationId, int limit) {
+    requireMember(call, conversationId);
+    List<Message> newest = new ArrayList<>(store.latest(call.appId(), conversationId, limit,
+        Optional.empty()));
+    java.util.Collections.reverse(newest);
+    return newest;
+  }
+
+  /** The ids of {@code userId}'s conversations with a message streaming now. */
+  public List<String> generating(Call call, String userId) {
+    call.read(CONVERSATIONS_OF, userId);
+    return store.streamingConversations(call.appId(), userId);
+  }
+
   @Override
   public List<FunctionDefinition> definitions() {
     Validator self = Validator.optional(Validator.userId());

@@ -71,6 +71,9 @@ public interface ConversationStore {
   /** The conversation's messages being streamed now, oldest first. */
   List<Message> streaming(String appId, String conversationId);
 
+  /** The user's conversations with a message streaming now. */
+  List<String> streamingConversations(String appId, String userId);
+
   /** Every message being streamed in every app (to resume their timeouts after a restart). */
   List<Message> allStreaming(String appId);
 }

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.beacon.core.functions.Access;
 import dev.beacon.core.functions.ArgumentValidationException;
+import dev.beacon.core.conversations.ConversationFunctions;
 import dev.beacon.core.functions.Call;
+import dev.beacon.core.functions.FunctionException;
 import dev.beacon.core.functions.FunctionDefinition;
 import dev.beacon.core.functions.FunctionModule;
 import dev.beacon.core.functions.Functions;
@@ -27,7 +29,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * typing}) or out of it ({@code offline}); {@code presence:getPresence {conversationId}} lists the
  * conversation's members with their status. A conversation is the room of the same id (its
  * members are the room's, its typists the room's typing), so these entries expire with the
- * presence TTL like any room member's.
+ * presence TTL like any room member's. Where a stored conversation of that id exists ({@code
+ * conversations:create}), only its members set or read its presence; otherwise the room's access
+ * rule applies.
  */
 public final class ConversationPresence implements FunctionModule {
 
@@ -41,11 +45,13 @@ public final class ConversationPresence implements FunctionModule {
   private final RoomFunctions rooms;
   private final RoomAccess access;
   private final TypingIndicators typing;
+  private final ConversationFunctions conversations;
   /** Each user's current conversation (app, user → conversation), while it is in one. */
   private final ConcurrentHashMap<String, String> current = new ConcurrentHashMap<>();
 
   public ConversationPresence(Functions functions, RoomFunctions rooms, RoomAccess access,
-      TypingIndicators typing) {
+      TypingIndicators typing, ConversationFunctions conversations) {
+    this.conversations = conversations;
     this.functions = functions;
     this.rooms = rooms;
     this.access = access;
@@ -59,10 +65,10 @@ public final class ConversationPresence implements FunctionModule {
             "conversationId", Validator.optional(Validator.id()),
             "status", Validator.literal("online", "typing", "offline"),
             "userId", Validator.optional(Validator.userId())),
-            FunctionDefinition.CLOSED_ROOMS, this::setPresence),
+            true, this::setPresence), // blocks: a stored conversation's membership is read
         // signed out or not a member: [] rather than an error, as such hooks expect
         FunctionDefinition.query("presence:getPresence", Access.PUBLIC, Map.of(
-            "conversationId", Validator.id()), FunctionDefinition.CLOSED_ROOMS, this::getPresence));
+            "conversationId", Validator.id()), true, this::getPresence));
   }
 
   private JsonNode setPresence(Call call) {
@@ -87,6 +93,10 @@ public final class ConversationPresence implements FunctionModule {
       return NODES.nullNode();
     }
     String room = conversation.get();
+    if (!mayUse(call, room, user)) {
+      throw FunctionException.forbidden("user '" + user + "' is not a member of conversation '"
+          + room + "'");
+    }
     rooms.enter(call, room, SESSION, Optional.empty(),
         call.app().functions().presenceTtlSeconds() * 1000L);
     String before = current.put(key, room);
@@ -101,6 +111,18 @@ public final class ConversationPresence implements FunctionModule {
   private void leave(Call call, String room) {
     functions.delegate(call, "typing:stopTyping", self(call).put("chatroomId", room));
     functions.delegate(call, "rooms:leave", self(call).put("roomId", room).put("sessionId", SESSION));
+  }
+
+  /**
+   * A stored conversation's members only (the backend: any); where none exists, whoever may enter
+   * the room of that id.
+   */
+  private boolean mayUse(Call call, String room, String user) {
+    if (call.caller().trusted()) {
+      return true;
+    }
+    call.read("conversation", room);
+    return conversations.membership(call.appId(), room, user).orElseGet(() -> access.mayEnter(call, room));
   }
 
   /** Arguments naming the acting user for the backend (an end user names none). */
@@ -118,7 +140,7 @@ public final class ConversationPresence implements FunctionModule {
     if (!call.caller().trusted() && call.caller().userId().isEmpty()) {
       return out;
     }
-    if (!access.mayEnter(call, room)) {
+    if (!mayUse(call, room, call.caller().userId().orElse(""))) {
       return out;
     }
     call.read("typing", room);

@@ -28,17 +28,26 @@ import java.util.regex.Pattern;
  *
  * <p>Parameters come as pusher-js sends them (form-encoded {@code socket_id}, {@code
  * channel_name}) plus what the page adds through {@code channelAuthorization.params}: {@code
- * user_id}, {@code user_info} (JSON), {@code watchlist} (comma-separated), {@code app_key}.
+ * user_id}, {@code user_info} (JSON), {@code watchlist} (comma-separated), {@code app_key}. A
+ * request with a user's JWT ({@code Authorization: Bearer}) is answered by Beacon's rules instead,
+ * as in production ({@link TokenChannelAuth}).
  */
 public final class DevAuthRoutes {
 
-  private static final Pattern SOCKET_ID = Pattern.compile("\\d+\\.\\d+");
+  static final Pattern SOCKET_ID = Pattern.compile("\\d+\\.\\d+");
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private final Apps apps;
+  private final Optional<TokenChannelAuth> tokens;
 
   public DevAuthRoutes(Apps apps) {
+    this(apps, Optional.empty());
+  }
+
+  /** @param tokens answers the requests that carry a user's JWT, by Beacon's rules */
+  public DevAuthRoutes(Apps apps, Optional<TokenChannelAuth> tokens) {
     this.apps = apps;
+    this.tokens = tokens;
   }
 
   public void mount(Router router) {
@@ -55,6 +64,10 @@ public final class DevAuthRoutes {
   }
 
   private void channelAuth(RoutingContext ctx) {
+    if (tokens.isPresent() && TokenChannelAuth.hasBearer(ctx)) {
+      tokens.get().channelAuth(ctx);
+      return;
+    }
     Map<String, String> params = params(ctx);
     Optional<App> app = app(ctx, params);
     String socketId = app.isPresent() ? socketId(ctx, params) : null;
@@ -101,6 +114,10 @@ public final class DevAuthRoutes {
   }
 
   private void userAuth(RoutingContext ctx) {
+    if (tokens.isPresent() && TokenChannelAuth.hasBearer(ctx)) {
+      tokens.get().userAuth(ctx);
+      return;
+    }
     Map<String, String> params = params(ctx);
     Optional<App> app = app(ctx, params);
     String socketId = app.isPresent() ? socketId(ctx, params) : null;
@@ -174,7 +191,7 @@ public final class DevAuthRoutes {
   }
 
   /** Form fields, JSON body fields, and query parameters, in that order of precedence. */
-  private static Map<String, String> params(RoutingContext ctx) {
+  static Map<String, String> params(RoutingContext ctx) {
     Map<String, String> out = new LinkedHashMap<>();
     String type = ctx.request().getHeader("content-type");
     if (type != null && type.startsWith("application/json") && ctx.body() != null

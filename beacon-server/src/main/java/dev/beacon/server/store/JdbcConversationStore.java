@@ -245,6 +245,14 @@ final class JdbcConversationStore implements ConversationStore {
   }
 
   @Override
+  public List<String> streamingConversations(String appId, String userId) {
+    return db.list("SELECT DISTINCT m.conversation_id FROM messages m JOIN conversation_members cm "
+        + "ON cm.app_id = m.app_id AND cm.conversation_id = m.conversation_id AND cm.user_id = ? "
+        + "WHERE m.app_id = ? AND m.status = 'streaming' ORDER BY m.conversation_id",
+        rs -> rs.getString(1), userId, appId);
+  }
+
+  @Override
   public List<Message> allStreaming(String appId) {
     return db.list("SELECT " + MSG + " FROM messages WHERE app_id = ? AND status = 'streaming' "
         + "ORDER BY created_at", JdbcConversationStore::message, appId);

@@ -192,6 +192,18 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void messageLimitsAreAppKeys() {
+    App app = ConfigLoader.load(Optional.empty(), Map.of()).apps().get(0);
+    assertThat(app.messages()).isEqualTo(dev.beacon.core.app.MessageSettings.DEFAULT);
+    App custom = ConfigLoader.load(Optional.empty(), Map.of("BEACON_APPS_0_MAX_MESSAGE_BYTES", "100",
+        "BEACON_APPS_0_MESSAGES_PER_SECOND", "3", "BEACON_APPS_0_STREAM_IDLE_TIMEOUT_SECONDS", "9",
+        "BEACON_APPS_0_MAX_STREAM_BYTES", "2048")).apps().get(0);
+    assertThat(custom.messages()).isEqualTo(new dev.beacon.core.app.MessageSettings(100, 3, 9, 2048));
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(),
+        Map.of("BEACON_APPS_0_MESSAGES_PER_SECOND", "0"))).hasMessageContaining("messages_per_second");
+  }
+
+  @Test
   void productionRefusesTheDevelopmentAdminKeyAndJwtSecret() {
     assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("BEACON_MODE", "production",
         "BEACON_APPS_0_SECRET", "s3cr3t-0123456789", "BEACON_APPS_0_ADMIN_KEY", "app-secret")))

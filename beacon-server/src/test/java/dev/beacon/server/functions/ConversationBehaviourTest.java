@@ -317,4 +317,34 @@ abstract class ConversationBehaviourTest {
     assertThat(bed.failure(bed.user("bob"), "conversations:create", "{\"conversationId\":\"room-7\"}")
         .code()).isEqualTo("CONFLICT");
   }
+
+  @Test
+  void conversationPresenceIsForAStoredConversationsMembersOnly() {
+    String c = create("ann", "bob");
+    bed.call(bed.user("bob"), "presence:setPresence", "{\"conversationId\":\"" + c
+        + "\",\"status\":\"online\"}");
+    assertThat(bed.call(bed.user("ann"), "presence:getPresence", "{\"conversationId\":\"" + c
+        + "\"}").findValuesAsText("userId")).containsExactly("bob");
+    assertThat(bed.call(bed.user("carl"), "presence:getPresence", "{\"conversationId\":\"" + c
+        + "\"}")).isEmpty();
+    assertThat(bed.failure(bed.user("carl"), "presence:setPresence", "{\"conversationId\":\"" + c
+        + "\",\"status\":\"online\"}").code()).isEqualTo("FORBIDDEN");
+    // an id that is no stored conversation keeps the room rule (open rooms: anyone)
+    bed.call(bed.user("carl"), "presence:setPresence", "{\"conversationId\":\"free-room\",\"status\":\"online\"}");
+    assertThat(bed.call(bed.user("dan"), "presence:getPresence", "{\"conversationId\":\"free-room\"}")
+        .findValuesAsText("userId")).containsExactly("carl");
+  }
+
+  @Test
+  void channelRulesSignOwnUserChannelsRoomsAndConversationsOfMembersOnly() {
+    String c = create("ann", "bob");
+    var rules = bed.builtIns.channelRules();
+    assertThat(rules.refusal(bed.app, "ann", "private-user-ann")).isEmpty();
+    assertThat(rules.refusal(bed.app, "ann", "private-user-bob")).isPresent();
+    assertThat(rules.refusal(bed.app, "bob", "private-conversation-" + c)).isEmpty();
+    assertThat(rules.refusal(bed.app, "carl", "private-conversation-" + c)).isPresent();
+    assertThat(rules.refusal(bed.app, "carl", "presence-room-lobby")).isEmpty();
+    assertThat(rules.refusal(bed.app, "carl", "presence-room-" + c)).isPresent();
+    assertThat(rules.refusal(bed.app, "carl", "private-other")).isPresent();
+  }
 }
