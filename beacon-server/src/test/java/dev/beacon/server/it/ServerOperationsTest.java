@@ -73,10 +73,14 @@ class ServerOperationsTest {
   void productionModeHasNoDevelopmentEndpoints() throws Exception {
     try (BeaconServer server = TestServers.start(Map.of("BEACON_MODE", "production",
         "BEACON_HOST", "127.0.0.1", "BEACON_APPS_0_SECRET", "prod-secret-0123456789"))) {
+      // the channel auth route signs only for a user's JWT (by Beacon's rules), never on request
       HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri(server, "/pusher/auth"))
           .POST(HttpRequest.BodyPublishers.ofString("socket_id=1.2&channel_name=private-a")).build(),
           HttpResponse.BodyHandlers.ofString());
-      assertThat(r.statusCode()).isEqualTo(404);
+      assertThat(r.statusCode()).isEqualTo(401);
+      HttpResponse<String> token = HTTP.send(HttpRequest.newBuilder(uri(server, "/dev/token?user=ann"))
+          .GET().build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(token.statusCode()).isEqualTo(404);
     }
   }
 
