@@ -138,6 +138,47 @@ class WebhookDeliveryTest {
   }
 
   @Test
+  void requestTimeoutTooManyRequestsAndNetworkErrorsAreRetriedToo() throws Exception {
+    Receiver r = receiver(408, 429, 200);
+    int closed;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      closed = s.getLocalPort(); // nothing listens there once it is closed: connection refused
+    }
+    start(Map.of("BEACON_APPS_0_WEBHOOKS_0_URL", r.url(),
+        "BEACON_APPS_0_WEBHOOKS_0_EVENT_TYPES", "channel_occupied",
+        "BEACON_APPS_0_WEBHOOKS_1_URL", "http://127.0.0.1:" + closed + "/hooks",
+        "BEACON_APPS_0_WEBHOOKS_1_EVENT_TYPES", "channel_occupied",
+        "BEACON_APPS_0_WEBHOOK_FIRST_RETRY_MS", "100",
+        "BEACON_APPS_0_WEBHOOK_RETRY_SECONDS", "2"));
+    client("ann").subscribe("news");
+    await().atMost(Duration.ofSeconds(15)).until(() ->
+        count("beacon_webhook_requests", "app", "app-id", "outcome", "delivered") == 1
+            && count("beacon_webhook_requests", "app", "app-id", "outcome", "failed") == 1);
+    // 408 and 429 were tried again, with the same signed body, and then delivered
+    assertThat(r.requests).hasSize(3);
+    assertThat(r.requests).extracting(Receiver.Request::body).containsOnly(r.requests.get(0).body());
+    assertThat(r.events()).containsOnly("channel_occupied news");
+    assertAllValid(r);
+    // the refused connection was tried again until the retry time ran out (100, 200, 400, 800
+    // ms apart: at least once more within 2 s, however loaded the machine), then given up
+    assertThat(count("beacon_webhook_retries", "app", "app-id")).isGreaterThanOrEqualTo(3);
+    // and shown as failed among the dashboard's recent deliveries
+    String stats = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
+        .newBuilder(java.net.URI.create("http://127.0.0.1:" + server.port() + "/dashboard/api/stats"))
+        .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    JsonNode failed = null;
+    for (JsonNode d : dev.beacon.protocol.json.Json.parse(stats).path("webhooks").path("recent")) {
+      if (d.path("outcome").asText().equals("failed")) {
+        failed = d;
+      }
+    }
+    assertThat(failed).as("the failed request among the recent deliveries: " + stats).isNotNull();
+    assertThat(failed.path("url").asText()).endsWith(":" + closed + "/hooks");
+    assertThat(failed.path("attempts").asInt()).isGreaterThanOrEqualTo(2);
+    assertThat(failed.path("answer").asText()).contains("given up after");
+  }
+
+  @Test
   void aFinalRefusalIsNotRetried() {
     Receiver r = receiver(404);
     start(Map.of("BEACON_APPS_0_WEBHOOKS_0_URL", r.url(),
