@@ -103,6 +103,8 @@ class PushService {
     this.abandoned = [];
     /** Milliseconds before each accepted push is answered (0: at once). */
     this.delayMs = 0;
+    /** Requests read and held for `delayMs`, not answered yet. */
+    this.delayed = 0;
     this.listeners = new Set();
     this.server = http.createServer((req, res) => this.handle(req, res));
     this.sockets = new Set();
@@ -167,7 +169,9 @@ class PushService {
       if (this.delayMs > 0) {
         // a slow service: the push counts as accepted only if its sender is still there to get
         // the answer (a sender killed meanwhile never learnt it was accepted)
+        this.delayed += 1;
         setTimeout(() => {
+          this.delayed -= 1;
           if (req.socket.destroyed) {
             try {
               this.abandoned.push({ ...this.open(req, body), requestAt });

@@ -143,12 +143,15 @@ describe('two nodes on one PostgreSQL outbox', () => {
   test('kill -9 of one node during a burst: the other sends what it had claimed after the lease', async (t) => {
     push.received.length = 0;
     // a slow service, so that the node killed has sends in flight; one whose sender is gone
-    // before the answer is not accepted (lib/push-service.js)
-    push.delayMs = 300;
+    // before the answer is not accepted (lib/push-service.js). The kill waits until the service
+    // holds more requests than the survivor alone may have in flight, so that some are the
+    // victim's whatever the machine's load (on a loaded machine the victim may be between
+    // sends at any given moment)
+    push.delayMs = 1500;
     const victim = nodes.a;
     let killAt;
-    const acknowledged = await burst(400, () => victim, (acks) => {
-      if (acks.size >= 150) {
+    const acknowledged = await burst(1000, () => victim, (acks) => {
+      if (acks.size >= 150 && push.delayed > MAX_IN_FLIGHT) {
         killAt = Date.now();
         victim.signal('SIGKILL');
         return true;
