@@ -109,6 +109,86 @@ class DropInShapesTest {
     }
 
     @Test
+    void aHeartbeatWithoutIntervalLastsTwentyFiveSecondsAndAListHoldsAtMost104() {
+      JsonNode ann = bed.call(bed.user("ann"), "presence:heartbeat",
+          "{\"roomId\":\"plaza\",\"userId\":\"ann\",\"sessionId\":\"ann-1\"}");
+      String token = ann.get("roomToken").asText();
+      bed.advance(24_900); // 2.5 x the default interval of 10 s, less a little
+      assertThat(bed.call(anonymous(), "presence:list", "{\"roomToken\":\"" + token + "\"}")
+          .get(0).get("online").asBoolean()).isTrue();
+      bed.advance(200);
+      assertThat(bed.call(anonymous(), "presence:list", "{\"roomToken\":\"" + token + "\"}")
+          .get(0).get("online").asBoolean()).isFalse();
+      // 100 users online (a room's most, max_presence_members) after ann and 9 more left: the
+      // default limit lists 104, the online ones in arrival order, then the 4 who left last
+      for (int i = 0; i < 9; i++) {
+        JsonNode t = bed.call(bed.admin(), "presence:heartbeat", "{\"roomId\":\"plaza\",\"userId\":\"p"
+            + i + "\",\"sessionId\":\"p" + i + "\"}");
+        bed.advance(1);
+        bed.call(anonymous(), "presence:disconnect",
+            "{\"sessionToken\":\"" + t.get("sessionToken").asText() + "\"}");
+      }
+      for (int i = 0; i < 100; i++) {
+        bed.call(bed.admin(), "presence:heartbeat", "{\"roomId\":\"plaza\",\"userId\":\"u" + i
+            + "\",\"sessionId\":\"s" + i + "\",\"interval\":600000}");
+        bed.advance(1);
+      }
+      bed.runBackground();
+      JsonNode list = bed.call(anonymous(), "presence:list", "{\"roomToken\":\"" + token + "\"}");
+      assertThat(list).hasSize(104);
+      assertThat(list.get(0).get("userId").asText()).isEqualTo("u0");
+      assertThat(list.get(99).get("userId").asText()).isEqualTo("u99");
+      assertThat(field(list, "userId").subList(100, 104)).containsExactly("p8", "p7", "p6", "p5");
+      assertThat(bed.call(anonymous(), "presence:list", "{\"roomToken\":\"" + token
+          + "\",\"limit\":3}")).hasSize(3);
+    }
+
+    @Test
+    void offlineMembersComeAfterTheOnlineOnesMostRecentlyDisconnectedFirst() {
+      JsonNode ann = heartbeat("ann", "den", "a", 60_000);
+      heartbeat("bob", "den", "b", 60_000);
+      JsonNode cy = heartbeat("cy", "den", "c", 60_000);
+      heartbeat("dee", "den", "d", 60_000);
+      bed.call(anonymous(), "presence:disconnect",
+          "{\"sessionToken\":\"" + ann.get("sessionToken").asText() + "\"}");
+      bed.advance(1_000);
+      bed.call(anonymous(), "presence:disconnect",
+          "{\"sessionToken\":\"" + cy.get("sessionToken").asText() + "\"}");
+      bed.runBackground();
+      JsonNode list = bed.call(anonymous(), "presence:list",
+          "{\"roomToken\":\"" + ann.get("roomToken").asText() + "\"}");
+      assertThat(field(list, "userId")).containsExactly("bob", "dee", "cy", "ann");
+      assertThat(field(list, "online")).containsExactly("true", "true", "false", "false");
+      assertThat(list.get(2).get("lastDisconnected").asLong())
+          .isGreaterThan(list.get(3).get("lastDisconnected").asLong());
+    }
+
+    @Test
+    void aSessionIdIsNotReusedByAnotherUserAndOnlyTheUserOrTheBackendRemovesIt() {
+      bed.call(bed.admin(), "presence:heartbeat",
+          "{\"roomId\":\"r\",\"userId\":\"ann\",\"sessionId\":\"shared\"}");
+      assertThat(bed.failure(bed.admin(), "presence:heartbeat",
+          "{\"roomId\":\"r\",\"userId\":\"bob\",\"sessionId\":\"shared\"}").code())
+          .isEqualTo("CONFLICT");
+      // once the session has lapsed the id is free again
+      bed.advance(25_100);
+      assertThat(bed.call(bed.admin(), "presence:heartbeat",
+          "{\"roomId\":\"r\",\"userId\":\"bob\",\"sessionId\":\"shared\"}").has("roomToken"))
+          .isTrue();
+      heartbeat("cy", "r", "cy-1", 60_000);
+      assertThat(bed.failure(bed.user("bob"), "presence:removeRoomUser",
+          "{\"roomId\":\"r\",\"userId\":\"cy\"}").code()).isEqualTo("FORBIDDEN");
+      assertThat(bed.failure(bed.user("cy"), "presence:removeRoom", "{\"roomId\":\"r\"}").code())
+          .isEqualTo("FORBIDDEN");
+      bed.call(bed.user("cy"), "presence:removeRoomUser", "{\"roomId\":\"r\",\"userId\":\"cy\"}");
+      bed.runBackground();
+      // cy left and is forgotten; ann, whose session lapsed, is a past member
+      JsonNode room = bed.call(bed.admin(), "presence:listRoom", "{\"roomId\":\"r\"}");
+      assertThat(field(room, "userId")).containsExactly("bob", "ann");
+      assertThat(field(room, "online")).containsExactly("true", "false");
+    }
+
+    @Test
     void helpersListRoomsAndUsersUpdateDataAndRemove() {
       heartbeat("ann", "a", "s1", 10_000);
       heartbeat("ann", "b", "s2", 10_000);
@@ -191,6 +271,24 @@ class DropInShapesTest {
   }
 
   @Test
+  void conversationPresenceGoesStaleWithThePresenceTtl() {
+    bed.call(bed.user("ann"), "presence:setPresence", "{\"conversationId\":\"c1\",\"status\":\"online\"}");
+    bed.call(bed.user("bob"), "presence:setPresence", "{\"conversationId\":\"c1\",\"status\":\"online\"}");
+    bed.advance(30_000);
+    bed.call(bed.user("bob"), "presence:setPresence", "{\"conversationId\":\"c1\",\"status\":\"typing\"}");
+    bed.advance(30_100); // ann: 60 s (presence_ttl_seconds) without a word; bob renewed at 30 s
+    bed.runBackground();
+    JsonNode c1 = bed.call(bed.user("bob"), "presence:getPresence", "{\"conversationId\":\"c1\"}");
+    assertThat(field(c1, "userId")).containsExactly("bob", "ann");
+    // bob's typing lasted typing_ttl_seconds (5): he is still in the conversation, not typing
+    assertThat(field(c1, "status")).containsExactly("online", "offline");
+    bed.advance(30_000);
+    bed.runBackground();
+    assertThat(field(bed.call(bed.user("ann"), "presence:getPresence", "{\"conversationId\":\"c1\"}"),
+        "status")).containsExactly("offline", "offline");
+  }
+
+  @Test
   void aNonMemberOfAClosedConversationGetsAnEmptyList() throws Exception {
     bed.close();
     bed = new FunctionsTestBed(Database.Kind.SQLITE, new FunctionSettings(60, 5, 24, 90, false, 5, 10));
@@ -247,6 +345,8 @@ class DropInShapesTest {
     JsonNode me = bed.call(bed.user("ann"), "presence:update",
         "{\"threadId\":\"t1\",\"lastSeen\":1,\"status\":\"online\",\"clerkId\":\"ann\"}");
     assertThat(me.get("online").asBoolean()).isTrue();
+    // the server's clock wins over the client's lastSeen
+    assertThat(me.get("lastSeen").asLong()).isEqualTo(bed.clock.millis());
     assertThat(field(bed.call(bed.user("bob"), "rooms:list", "{\"roomId\":\"t1\"}"), "userId")).containsExactly("ann");
     bed.call(bed.user("ann"), "presence:updateTyping", "{\"threadId\":\"t1\",\"isTyping\":true}");
     assertThat(field(bed.call(bed.user("bob"), "presence:getTypingUsers", "{\"threadId\":\"t1\"}"), "userId"))
