@@ -3,8 +3,9 @@
 // The drop-in shapes with the real packages, rendered with React as an app renders them:
 // `usePresence` of @convex-dev/presence 0.4.0 with ConvexReactClient (two users in one room, the
 // hidden-tab and page-unload paths, a server restart, the same membership as rooms:list and
-// pusher-js's presence-room- channel), and conversation-presence hooks written with
-// useMutation/useQuery.
+// pusher-js's presence-room- channel), conversation-presence hooks written with
+// useMutation/useQuery, event rooms (members named by their JWT's name and picture claims, the
+// event's presence live) and presence:setOffline for a user whose pusher-js socket stays open.
 
 const { describe, test, after, afterEach } = require('node:test');
 const assert = require('node:assert/strict');
@@ -12,7 +13,7 @@ const { ConvexClient, ConvexHttpClient } = require('convex/browser');
 const { anyApi: api } = require('convex/server');
 const WebSocket = require('ws');
 const { useServer, restartServer } = require('../lib/server');
-const { connectClient, subscribed } = require('../lib/clients');
+const { connectClient, signedIn, subscribed } = require('../lib/clients');
 const { ValueLog } = require('../lib/wait');
 const { installPage, modules, devToken, reactClient, renderHook } = require('../lib/react');
 
@@ -167,4 +168,80 @@ describe('conversation presence hooks (useMutation / useQuery)', () => {
     open.unshift(nobody);
     assert.deepEqual(await nobody.next((v) => v !== undefined), []);
   });
+});
+
+describe('event rooms with the convex clients', () => {
+  test("members carry their token's name and picture, and the event's presence is live", async () => {
+    const backend = new ConvexHttpClient(ctx.server.httpUrl, { logger: false });
+    backend.setAdminAuth('app-secret');
+    await backend.mutation(api.rooms.setEvent, { roomId: 'ev-stage', eventId: 'conf' });
+    await backend.mutation(api.rooms.setEvent, { roomId: 'ev-hall', eventId: 'conf' });
+    const watcher = new ConvexClient(ctx.server.httpUrl, { logger: false, webSocketConstructor: WebSocket });
+    open.push(watcher);
+    watcher.setAuth(() => devToken(ctx.server, 'cy'));
+    const event = new ValueLog();
+    watcher.onUpdate(api.presence.getEventPresence, { eventId: 'conf' }, (v) => event.push(v));
+    await event.next((v) => v.totalActiveUsers === 0 && v.rooms.length === 2);
+
+    // a token with the standard name and picture claims, as an identity provider issues it
+    const picture = 'https://img.example/ann.png';
+    const response = await fetch(`${ctx.server.httpUrl}/dev/token?user=ann&name=${encodeURIComponent('Ann Lee')}`
+      + `&picture=${encodeURIComponent(picture)}`);
+    const ann = new ConvexHttpClient(ctx.server.httpUrl, { logger: false });
+    ann.setAuth((await response.json()).token);
+    await ann.mutation(api.presence.updatePresence, { roomId: 'ev-stage', data: { role: 'host' } });
+    await ann.mutation(api.presence.updatePresence, { roomId: 'ev-hall' });
+    const both = await event.next((v) => v.rooms.every((r) => r.activeCount === 1));
+    assert.equal(both.totalActiveUsers, 1, 'a user in two rooms counts once');
+    const stage = both.rooms.find((r) => r.roomId === 'ev-stage');
+    assert.deepEqual(stage.activeUsers.map((u) => [u.userId, u.data]),
+      [['ann', { name: 'Ann Lee', picture, role: 'host' }]]);
+    const hall = await (await http('cy')).query(api.presence.listPresence, { roomId: 'ev-hall' });
+    assert.deepEqual(hall.map((m) => [m.userId, m.online, m.data]), [['ann', true, { name: 'Ann Lee', picture }]]);
+
+    await ann.mutation(api.presence.leaveRoom, { roomId: 'ev-hall' });
+    const left = await event.next((v) => v !== both && v.rooms.find((r) => r.roomId === 'ev-hall').activeCount === 0
+      && event.values.indexOf(v) > event.values.indexOf(both));
+    assert.deepEqual(left.rooms.map((r) => [r.roomId, r.activeCount]), [['ev-hall', 0], ['ev-stage', 1]]);
+    assert.equal(left.totalActiveUsers, 1);
+  });
+});
+
+describe('presence:setOffline with a socket open', () => {
+  test('a user with an open pusher-js connection is offline at once for its friends, until it acts again',
+    async () => {
+      const backend = new ConvexHttpClient(ctx.server.httpUrl, { logger: false });
+      backend.setAdminAuth('app-secret');
+      await backend.mutation(api.friends.set, { userId: 'pat', friendIds: ['ola'] });
+      const friends = new ConvexClient(ctx.server.httpUrl, { logger: false, webSocketConstructor: WebSocket });
+      open.push(friends);
+      friends.setAuth(() => devToken(ctx.server, 'pat'));
+      const seen = new ValueLog();
+      friends.onUpdate(api.presence.getOnlineFriends, {}, (v) => seen.push(v.map((p) => p.userId)));
+      const online = (v) => v.includes('ola');
+      const offline = (v) => !v.includes('ola');
+
+      // ola's socket: signed in with pusher-js, so she is online while it is open
+      const socket = await connectClient(ctx.server, { user: { id: 'ola', info: { name: 'Ola' } } });
+      await signedIn(socket);
+      const first = await seen.next(online);
+      const ola = await http('ola');
+      const after = (value) => (v) => seen.values.indexOf(v) > seen.values.indexOf(value);
+
+      const off = await ola.mutation(api.presence.setOffline, {});
+      assert.equal(off.online, false);
+      const hidden = await seen.next((v) => offline(v) && after(first)(v));
+      assert.equal(socket.connection.state, 'connected', 'the socket stays open');
+      // her next heartbeat brings her back
+      await ola.mutation(api.presence.heartbeat, {});
+      const back = await seen.next((v) => online(v) && after(hidden)(v));
+      // and so does a new connection after another setOffline
+      await ola.mutation(api.presence.setOffline, { clerkId: 'ola' });
+      const hiddenAgain = await seen.next((v) => offline(v) && after(back)(v));
+      const second = await connectClient(ctx.server, { user: { id: 'ola', info: { name: 'Ola' } } });
+      await signedIn(second);
+      await seen.next((v) => online(v) && after(hiddenAgain)(v));
+      socket.disconnect();
+      second.disconnect();
+    });
 });
