@@ -538,15 +538,21 @@ public final class ChannelHub {
   }
 
   /**
-   * Records that a subscriber found a cache channel empty: true the first time since the channel
-   * last held an event (its {@code cache_miss} webhook is sent once per empty channel).
+   * Records that a subscriber found a cache channel empty: completes with true the first time
+   * since the channel last held an event (its {@code cache_miss} webhook is sent once per empty
+   * channel). In a cluster the first time in the whole cluster, as the bus decides; this node's
+   * own record spares the bus the later misses of its subscribers.
    */
-  public boolean firstCacheMiss(App app, String channel) {
+  public CompletionStage<Boolean> firstCacheMiss(App app, String channel) {
     AppChannels ac = appChannels(app.id());
     if (ac.missed.size() >= maxCachedChannels) {
       ac.missed.clear(); // bounded: at worst a channel's miss is told again
     }
-    return ac.missed.add(channel);
+    if (!ac.missed.add(channel)) {
+      return CompletableFuture.completedFuture(false);
+    }
+    return bus.clustered() ? bus.firstCacheMiss(app.id(), channel, cacheTtlMillis)
+        : CompletableFuture.completedFuture(true);
   }
 
   /** The last event published to a cache channel, if it has not expired. */

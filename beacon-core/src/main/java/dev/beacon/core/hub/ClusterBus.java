@@ -63,6 +63,17 @@ public interface ClusterBus {
     return CompletableFuture.failedFuture(new ClusterUnavailableException("no cluster"));
   }
 
+  /**
+   * A subscriber found cache channel {@code channel} empty, the first on this node since the
+   * node last held or heard the channel's event: completes with whether it is the first in the
+   * whole cluster since the channel last held an event (each publication to the channel starts
+   * over), so that its {@code cache_miss} webhook is sent by one node. The cluster's mark lapses
+   * after {@code ttlMillis} (the cache's TTL) if nothing is published meanwhile.
+   */
+  default CompletionStage<Boolean> firstCacheMiss(String appId, String channel, long ttlMillis) {
+    return CompletableFuture.completedFuture(true);
+  }
+
   /** Asks every other node to close the connections signed in as {@code userId}. */
   default void terminateUser(String appId, String userId) {}
 

@@ -256,8 +256,15 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
           deliver(cached.get());
         } else {
           send(new ServerMessage.CacheMiss(name.value()));
-          if (app.webhooks().wants(WebhookEvent.CACHE_MISS) && hub.firstCacheMiss(app, name.value())) {
-            service.webhooks().emit(app.id(), WebhookEvent.channel(WebhookEvent.CACHE_MISS, name.value()));
+          if (app.webhooks().wants(WebhookEvent.CACHE_MISS)) {
+            // in a cluster the bus answers later; a bus that cannot answer (Redis out of reach)
+            // lets the miss be told, if need be once more, rather than not at all
+            hub.firstCacheMiss(app, name.value()).whenComplete((first, unknown) -> {
+              if (unknown != null || first) {
+                service.webhooks().emit(app.id(),
+                    WebhookEvent.channel(WebhookEvent.CACHE_MISS, name.value()));
+              }
+            });
           }
         }
       }

@@ -34,6 +34,7 @@ public final class ClusterWebhooks implements ClusterBus.Transitions {
   public static void connect(RedisClusterBus bus, Apps apps, WebhookSink sink) {
     Map<String, Long> grace = new LinkedHashMap<>();
     java.util.Set<String> counting = new java.util.HashSet<>();
+    java.util.Set<String> misses = new java.util.HashSet<>();
     List<String> all = new ArrayList<>();
     for (App app : apps.all()) {
       all.add(app.id());
@@ -42,11 +43,15 @@ public final class ClusterWebhooks implements ClusterBus.Transitions {
         if (app.webhooks().wants(WebhookEvent.SUBSCRIPTION_COUNT)) {
           counting.add(app.id());
         }
+        if (app.webhooks().wants(WebhookEvent.CACHE_MISS)) {
+          misses.add(app.id());
+        }
       }
     }
     ClusterWebhooks webhooks = new ClusterWebhooks(apps, sink);
     bus.transitions(webhooks);
     bus.webhooks(grace, counting, all, webhooks::due);
+    bus.cacheMisses(misses);
   }
 
   @Override

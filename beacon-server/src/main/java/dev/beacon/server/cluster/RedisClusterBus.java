@@ -95,6 +95,8 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
   private volatile List<String> webhookAppsWithout = List.of();
   private volatile java.util.Set<String> webhookCountApps = java.util.Set.of();
   private volatile java.util.function.Consumer<List<String>> webhooksDue = due -> { };
+  /** Apps whose webhooks take {@code cache_miss}: their cache publications clear the miss mark. */
+  private volatile java.util.Set<String> cacheMissApps = java.util.Set.of();
   // event-loop (context) state
   private boolean connecting;
   private boolean stopped;
@@ -150,6 +152,14 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
     this.webhookCountApps = java.util.Set.copyOf(countingApps);
     this.webhookAppsWithout = allApps.stream().filter(a -> !graceByApp.containsKey(a)).toList();
     this.webhooksDue = due;
+  }
+
+  /**
+   * Webhooks: the apps that take {@code cache_miss}, told once per empty cache channel in the
+   * cluster ({@link #firstCacheMiss}); set once, before {@link #start}.
+   */
+  public void cacheMisses(java.util.Set<String> apps) {
+    this.cacheMissApps = java.util.Set.copyOf(apps);
   }
 
   public String nodeId() {
@@ -587,6 +597,29 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
   public void published(String appId, String channel, byte[] frame, String excludeSocketId) {
     publishMessage(new BusMessage('e', node, appId, channel,
         excludeSocketId == null ? "" : excludeSocketId, frame));
+    if (cacheMissApps.contains(appId)
+        && dev.beacon.protocol.pusher.ChannelName.tryParse(channel).map(dev.beacon.protocol.pusher.ChannelName::cache).orElse(false)) {
+      // the channel holds an event again: its next miss is told again (sent after the
+      // publication on the same connection, so Redis sees them in that order)
+      send(Request.cmd(Command.DEL).arg(missKey(appId, channel)))
+          .onFailure(e -> logFailure("cluster: a cache channel's miss mark was not cleared (it "
+              + "lapses with the cache's TTL): " + message(e)));
+    }
+  }
+
+  /**
+   * Marks the channel's miss in Redis unless it is marked already ({@code SET NX}), for as long
+   * as an event would be cached; only the node whose mark it is tells the miss.
+   */
+  @Override
+  public CompletionStage<Boolean> firstCacheMiss(String appId, String channel, long ttlMillis) {
+    return send(Request.cmd(Command.SET).arg(missKey(appId, channel)).arg(node).arg("NX")
+        .arg("PX").arg(Math.max(1000, ttlMillis)))
+        .map(r -> r != null && "OK".equals(r.toString())).toCompletionStage();
+  }
+
+  private String missKey(String appId, String channel) {
+    return prefix + "wh:miss:" + appId + ":" + channel;
   }
 
   @Override

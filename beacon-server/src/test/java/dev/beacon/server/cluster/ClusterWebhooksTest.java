@@ -33,7 +33,9 @@ class ClusterWebhooksTest {
     cluster = ClusterNodes.start(3, Map.of(
         "BEACON_APPS_0_WEBHOOKS_0_URL", receiver.url(),
         "BEACON_APPS_0_WEBHOOKS_0_EVENT_TYPES",
-        "channel_occupied,channel_vacated,member_added,member_removed,subscription_count"));
+        "channel_occupied,channel_vacated,member_added,member_removed,subscription_count,cache_miss",
+        // a cache channel's event (and the cluster's mark of its miss) lasts 10 s
+        "BEACON_CACHE_TTL_SECONDS", "10"));
   }
 
   @AfterAll
@@ -105,6 +107,60 @@ class ClusterWebhooksTest {
       // close together may go out as one count)
       assertThat(eventsOf("news-c").stream().filter(e -> e.equals("channel_occupied news-c"))).hasSize(1);
       assertThat(counts("news-c")).isNotEmpty().isSorted().endsWith(2).doesNotHaveDuplicates();
+      assertAllValid();
+    }
+  }
+
+  private static long misses(String channel) {
+    return eventsOf(channel).stream().filter(e -> e.startsWith("cache_miss ")).count();
+  }
+
+  /** Subscribes to {@code channel} with {@code client}, and leaves it again. */
+  private static void visit(Pusher client, String channel) {
+    Channel ch = client.subscribe(channel);
+    await().atMost(PusherClients.WAIT).until(ch::isSubscribed);
+    client.unsubscribe(channel);
+  }
+
+  @Test
+  void aCacheMissIsToldOncePerEmptyChannelInTheWholeCluster() throws Exception {
+    String channel = "cache-score-c";
+    try (PusherClients clients = new PusherClients()) {
+      // nodes 0 and 1 (another test kills node 2)
+      Pusher a = clients.connect(cluster.node(0), "a");
+      Pusher b = clients.connect(cluster.node(1), "b");
+      Pusher c = clients.connect(cluster.node(1), "c");
+      Channel first = a.subscribe(channel);
+      await().atMost(PusherClients.WAIT).until(first::isSubscribed);
+      Channel second = b.subscribe(channel);
+      Channel third = c.subscribe(channel);
+      await().atMost(PusherClients.WAIT).until(() -> second.isSubscribed() && third.isSubscribed());
+      await().atMost(PusherClients.WAIT).until(() -> misses(channel) >= 1);
+      marker(clients, cluster.node(1), "marker-miss-1");
+      // three subscribers on two nodes found it empty: one cache_miss (one per node before)
+      assertThat(misses(channel)).isEqualTo(1);
+
+      // an event fills it, and its subscribers find it; once the event has expired the channel
+      // is empty again, and the first miss after that, on either node, is told once more
+      com.pusher.rest.Pusher sdk = new com.pusher.rest.Pusher("app-id", "app-key", "app-secret");
+      sdk.setHost("127.0.0.1:" + cluster.node(0).port);
+      sdk.setEncrypted(false);
+      assertThat(sdk.trigger(channel, "score", Map.of("home", 1)).getHttpStatus()).isEqualTo(200);
+      sdk.close();
+      Pusher probe0 = clients.connect(cluster.node(0), "p0");
+      Pusher probe1 = clients.connect(cluster.node(1), "p1");
+      java.util.concurrent.atomic.AtomicInteger round = new java.util.concurrent.atomic.AtomicInteger();
+      await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(500)).until(() -> {
+        visit(round.incrementAndGet() % 2 == 0 ? probe0 : probe1, channel);
+        return misses(channel) >= 2;
+      });
+      // more misses on both nodes while it stays empty: nothing more
+      for (int i = 0; i < 2; i++) {
+        visit(probe0, channel);
+        visit(probe1, channel);
+      }
+      marker(clients, cluster.node(0), "marker-miss-2");
+      assertThat(misses(channel)).isEqualTo(2);
       assertAllValid();
     }
   }
