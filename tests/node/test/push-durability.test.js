@@ -111,9 +111,12 @@ for (const store of ['sqlite', 'postgresql']) {
       const waitMs = 60_000 + (store === 'postgresql' ? CLAIM_SECONDS * 1000 : 0);
       await eventually(() => [...acknowledged.keys()].every((id) =>
         push.received.some((p) => p.message.id === id)), waitMs, 'every acknowledged push', 100);
-      // and the outbox drained, so nothing more is to come: the counts below are final
+      // and the outbox drained, so nothing more is to come: the counts below are final. On
+      // PostgreSQL the pushes the killed node had claimed and the service had accepted (not yet
+      // deleted) wait for their lease too, even when every acknowledged one has arrived already
       await eventually(async () => /\nbeacon_push_queue 0\.0\n/.test(
-        await (await fetch(`${server.httpUrl}/metrics`)).text()), 30_000, 'an empty outbox', 100);
+        await (await fetch(`${server.httpUrl}/metrics`)).text()),
+      30_000 + (store === 'postgresql' ? CLAIM_SECONDS * 1000 : 0), 'an empty outbox', 100);
 
       const ids = (pushes) => pushes.map((p) => p.message.id);
       const sentBefore = ids(push.received.slice(0, beforeKill));
