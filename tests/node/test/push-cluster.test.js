@@ -1,14 +1,18 @@
 'use strict';
 
-// Two Beacon processes on one PostgreSQL schema share the push outbox. Each claims pushes with a
-// lease (a conditional UPDATE only one node wins), so every push is sent once, by one of them;
-// when one is killed (kill -9) during a burst, the other sends what the dead one had claimed
-// once the lease (push.claim_seconds) has run out, and nothing is lost.
+// Two Beacon nodes, a cluster on the local Redis (a key prefix of their own) and one PostgreSQL
+// schema, share the push outbox. Each claims pushes with a lease (a conditional UPDATE only one
+// node wins), so every push is sent once, by one of them; when one is killed (kill -9) during a
+// burst, the other sends what the dead one had claimed once the lease (push.claim_seconds) has
+// run out, and nothing is lost. Whether a user is offline is the cluster's answer: a user
+// connected to one node gets no push for a notification made through the other.
 
 const { after, before, describe, test } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
+const { spawnSync } = require('node:child_process');
 const { APPS, startServer } = require('../lib/server');
+const { connectClient, signedIn } = require('../lib/clients');
 const { PushService } = require('../lib/push-service');
 const { pgSchema } = require('../lib/postgres');
 const { eventually } = require('../lib/wait');
@@ -39,11 +43,34 @@ const config = {
 
 const push = new PushService();
 const schema = pgSchema('beacon_pushnodes');
+const prefix = `beacon-push-nodes-${crypto.randomBytes(6).toString('hex')}:`;
+
+function env(id) {
+  return {
+    ...schema.env,
+    BEACON_CLUSTER_REDIS_URL: 'redis://127.0.0.1:6379/0',
+    BEACON_CLUSTER_NODE_ID: id,
+    BEACON_CLUSTER_KEY_PREFIX: prefix,
+  };
+}
 const nodes = {};
 let subs;
 
 async function call(server, pathName, args) {
   const response = await fetch(`${server.httpUrl}/api/mutation`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Convex ${APPS.main.secret}` },
+    body: JSON.stringify({ path: pathName, args, format: 'json' }),
+  });
+  const body = await response.json();
+  if (body.status !== 'success') {
+    throw new Error(body.errorMessage);
+  }
+  return body.value;
+}
+
+async function query(server, pathName, args) {
+  const response = await fetch(`${server.httpUrl}/api/query`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Convex ${APPS.main.secret}` },
     body: JSON.stringify({ path: pathName, args, format: 'json' }),
@@ -97,12 +124,15 @@ function deliveries() {
   return count;
 }
 
-describe('two nodes on one PostgreSQL outbox', () => {
+describe('two nodes, a cluster on one PostgreSQL outbox', () => {
   before(async () => {
     await push.start();
-    const env = schema.env;
-    nodes.a = await startServer({ config, env }); // migrates the schema
-    nodes.b = await startServer({ config, env });
+    nodes.a = await startServer({ config, env: env('a') }); // migrates the schema
+    nodes.b = await startServer({ config, env: env('b') });
+    for (const node of [nodes.a, nodes.b]) {
+      await eventually(async () => (await fetch(`${node.httpUrl}/ready`)).status === 200, 20_000,
+        `node on ${node.port} ready`);
+    }
     subs = [];
     for (let i = 0; i < USERS; i++) {
       const sub = push.subscribe(`/nodes/u${i}`);
@@ -115,9 +145,48 @@ describe('two nodes on one PostgreSQL outbox', () => {
     await nodes.b?.kill();
     await push.stop();
     schema.drop();
+    const keys = spawnSync('redis-cli', ['-h', '127.0.0.1', '--scan', '--pattern', `${prefix}*`],
+      { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    if (keys.length > 0) {
+      spawnSync('redis-cli', ['-h', '127.0.0.1', 'DEL', ...keys], { stdio: 'ignore' });
+    }
+  });
+
+  test('a user connected to one node gets no push for a notification made through the other', async () => {
+    const carl = push.subscribe('/nodes/carl');
+    const dora = push.subscribe('/nodes/dora');
+    await call(nodes.a, 'push:register', { userId: 'carl', kind: 'web', subscription: carl.toJSON() });
+    await call(nodes.a, 'push:register', { userId: 'dora', kind: 'web', subscription: dora.toJSON() });
+    // carl's pusher-js connection, signed in, is on node B; node A hears that he is online
+    const client = await connectClient(nodes.b, { user: { id: 'carl', info: { name: 'Carl' } } });
+    try {
+      await signedIn(client);
+      await eventually(async () => (await query(nodes.a, 'presence:getUserPresence', { userId: 'carl' }))
+        .online === true, 10_000, 'carl online on node A');
+      await call(nodes.a, 'notifications:pushNotification', { userId: 'carl', type: 't', title: 'Seen live' });
+      await call(nodes.a, 'notifications:pushNotification', { userId: 'dora', type: 't', title: 'Pushed' });
+      await eventually(() => push.to(dora.path).length === 1, 15_000, "dora's push");
+      // the outbox is empty once dora's is sent: nothing was queued for carl
+      assert.equal(schema.query('SELECT COUNT(*) FROM push_outbox').split('\n').pop(), '0');
+      assert.equal(push.to(carl.path).length, 0);
+      assert.equal(await query(nodes.b, 'notifications:getUnreadCount', { userId: 'carl' }), 1);
+    } finally {
+      client.disconnect();
+    }
+    // once he has left, carl is offline everywhere: his next notification is pushed
+    await eventually(async () => (await query(nodes.a, 'presence:getUserPresence', { userId: 'carl' }))
+      .online === false, 15_000, 'carl offline on node A');
+    await call(nodes.a, 'notifications:pushNotification', { userId: 'carl', type: 't', title: 'Now pushed' });
+    await eventually(() => push.to(carl.path).length === 1, 15_000, "carl's push");
+    assert.equal(push.to(carl.path)[0].message.title, 'Now pushed');
+    assert.deepEqual(push.errors, []);
   });
 
   test('every push is sent once, by one of the two nodes', async (t) => {
+    // what the test before sent
+    const before = push.received.length;
+    const a0 = await sentBy(nodes.a);
+    const b0 = await sentBy(nodes.b);
     const acknowledged = await burst(300, (n) => (n % 2 ? nodes.a : nodes.b));
     assert.equal(acknowledged.size, 300);
     await eventually(() => [...acknowledged.keys()].every((id) => deliveries().has(id)), 60_000,
@@ -126,12 +195,12 @@ describe('two nodes on one PostgreSQL outbox', () => {
     let a;
     let b;
     await eventually(async () => {
-      a = await sentBy(nodes.a);
-      b = await sentBy(nodes.b);
-      return a + b === push.received.length;
+      a = await sentBy(nodes.a) - a0;
+      b = await sentBy(nodes.b) - b0;
+      return a + b === push.received.length - before;
     }, 15_000, 'the sent counters');
-    t.diagnostic(`node A sent ${a}, node B sent ${b}, ${push.received.length} pushes received`);
-    assert.equal(push.received.length, 300, 'each push once');
+    t.diagnostic(`node A sent ${a}, node B sent ${b}, ${push.received.length - before} pushes received`);
+    assert.equal(push.received.length - before, 300, 'each push once');
     assert.deepEqual([...deliveries().values()].filter((n) => n > 1), []);
     assert.ok(a > 0 && b > 0, 'both nodes sent');
     for (const [id, user] of acknowledged) {
