@@ -114,18 +114,22 @@ describe('Web Push', () => {
       /only be called by the app's backend/);
   });
 
-  test('an endpoint answering 410 is removed; 500 twice then 201 is delivered once', async () => {
+  test('endpoints answering 410 and 404 are removed; 500 twice then 201 is delivered once', async () => {
     const gil = await asUser('gil');
     const gone = push.subscribe();
+    const unknown = push.subscribe();
     const flaky = push.subscribe();
     push.answer(gone.path, 410);
+    push.answer(unknown.path, 404);
     push.answer(flaky.path, 500, 500);
     await gil.mutation(api.push.register, { kind: 'web', subscription: gone.toJSON() });
+    await gil.mutation(api.push.register, { kind: 'web', subscription: unknown.toJSON() });
     await gil.mutation(api.push.register, { kind: 'web', subscription: flaky.toJSON() });
     await asBackend().mutation(api.notifications.pushNotification, { userId: 'gil', type: 't', title: 'Retry me' });
 
     await eventually(async () => (await gil.query(api.push.listMine, {})).length === 1, 15_000,
-      'the 410 device removed');
+      'the 410 and 404 devices removed');
+    assert.deepEqual((await gil.query(api.push.listMine, {})).map((d) => d.endpoint), [flaky.endpoint]);
     await eventually(() => push.to(flaky.path).length === 1, 20_000, 'the retried push');
     assert.equal(push.requests.filter((r) => r.path === flaky.path).length, 3);
     // a marker through the same device: once it is there, the first push was not sent again
@@ -134,7 +138,7 @@ describe('Web Push', () => {
     assert.deepEqual(push.to(flaky.path).map((p) => p.message.title), ['Retry me', 'Marker']);
 
     const metrics = await (await fetch(`${ctx.server.httpUrl}/metrics`)).text();
-    assert.match(metrics, /beacon_push_removed_total\{app="app-id",service="web"\} 1\.0/);
+    assert.match(metrics, /beacon_push_removed_total\{app="app-id",service="web"\} 2\.0/);
     assert.match(metrics, /beacon_push_sent_total\{app="app-id",service="web"\} \d+/);
   });
 });
