@@ -168,6 +168,8 @@ public final class BenchSocket extends SimpleChannelInboundHandler<WebSocketFram
     try {
       if (frame instanceof TextWebSocketFrame) {
         onText(frame.content());
+      } else if (frame instanceof io.netty.handler.codec.http.websocketx.CloseWebSocketFrame close) {
+        listener.error(this, "closed by the server: " + close.statusCode() + " " + close.reasonText());
       }
     } finally {
       frame.release();

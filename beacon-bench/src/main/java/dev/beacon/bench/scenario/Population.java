@@ -31,6 +31,8 @@ public final class Population implements AutoCloseable {
   private final List<BenchSocket> sockets = new ArrayList<>();
   private final AtomicInteger established = new AtomicInteger();
   private final AtomicInteger subscribed = new AtomicInteger();
+  private final AtomicInteger closedUnsubscribed = new AtomicInteger();
+  private final java.util.Set<BenchSocket> subscribedSockets = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final AtomicInteger failed = new AtomicInteger();
   private final AtomicReference<String> firstError = new AtomicReference<>();
   private final Semaphore permits;
@@ -90,8 +92,9 @@ public final class Population implements AutoCloseable {
   public boolean awaitSubscribed(int n, long timeoutMillis) throws InterruptedException {
     long deadline = System.currentTimeMillis() + timeoutMillis;
     while (subscribed.get() < n) {
-      if (System.currentTimeMillis() > deadline) {
-        return false;
+      if (System.currentTimeMillis() > deadline
+          || subscribed.get() + failed.get() + closedUnsubscribed.get() >= n) {
+        return false; // timed out, or every socket not subscribed is gone: no use waiting
       }
       Thread.sleep(5);
     }
@@ -125,7 +128,8 @@ public final class Population implements AutoCloseable {
   /** A summary for error messages. */
   public String status() {
     return established.get() + " established, " + subscribed.get() + " subscribed, "
-        + failed.get() + " failed" + (firstError().isEmpty() ? "" : "; first error: " + firstError());
+        + failed.get() + " failed, " + closedUnsubscribed.get() + " closed before subscribing"
+        + (firstError().isEmpty() ? "" : "; first error: " + firstError());
   }
 
   @Override
@@ -150,6 +154,7 @@ public final class Population implements AutoCloseable {
 
     @Override
     public void subscribed(BenchSocket socket) {
+      subscribedSockets.add(socket);
       subscribed.incrementAndGet();
       if (!readyWhenEstablished) {
         permits.release();
@@ -188,6 +193,12 @@ public final class Population implements AutoCloseable {
 
     @Override
     public void closed(BenchSocket socket) {
+      if (protocol == WireProtocol.PUSHER && !readyWhenEstablished
+          && !subscribedSockets.contains(socket)) {
+        closedUnsubscribed.incrementAndGet();
+        firstError.compareAndSet(null, "socket " + socket.index() + " closed before its subscription succeeded");
+        permits.release();
+      }
       events.closed(socket);
     }
   };
