@@ -193,7 +193,10 @@ function startServer({ config = defaultConfig(), env = {} } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beacon-node-test-'));
   tempDirs.add(dir);
   const configFile = path.join(dir, 'beacon.yaml');
-  fs.writeFileSync(configFile, toYaml(config));
+  // a SIGTERM closes at once (the default drain keeps serving for 5 s) unless the test sets it
+  const drainSet = config.shutdown?.drain_seconds !== undefined;
+  fs.writeFileSync(configFile, toYaml(drainSet ? config
+    : { ...config, shutdown: { ...config.shutdown, drain_seconds: 0 } }));
 
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith('BEACON_')));

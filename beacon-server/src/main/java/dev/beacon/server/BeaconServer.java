@@ -82,7 +82,13 @@ public final class BeaconServer implements AutoCloseable {
   private final PusherChannels pusher;
   private final WebSockets webSockets;
   private final MicrometerMetrics metrics;
+  /** Set when a stop begins: {@code /ready} answers 503 while every client is still served. */
   private final AtomicBoolean draining = new AtomicBoolean();
+  /** Set when the drain period is over: new WebSockets are refused, open ones closed. */
+  private final AtomicBoolean closing = new AtomicBoolean();
+  /** Everything opened so far, closed in reverse order on a failed start and on stop. */
+  private final CloseStack resources = new CloseStack();
+  private final AtomicBoolean leftCluster = new AtomicBoolean();
   private final Database database;
   private final FunctionRunner functionRunner;
   private final BackgroundWork background;
@@ -110,171 +116,200 @@ public final class BeaconServer implements AutoCloseable {
         ? PushServices.withDevelopmentKeys(config.apps(), config.dataDir()) : config.apps());
     // push services first: a bad key file stops the start before anything else is open
     try {
-      this.pushServices = PushServices.start(apps.all());
+      this.pushServices = resources.push("push services", PushServices.start(apps.all()),
+          PushServices::close);
     } catch (IllegalArgumentException e) {
       throw new dev.beacon.server.config.ConfigException(e.getMessage());
     }
-    this.metrics = new MicrometerMetrics();
-    Clock clock = Clock.system();
-    int loops = config.eventLoops();
-    this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(false));
-    List<Lane> laneList = new ArrayList<>(loops);
-    List<BoundExecutor> executors = new ArrayList<>(loops);
-    for (int i = 0; i < loops; i++) {
-      BoundExecutor executor = new BoundExecutor();
-      executors.add(executor);
-      laneList.add(new Lane(i, executor, clock, config.laneQueueLimit()));
-    }
-    Lanes lanes = new Lanes(laneList);
-    // cluster mode: the Redis adapter behind the hub's port; a single node keeps all in memory
-    this.cluster = config.cluster().enabled()
-        ? Optional.of(new RedisClusterBus(vertx, config.cluster())) : Optional.empty();
-    ClusterBus bus = cluster.isPresent() ? cluster.get() : ClusterBus.LOCAL;
-    ChannelHub hub = new ChannelHub(lanes, clock, metrics, bus,
-        config.pusher().cacheTtlSeconds() * 1000L, config.pusher().maxCachedChannels());
-    this.pusher = new PusherChannels(apps, hub, config.pusher(), metrics, bus);
-    this.webSockets = new WebSockets(pusher);
-    // the debug console records only when configured (on in development, off in production)
-    Optional<EventConsole> console = config.dashboard().console()
-        ? Optional.of(new EventConsole(apps, config.dashboard().consoleEntries(), clock))
-        : Optional.empty();
-    DebugConsole debug = console.isPresent() ? console.get() : DebugConsole.NONE;
-    pusher.console(debug);
-    PusherHttpApi api = new PusherHttpApi(pusher, clock);
-    registerGauges(hub, lanes);
-
-    // the built-in functions: durable store, one expiry wheel, background writes
-    this.database = Database.open(config.db(), config.dataDir());
-    this.background = new BackgroundWork(clock, 100_000);
-    JdbcStores stores = new JdbcStores(database);
-    ChangeRelay changes = new ChangeRelay();
-    this.builtIns = new BuiltInFunctions(apps, stores, hub, new PusherLiveEvents(hub),
-        changes, background.expiry(), background.pool(), background.writes());
-    pusher.userConnections(builtIns.userPresence());
-    this.webhooks = new WebhookSender(apps, metrics.registry());
-    if (webhooks.enabled()) {
-      // delivery runs on the sender's own threads
-      if (cluster.isPresent()) {
-        // decided on the cluster's state, the grace periods kept in Redis: one node per event
-        ClusterWebhooks.connect(cluster.get(), apps, webhooks);
-      } else {
-        // one node: the grace periods run on the expiry wheel
-        hub.lifecycle(new LocalLifecycle(apps, background.expiry(), webhooks));
+    // from here every resource is registered on the close stack as it is created
+    try {
+      this.metrics = new MicrometerMetrics();
+      Clock clock = Clock.system();
+      int loops = config.eventLoops();
+      this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(false));
+      resources.push("event loops", () -> vertx.close().await(10, TimeUnit.SECONDS));
+      List<Lane> laneList = new ArrayList<>(loops);
+      List<BoundExecutor> executors = new ArrayList<>(loops);
+      for (int i = 0; i < loops; i++) {
+        BoundExecutor executor = new BoundExecutor();
+        executors.add(executor);
+        laneList.add(new Lane(i, executor, clock, config.laneQueueLimit()));
       }
-      pusher.webhooks(webhooks);
-      builtIns.userPresence().webhooks(webhooks);
-    }
-    for (App app : apps.all()) {
-      metrics.gauge("beacon_presence_online", "Users online (presence)", app.id(),
-          builtIns.userPresence(), p -> p.onlineUsers(app.id()));
-    }
-    // every minute: a pass that removes rows also refreshes live feeds, so they lag expiry by
-    // at most about that; a pass with nothing to remove is two indexed deletes per app
-    background.every(1, builtIns.retention());
-    // answers are recorded on one thread; the dispatcher never has more outstanding than fit
-    this.pushSettle = new java.util.concurrent.ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS,
-        new java.util.concurrent.ArrayBlockingQueue<>(config.pushMaxInFlight() + 1), r -> {
-          Thread t = new Thread(r, "beacon-push-settle");
-          t.setDaemon(true);
-          return t;
-        });
-    this.push = startPush(clock, stores);
-    this.functionRunner = new FunctionRunner(builtIns.functions(), config.functionWorkers(),
-        config.functionQueue(), metrics, debug);
-    this.tokens = new TokenVerifier(apps, clock);
-    Credentials credentials = new Credentials(apps, tokens);
+      Lanes lanes = new Lanes(laneList);
+      // cluster mode: the Redis adapter behind the hub's port; a single node keeps all in memory
+      this.cluster = config.cluster().enabled()
+          ? Optional.of(new RedisClusterBus(vertx, config.cluster())) : Optional.empty();
+      // unwound after everything opened later and before the event loops it runs on close
+      cluster.ifPresent(c -> resources.push("cluster bus", () -> leaveCluster(1000)));
+      ClusterBus bus = cluster.isPresent() ? cluster.get() : ClusterBus.LOCAL;
+      ChannelHub hub = new ChannelHub(lanes, clock, metrics, bus,
+          config.pusher().cacheTtlSeconds() * 1000L, config.pusher().maxCachedChannels());
+      this.pusher = new PusherChannels(apps, hub, config.pusher(), metrics, bus);
+      this.webSockets = new WebSockets(pusher);
+      // the debug console records only when configured (on in development, off in production)
+      Optional<EventConsole> console = config.dashboard().console()
+          ? Optional.of(new EventConsole(apps, config.dashboard().consoleEntries(), clock))
+          : Optional.empty();
+      DebugConsole debug = console.isPresent() ? console.get() : DebugConsole.NONE;
+      pusher.console(debug);
+      PusherHttpApi api = new PusherHttpApi(pusher, clock);
+      registerGauges(hub, lanes);
 
-    // live queries over the Convex sync protocol: one engine thread, evaluations on the workers
-    this.liveEngine = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "beacon-live");
-      t.setDaemon(true);
-      return t;
-    });
-    LiveQueries live = new LiveQueries(builtIns.functions(), liveEngine, functionRunner.workers());
-    changes.target(live, bus);
-    cluster.ifPresent(c -> ClusterWiring.connect(c, hub, pusher, live, builtIns.userPresence(), apps));
-    Timestamps timestamps = new Timestamps(stores.timestamps(), background.writes(),
-        () -> clock.millis() * 1_000_000L);
-    this.sync = new SyncService(builtIns.functions(), live, timestamps,
-        new SyncAuthenticator(apps, credentials), functionRunner.workers(), builtIns.userPresence(),
-        metrics, debug);
-    io.micrometer.core.instrument.Gauge.builder("beacon_live_queries", live, LiveQueries::size)
-        .description("Live queries subscribed over sync WebSockets").register(metrics.registry());
-    io.micrometer.core.instrument.Gauge.builder("beacon_websocket_sockets", webSockets.openSockets(),
-        AtomicInteger::get).description("Open WebSocket TCP connections (Pusher and sync), "
-        + "closing ones included").register(metrics.registry());
-    io.micrometer.core.instrument.Gauge.builder("beacon_sync_connections", sync,
-        SyncService::connections).description("Open Convex sync WebSocket sessions")
-        .register(metrics.registry());
-    io.micrometer.core.instrument.FunctionCounter.builder("beacon_live_query_evaluations", live,
-        LiveQueries::evaluations).description("Live query evaluations").register(metrics.registry());
-    FunctionRoutes functionRoutes = new FunctionRoutes(functionRunner, credentials, timestamps::next);
+      // the built-in functions: durable store, one expiry wheel, background writes
+      this.database = resources.push("database", Database.open(config.db(), config.dataDir()),
+          Database::close);
+      // pending durable writes are made before the database closes
+      this.background = resources.push("background work", new BackgroundWork(clock, 100_000),
+          BackgroundWork::close);
+      JdbcStores stores = new JdbcStores(database);
+      ChangeRelay changes = new ChangeRelay();
+      this.builtIns = new BuiltInFunctions(apps, stores, hub, new PusherLiveEvents(hub),
+          changes, background.expiry(), background.pool(), background.writes());
+      pusher.userConnections(builtIns.userPresence());
+      this.webhooks = resources.push("webhooks", new WebhookSender(apps, metrics.registry()), w -> {
+        // what is queued goes out, for a few seconds at most (docs/WEBHOOKS.md)
+        w.drain(Math.min(5000, config.shutdownGraceSeconds() * 1000L));
+        w.close();
+      });
+      if (webhooks.enabled()) {
+        // delivery runs on the sender's own threads
+        if (cluster.isPresent()) {
+          // decided on the cluster's state, the grace periods kept in Redis: one node per event
+          ClusterWebhooks.connect(cluster.get(), apps, webhooks);
+        } else {
+          // one node: the grace periods run on the expiry wheel
+          hub.lifecycle(new LocalLifecycle(apps, background.expiry(), webhooks));
+        }
+        pusher.webhooks(webhooks);
+        builtIns.userPresence().webhooks(webhooks);
+      }
+      for (App app : apps.all()) {
+        metrics.gauge("beacon_presence_online", "Users online (presence)", app.id(),
+            builtIns.userPresence(), p -> p.onlineUsers(app.id()));
+      }
+      // every minute: a pass that removes rows also refreshes live feeds, so they lag expiry by
+      // at most about that; a pass with nothing to remove is two indexed deletes per app
+      background.every(1, builtIns.retention());
+      // answers are recorded on one thread; the dispatcher never has more outstanding than fit
+      this.pushSettle = resources.push("push answers", new java.util.concurrent.ThreadPoolExecutor(1, 1,
+          60, TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(config.pushMaxInFlight() + 1),
+          r -> {
+            Thread t = new Thread(r, "beacon-push-settle");
+            t.setDaemon(true);
+            return t;
+          }), java.util.concurrent.ExecutorService::shutdown);
+      this.push = resources.push("push dispatcher", startPush(clock, stores), PushDispatcher::close);
+      this.functionRunner = resources.push("function workers", new FunctionRunner(builtIns.functions(),
+          config.functionWorkers(), config.functionQueue(), metrics, debug), FunctionRunner::close);
+      this.tokens = resources.push("token keys", new TokenVerifier(apps, clock), TokenVerifier::close);
+      Credentials credentials = new Credentials(apps, tokens);
 
-    List<Consumer<Router>> sets = new ArrayList<>();
-    sets.add(new OpsRoutes(metrics, () -> draining.get() ? Optional.of("DRAINING")
-        : cluster.flatMap(RedisClusterBus::trouble).map(t -> "CLUSTER: " + t))::mount);
-    // function calls first: heartbeats are the busiest route, and the Pusher API's routes have
-    // path parameters, each a regular expression to try
-    sets.add(functionRoutes::mount);
-    sets.add(new PusherApiRoutes(apps, api, metrics, config.maxRequestBytes(), debug)::mount);
-    sets.add(new PushRoutes(apps)::mount);
-    sets.add(StaticPages::favicon);
-    if (config.dashboard().enabled()) {
-      DashboardStats stats = new DashboardStats(metrics.registry(), apps, clock);
-      stats.webhookLog(webhooks::recent);
-      background.everyMillis(1000, stats::sample);
-      sets.add(new DashboardRoutes(config.dashboard(), stats, console, apps.first().id())::mount);
-    }
-    TokenChannelAuth channelAuth = new TokenChannelAuth(credentials, builtIns.channelRules());
-    if (config.development()) {
-      sets.add(new DevAuthRoutes(apps, Optional.of(channelAuth))::mount);
-      sets.add(new DevTokenRoutes(apps, new DevTokens(clock))::mount);
-      sets.add(new DemoRoutes(apps.first())::mount);
-      sets.add(new DemoBackendRoutes(credentials, functionRunner)::mount);
-    } else {
-      sets.add(channelAuth::mount); // pusher-js apps authorize with the user's JWT
-    }
-    Routes routes = new Routes(sets);
+      // live queries over the Convex sync protocol: one engine thread, evaluations on the workers
+      this.liveEngine = resources.push("live-query engine",
+          java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "beacon-live");
+            t.setDaemon(true);
+            return t;
+          }), java.util.concurrent.ExecutorService::shutdownNow);
+      LiveQueries live = new LiveQueries(builtIns.functions(), liveEngine, functionRunner.workers());
+      changes.target(live, bus);
+      cluster.ifPresent(c -> ClusterWiring.connect(c, hub, pusher, live, builtIns.userPresence(), apps));
+      Timestamps timestamps = new Timestamps(stores.timestamps(), background.writes(),
+          () -> clock.millis() * 1_000_000L);
+      this.sync = new SyncService(builtIns.functions(), live, timestamps,
+          new SyncAuthenticator(apps, credentials), functionRunner.workers(), builtIns.userPresence(),
+          metrics, debug);
+      io.micrometer.core.instrument.Gauge.builder("beacon_live_queries", live, LiveQueries::size)
+          .description("Live queries subscribed over sync WebSockets").register(metrics.registry());
+      io.micrometer.core.instrument.Gauge.builder("beacon_websocket_sockets", webSockets.openSockets(),
+          AtomicInteger::get).description("Open WebSocket TCP connections (Pusher and sync), "
+          + "closing ones included").register(metrics.registry());
+      io.micrometer.core.instrument.Gauge.builder("beacon_sync_connections", sync,
+          SyncService::connections).description("Open Convex sync WebSocket sessions")
+          .register(metrics.registry());
+      io.micrometer.core.instrument.FunctionCounter.builder("beacon_live_query_evaluations", live,
+          LiveQueries::evaluations).description("Live query evaluations").register(metrics.registry());
+      FunctionRoutes functionRoutes = new FunctionRoutes(functionRunner, credentials, timestamps::next);
 
-    cluster.ifPresent(c -> c.start(5000));
+      List<Consumer<Router>> sets = new ArrayList<>();
+      sets.add(new OpsRoutes(metrics, () -> draining.get() ? Optional.of("DRAINING")
+          : cluster.flatMap(RedisClusterBus::trouble).map(t -> "CLUSTER: " + t))::mount);
+      // function calls first: heartbeats are the busiest route, and the Pusher API's routes have
+      // path parameters, each a regular expression to try
+      sets.add(functionRoutes::mount);
+      sets.add(new PusherApiRoutes(apps, api, metrics, config.maxRequestBytes(), debug)::mount);
+      sets.add(new PushRoutes(apps)::mount);
+      sets.add(StaticPages::favicon);
+      if (config.dashboard().enabled()) {
+        DashboardStats stats = new DashboardStats(metrics.registry(), apps, clock);
+        stats.webhookLog(webhooks::recent);
+        background.everyMillis(1000, stats::sample);
+        sets.add(new DashboardRoutes(config.dashboard(), stats, console, apps.first().id())::mount);
+      }
+      TokenChannelAuth channelAuth = new TokenChannelAuth(credentials, builtIns.channelRules());
+      if (config.development()) {
+        sets.add(new DevAuthRoutes(apps, Optional.of(channelAuth))::mount);
+        sets.add(new DevTokenRoutes(apps, new DevTokens(clock))::mount);
+        sets.add(new DemoRoutes(apps.first())::mount);
+        sets.add(new DemoBackendRoutes(credentials, functionRunner)::mount);
+      } else {
+        sets.add(channelAuth::mount); // pusher-js apps authorize with the user's JWT
+      }
+      Routes routes = new Routes(sets);
 
-    // every loop listens on the same port (Vert.x shares it between them); for port 0 a free
-    // port is chosen first, and chosen again if another process takes it in between
-    int bound = -1;
-    Exception failure = null;
-    dev.beacon.server.transport.HttpGuard.Limits guard = new dev.beacon.server.transport.HttpGuard.Limits(
-        config.transport().requestTimeoutSeconds(), config.transport().maxPendingPerAddress());
-    for (int attempt = 0; attempt < 5 && bound < 0; attempt++) {
-      int candidate = config.port() == 0 ? freePort(config.host()) : config.port();
-      AtomicInteger next = new AtomicInteger();
-      try {
-        vertx.deployVerticle(() -> {
-          int i = next.getAndIncrement();
-          return new EventLoopVerticle(candidate, config, lanes.get(i), executors.get(i), pusher,
-              sync, routes, draining::get, webSockets, guard);
-        }, new DeploymentOptions().setInstances(loops)).await(30, TimeUnit.SECONDS);
-        bound = candidate;
-      } catch (Exception e) {
-        failure = e;
-        if (config.port() != 0) {
-          break;
+      cluster.ifPresent(c -> c.start(5000));
+
+      // every loop listens on the same port (Vert.x shares it between them); for port 0 a free
+      // port is chosen first, and chosen again if another process takes it in between
+      int bound = -1;
+      String deployment = null;
+      Exception failure = null;
+      dev.beacon.server.transport.HttpGuard.Limits guard = new dev.beacon.server.transport.HttpGuard.Limits(
+          config.transport().requestTimeoutSeconds(), config.transport().maxPendingPerAddress());
+      for (int attempt = 0; attempt < 5 && bound < 0; attempt++) {
+        int candidate = config.port() == 0 ? freePort(config.host()) : config.port();
+        AtomicInteger next = new AtomicInteger();
+        try {
+          deployment = vertx.deployVerticle(() -> {
+            int i = next.getAndIncrement();
+            return new EventLoopVerticle(candidate, config, lanes.get(i), executors.get(i), pusher,
+                sync, routes, closing::get, webSockets, guard);
+          }, new DeploymentOptions().setInstances(loops)).await(30, TimeUnit.SECONDS);
+          bound = candidate;
+        } catch (Exception e) {
+          failure = e;
+          if (config.port() != 0) {
+            break;
+          }
         }
       }
+      if (bound < 0) {
+        throw new IllegalStateException("cannot listen on " + config.host() + ":" + config.port()
+            + ": " + rootMessage(failure), failure);
+      }
+      // closed first: no new connection or request once a stop has closed the open ones
+      String listeners = deployment;
+      resources.push("listeners", () -> {
+        webSockets.stopAccepting();
+        vertx.undeploy(listeners).await(10, TimeUnit.SECONDS);
+      });
+      LOG.info("Beacon started on {}:{} ({} mode, {} apps, {} event loops, {} store{})",
+          config.host(), bound, config.mode().name().toLowerCase(java.util.Locale.ROOT),
+          apps.all().size(), loops, database.kind().name().toLowerCase(java.util.Locale.ROOT),
+          cluster.map(c -> ", cluster node " + c.nodeId()).orElse(""));
+      this.port = bound;
+    } catch (RuntimeException | Error e) {
+      // whatever was opened before the failure is closed, the last opened first
+      resources.close();
+      throw e;
     }
-    if (bound < 0) {
-      cluster.ifPresent(c -> c.stop(1000));
-      vertx.close();
-      webhooks.close();
-      push.close();
-      pushSettle.shutdown();
-      pushServices.close();
-      background.close();
-      tokens.close();
-      database.close();
-      throw new IllegalStateException("cannot listen on " + config.host() + ":" + config.port()
-          + ": " + rootMessage(failure), failure);
+  }
+
+  /** Leaves the cluster once: this node's members and subscriptions are removed at once. */
+  private void leaveCluster(long waitMillis) {
+    if (cluster.isPresent() && leftCluster.compareAndSet(false, true)) {
+      cluster.get().stop(waitMillis);
     }
-    this.port = bound;
   }
 
   /**
@@ -365,7 +400,9 @@ public final class BeaconServer implements AutoCloseable {
       return total;
     }).description("Tasks waiting on the event loops' lanes").register(metrics.registry());
     new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(metrics.registry());
-    new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics().bindTo(metrics.registry());
+    io.micrometer.core.instrument.binder.jvm.JvmGcMetrics gc = new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics();
+    gc.bindTo(metrics.registry());
+    resources.push("GC metrics", gc::close);
     new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(metrics.registry());
     new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(metrics.registry());
   }
@@ -405,47 +442,59 @@ public final class BeaconServer implements AutoCloseable {
   }
 
   /**
-   * Graceful shutdown: refuse new connections, ask every client to reconnect (4200), wait up to
-   * the grace period for them to go, then close. Idempotent.
+   * Graceful shutdown, in three steps. The drain: {@code /ready} answers 503 at once while every
+   * client, new ones included, is served as before for {@code shutdown.drain_seconds}, so a load
+   * balancer sees the node leave before its connections go. Then new WebSockets are refused and
+   * open ones closed (Pusher 4200, sync 1001: both clients reconnect, elsewhere), waiting up to
+   * {@code shutdown_grace_seconds} for them to go. Then the node leaves the cluster and every
+   * resource is closed, the last opened first. Idempotent; returns when all is closed.
    */
   public void stop() {
     if (!stopped.compareAndSet(false, true)) {
       return;
     }
+    long began = System.nanoTime();
     draining.set(true);
-    webSockets.closeAll("Server is shutting down; reconnect");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(config.shutdownGraceSeconds());
-    // sessions end at once; wait for the sockets themselves, so clients hear the 4200
-    while (System.nanoTime() < deadline && webSockets.openSockets().get() > 0) {
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
+    int drain = config.shutdownDrainSeconds();
+    if (drain > 0) {
+      LOG.info("stopping: draining for {} s (/ready answers 503; every client is still served), "
+          + "then closing {} WebSockets", drain, webSockets.openSockets().get());
+      sleepUntil(began + TimeUnit.SECONDS.toNanos(drain), () -> false);
     }
+    closing.set(true);
+    int open = webSockets.openSockets().get();
+    LOG.info("stopping: closing {} WebSockets (Pusher 4200, sync 1001: reconnect elsewhere), "
+        + "waiting up to {} s for them", open, config.shutdownGraceSeconds());
+    webSockets.closeAll("Server is shutting down; reconnect");
+    // sessions end at once; wait for the sockets themselves, so clients hear the close
+    long closed = System.nanoTime();
+    sleepUntil(closed + TimeUnit.SECONDS.toNanos(config.shutdownGraceSeconds()),
+        () -> webSockets.openSockets().get() == 0);
     int left = webSockets.openSockets().get();
     if (left > 0) {
       LOG.warn("closing with {} connections still open after {}s", left, config.shutdownGraceSeconds());
     }
     // members leave the cluster now, not when this node's liveness key lapses
-    cluster.ifPresent(c -> c.stop(3000));
-    try {
-      vertx.close().await(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      LOG.warn("event loops did not stop cleanly: {}", rootMessage(e));
+    leaveCluster(3000);
+    resources.close();
+    LOG.info("stopped in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
+  }
+
+  /** Whether a stop has begun ({@code /ready} answers 503 from then on). */
+  public boolean draining() {
+    return draining.get();
+  }
+
+  /** Sleeps until {@code deadline} (System.nanoTime) or until {@code done}, checked every 20 ms. */
+  private static void sleepUntil(long deadline, java.util.function.BooleanSupplier done) {
+    while (System.nanoTime() < deadline && !done.getAsBoolean()) {
+      try {
+        Thread.sleep(Math.max(1, Math.min(20, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
-    functionRunner.close();
-    // what is queued goes out, for a few seconds at most (docs/WEBHOOKS.md)
-    webhooks.drain(Math.min(5000, config.shutdownGraceSeconds() * 1000L));
-    webhooks.close();
-    push.close();
-    pushSettle.shutdown();
-    pushServices.close();
-    liveEngine.shutdownNow();
-    background.close();
-    tokens.close();
-    database.close();
   }
 
   @Override

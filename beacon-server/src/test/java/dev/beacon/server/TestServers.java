@@ -24,6 +24,8 @@ public final class TestServers {
     all.put("BEACON_PORT", "0");
     all.put("BEACON_EVENT_LOOPS", "2");
     all.put("BEACON_SHUTDOWN_GRACE_SECONDS", "2");
+    // stop() closes at once unless a test asks for a drain
+    all.put("BEACON_SHUTDOWN_DRAIN_SECONDS", "0");
     try {
       all.put("BEACON_DATA_DIR", Files.createTempDirectory("beacon-test").toString());
     } catch (IOException e) {
@@ -42,6 +44,9 @@ public final class TestServers {
       all.put("BEACON_PORT", "0");
       all.put("BEACON_EVENT_LOOPS", "2");
       all.put("BEACON_DATA_DIR", Files.createTempDirectory("beacon-test").toString());
+      if (!yaml.contains("drain_seconds")) {
+        all.put("BEACON_SHUTDOWN_DRAIN_SECONDS", "0");
+      }
       all.putAll(env);
       return BeaconServer.start(ConfigLoader.load(Optional.of(file), all));
     } catch (IOException e) {

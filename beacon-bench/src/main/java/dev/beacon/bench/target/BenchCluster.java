@@ -132,6 +132,7 @@ public final class BenchCluster implements ServerUnderTest {
       pb.environment().put("BEACON_PORT", Integer.toString(port));
       pb.environment().put("BEACON_DATA_DIR", Files.createTempDirectory("beacon-bench-" + id).toString());
       pb.environment().put("BEACON_LOG_LEVEL", "WARN");
+      pb.environment().put("BEACON_SHUTDOWN_DRAIN_SECONDS", "0");
       pb.environment().put("BEACON_DB_URL", PG_URL);
       pb.environment().put("BEACON_DB_USER", "postgres");
       pb.environment().put("BEACON_DB_SCHEMA", schema);

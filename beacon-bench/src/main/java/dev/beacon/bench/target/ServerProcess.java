@@ -94,6 +94,8 @@ public final class ServerProcess implements ServerUnderTest {
         host: 127.0.0.1
         event_loops: %d
         shutdown_grace_seconds: 1
+        shutdown:
+          drain_seconds: 0
         websocket:
           max_buffered_bytes: 16777216
           lane_queue_limit: 262144

@@ -42,6 +42,7 @@ class ScenarioSmokeTest {
     env.put("BEACON_PORT", "0");
     env.put("BEACON_EVENT_LOOPS", "2");
     env.put("BEACON_SHUTDOWN_GRACE_SECONDS", "1");
+    env.put("BEACON_SHUTDOWN_DRAIN_SECONDS", "0");
     env.put("BEACON_DATA_DIR", Files.createTempDirectory("beacon-bench-smoke").toString());
     env.put("BEACON_APPS_0_ID", "bench");
     env.put("BEACON_APPS_0_KEY", "bench-key");

@@ -18,6 +18,8 @@ import java.util.List;
  * @param laneQueueLimit tasks queued per event loop before publications are refused (503 / 4100)
  * @param maxRequestBytes the largest HTTP request body
  * @param shutdownGraceSeconds how long a graceful shutdown waits for clients to leave
+ * @param shutdownDrainSeconds how long a stop keeps serving every client with {@code /ready} at
+ *     503 before it closes their connections
  * @param db where durable data lives
  * @param functionWorkers threads running function calls that touch the store
  * @param functionQueue calls waiting for a worker before new ones are refused
@@ -43,6 +45,7 @@ public record BeaconConfig(
     int laneQueueLimit,
     int maxRequestBytes,
     int shutdownGraceSeconds,
+    int shutdownDrainSeconds,
     List<App> apps,
     dev.beacon.server.store.DatabaseSettings db,
     int functionWorkers,

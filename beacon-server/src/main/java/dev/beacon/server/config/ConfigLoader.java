@@ -46,7 +46,7 @@ public final class ConfigLoader {
 
   private static final List<String> TOP_KEYS = List.of(
       "mode", "host", "port", "data_dir", "event_loops", "shutdown_grace_seconds",
-      "max_request_bytes",
+      "shutdown.drain_seconds", "max_request_bytes",
       "websocket.activity_timeout", "websocket.pong_timeout", "websocket.max_message_bytes",
       "websocket.max_sync_message_bytes",
       "websocket.max_buffered_bytes", "websocket.lane_queue_limit",
@@ -215,6 +215,7 @@ public final class ConfigLoader {
     int laneQueue = v.integer("websocket.lane_queue_limit", 65_536, 16, 16_777_216);
     int maxRequest = v.integer("max_request_bytes", 1024 * 1024, 1024, 64 * 1024 * 1024);
     int grace = v.integer("shutdown_grace_seconds", 10, 0, 3600);
+    int drain = v.integer("shutdown.drain_seconds", 5, 0, 3600);
     DatabaseSettings db;
     try {
       db = new DatabaseSettings(Optional.ofNullable(v.string("db.url", null)),
@@ -274,7 +275,7 @@ public final class ConfigLoader {
     int pushMaxQueued = v.integer("push.max_queued", 1_000_000, 1, Integer.MAX_VALUE);
     return new BeaconConfig(mode, host, port, dataDir, eventLoops, pusher, maxMessage,
         maxSyncMessage, maxBuffered,
-        laneQueue, maxRequest, grace, apps, db, workers, queue, dashboard(v, mode),
+        laneQueue, maxRequest, grace, drain, apps, db, workers, queue, dashboard(v, mode),
         pushSendTimeout, pushMaxQueued,
         v.integer("push.max_in_flight", 64, 1, 10_000), pushClaim, transport(v), cluster(v, db));
   }

@@ -92,6 +92,7 @@ public final class EventLoopVerticle extends VerticleBase {
     server = vertx.createHttpServer(options).connectionHandler(conn -> {
       io.netty.channel.ChannelPipeline pipeline =
           ((io.vertx.core.http.impl.HttpServerConnection) conn).channelHandlerContext().pipeline();
+      webSockets.accepted(pipeline.channel());
       HttpGuard.install(pipeline, guard);
       upgrade.install(pipeline);
     });

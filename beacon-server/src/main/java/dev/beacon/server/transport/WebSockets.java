@@ -1,6 +1,10 @@
 package dev.beacon.server.transport;
 
 import dev.beacon.core.pusher.PusherChannels;
+import io.netty.channel.Channel;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -11,6 +15,8 @@ public final class WebSockets {
 
   private final PusherChannels pusher;
   private final AtomicInteger openSockets = new AtomicInteger();
+  /** The listening sockets, learnt from the connections they accepted. */
+  private final Set<Channel> listeners = ConcurrentHashMap.newKeySet();
 
   public WebSockets(PusherChannels pusher) {
     this.pusher = pusher;
@@ -30,5 +36,25 @@ public final class WebSockets {
    */
   public void closeAll(String reason) {
     pusher.closeAll(reason);
+  }
+
+  /** Notes the listening socket that accepted {@code connection}. */
+  void accepted(Channel connection) {
+    Channel listener = connection.parent();
+    if (listener != null && !listeners.contains(listener)) {
+      listeners.add(listener);
+    }
+  }
+
+  /**
+   * Stops accepting connections: closes the listening sockets, waiting up to a second for each.
+   * Call before the HTTP servers close: a connection accepted while Vert.x takes its servers down
+   * finds no event loop to run on and Netty logs it with a stack trace. (A listening socket is
+   * known once it has accepted a connection; Vert.x does not expose it otherwise.)
+   */
+  public void stopAccepting() {
+    for (Channel listener : listeners) {
+      listener.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+    }
   }
 }

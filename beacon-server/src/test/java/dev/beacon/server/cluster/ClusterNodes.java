@@ -138,6 +138,7 @@ final class ClusterNodes implements AutoCloseable {
     pb.environment().put("BEACON_PORT", Integer.toString(port));
     pb.environment().put("BEACON_DATA_DIR", data.toString());
     pb.environment().put("BEACON_EVENT_LOOPS", "2");
+    pb.environment().put("BEACON_SHUTDOWN_DRAIN_SECONDS", "0"); // a SIGTERM closes at once
     pb.environment().put("BEACON_FUNCTIONS_WORKERS", "4");
     pb.environment().put("BEACON_DB_URL", PG_URL);
     pb.environment().put("BEACON_DB_USER", "postgres");

@@ -152,6 +152,7 @@ class RestartDurabilityTest {
     pb.environment().put("BEACON_PORT", "0");
     pb.environment().put("BEACON_DATA_DIR", data.toString());
     pb.environment().put("BEACON_EVENT_LOOPS", "2");
+    pb.environment().put("BEACON_SHUTDOWN_DRAIN_SECONDS", "0"); // a SIGTERM closes at once
     pb.environment().putAll(env);
     pb.redirectErrorStream(true);
     Process p = pb.start();
