@@ -150,7 +150,10 @@ public final class BeaconServer implements AutoCloseable {
       Optional<EventConsole> console = config.dashboard().console()
           ? Optional.of(new EventConsole(apps, config.dashboard().consoleEntries(), clock))
           : Optional.empty();
-      DebugConsole debug = console.isPresent() ? console.get() : DebugConsole.NONE;
+      // every console event is logged too (DEBUG; refusals at INFO within a budget)
+      DebugConsole logged = new dev.beacon.server.log.LogConsole(
+          dev.beacon.server.log.Refusals.standard(LoggerFactory.getLogger("dev.beacon.activity")));
+      DebugConsole debug = console.isPresent() ? DebugConsole.both(logged, console.get()) : logged;
       pusher.console(debug);
       PusherHttpApi api = new PusherHttpApi(pusher, clock);
       registerGauges(hub, lanes);
@@ -246,7 +249,7 @@ public final class BeaconServer implements AutoCloseable {
         background.everyMillis(1000, stats::sample);
         sets.add(new DashboardRoutes(config.dashboard(), stats, console, apps.first().id())::mount);
       }
-      TokenChannelAuth channelAuth = new TokenChannelAuth(credentials, builtIns.channelRules());
+      TokenChannelAuth channelAuth = new TokenChannelAuth(credentials, builtIns.channelRules()).console(debug);
       if (config.development()) {
         sets.add(new DevAuthRoutes(apps, Optional.of(channelAuth))::mount);
         sets.add(new DevTokenRoutes(apps, new DevTokens(clock))::mount);

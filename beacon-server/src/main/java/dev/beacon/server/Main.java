@@ -37,6 +37,7 @@ public final class Main {
       System.exit(2);
       return;
     }
+    dev.beacon.server.log.LogSetup.apply(config.log());
     BeaconServer server;
     try {
       server = BeaconServer.start(config);

@@ -121,6 +121,11 @@ public final class SyncSession implements Attached {
     this.caller = service.authenticator.anonymous();
   }
 
+  /** The user this connection is authenticated as, if any (on the lane's thread). */
+  public Optional<String> userId() {
+    return caller.userId();
+  }
+
   void start() {
     lane.assertOnLane();
     lane.attach(this);
@@ -274,6 +279,8 @@ public final class SyncSession implements Attached {
     try {
       identity = service.authenticator.authenticate(m.tokenType(), m.value(), m.impersonating());
     } catch (FunctionException e) {
+      // the token names no app the server can trust yet: no app id
+      service.console.error("", Optional.empty(), 401, "sync Authenticate refused: " + e.getMessage());
       send(new SyncServerMessage.AuthError(e.getMessage(), m.baseVersion(), true));
       close(1000, "AuthError");
       return;
@@ -400,7 +407,7 @@ public final class SyncSession implements Attached {
       }
       long nanos = System.nanoTime() - start;
       service.metrics.functionCall(who.app().id(), def.path(), outcome, nanos);
-      service.console.functionCall(who.app().id(), def.path(), who.describe(), outcome, nanos);
+      service.console.functionCall(who.app().id(), def.path(), who, outcome, nanos);
       SyncServerMessage answer = response;
       lane.submitControl(() -> completed(entry, answer));
     };

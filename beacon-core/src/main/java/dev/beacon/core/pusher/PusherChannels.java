@@ -66,35 +66,37 @@ public final class PusherChannels {
   public Admission admit(String key, String protocolParam) {
     App app = apps.byKey(key).orElse(null);
     if (app == null) {
-      return refuse(PusherError.APP_NOT_FOUND, "Application with key '" + key + "' does not exist");
+      return refuse("", PusherError.APP_NOT_FOUND, "Application with key '" + key + "' does not exist");
     }
     if (!app.enabled()) {
-      return refuse(PusherError.APP_DISABLED, "Application is disabled");
+      return refuse(app.id(), PusherError.APP_DISABLED, "Application is disabled");
     }
     if (protocolParam == null || protocolParam.isEmpty()) {
-      return refuse(PusherError.NO_PROTOCOL_VERSION, "No protocol version supplied (use ?protocol=7)");
+      return refuse(app.id(), PusherError.NO_PROTOCOL_VERSION, "No protocol version supplied (use ?protocol=7)");
     }
     int protocol;
     try {
       protocol = Integer.parseInt(protocolParam);
     } catch (NumberFormatException e) {
-      return refuse(PusherError.INVALID_VERSION, "Invalid protocol version '" + protocolParam + "'");
+      return refuse(app.id(), PusherError.INVALID_VERSION, "Invalid protocol version '" + protocolParam + "'");
     }
     if (protocol < 5 || protocol > 7) {
-      return refuse(PusherError.UNSUPPORTED_PROTOCOL,
+      return refuse(app.id(), PusherError.UNSUPPORTED_PROTOCOL,
           "Unsupported protocol version " + protocol + " (supported: 5 to 7)");
     }
     AtomicInteger count = connections.computeIfAbsent(app.id(), id -> new AtomicInteger());
     int now = count.incrementAndGet();
     if (app.maxConnections() > 0 && now > app.maxConnections()) {
       count.decrementAndGet();
-      return refuse(PusherError.OVER_CONNECTION_QUOTA,
+      return refuse(app.id(), PusherError.OVER_CONNECTION_QUOTA,
           "Application is over its connection quota of " + app.maxConnections());
     }
     return new Admission.Admitted(app, protocol);
   }
 
-  private Admission refuse(PusherError error, String reason) {
+  /** A connection refused before it opened: the console hears it as an error of the app. */
+  private Admission refuse(String appId, PusherError error, String reason) {
+    console.error(appId, java.util.Optional.empty(), error.code(), "Connection refused: " + reason);
     return new Admission.Refused(new Refusal(error, reason));
   }
 

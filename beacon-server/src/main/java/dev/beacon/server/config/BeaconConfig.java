@@ -31,6 +31,7 @@ import java.util.List;
  * @param pushClaimSeconds how long a node holds a push it is sending before another may send it
  * @param transport request deadlines, keep-alive, pending connections per address and TLS
  * @param cluster cluster mode over Redis, when {@code cluster.redis_url} is set
+ * @param log the log format and level
  */
 public record BeaconConfig(
     Mode mode,
@@ -56,7 +57,8 @@ public record BeaconConfig(
     int pushMaxInFlight,
     int pushClaimSeconds,
     TransportSettings transport,
-    dev.beacon.server.cluster.ClusterSettings cluster) {
+    dev.beacon.server.cluster.ClusterSettings cluster,
+    dev.beacon.server.log.LogSettings log) {
 
   public BeaconConfig {
     apps = List.copyOf(apps);

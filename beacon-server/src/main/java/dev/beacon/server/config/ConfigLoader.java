@@ -58,7 +58,8 @@ public final class ConfigLoader {
       "push.max_in_flight", "push.claim_seconds", "push.send_timeout_seconds", "push.max_queued",
       "http.request_timeout_seconds", "http.idle_timeout_seconds", "http.max_pending_per_address",
       "tls.cert_file", "tls.key_file",
-      "cluster.redis_url", "cluster.node_id", "cluster.key_prefix");
+      "cluster.redis_url", "cluster.node_id", "cluster.key_prefix",
+      "log.format", "log.level");
 
   private static final List<String> APP_KEYS = List.of(
       "id", "key", "secret", "enabled", "client_events", "user_authentication_required",
@@ -277,7 +278,23 @@ public final class ConfigLoader {
         maxSyncMessage, maxBuffered,
         laneQueue, maxRequest, grace, drain, apps, db, workers, queue, dashboard(v, mode),
         pushSendTimeout, pushMaxQueued,
-        v.integer("push.max_in_flight", 64, 1, 10_000), pushClaim, transport(v), cluster(v, db));
+        v.integer("push.max_in_flight", 64, 1, 10_000), pushClaim, transport(v), cluster(v, db), log(v));
+  }
+
+  /** The log format ({@code plain} or {@code json}) and the root level. */
+  private static dev.beacon.server.log.LogSettings log(Values v) {
+    String format = v.string("log.format", "plain");
+    dev.beacon.server.log.LogSettings.Format f = dev.beacon.server.log.LogSettings.Format.parse(format);
+    if (f == null) {
+      throw new ConfigException("config key 'log.format' must be 'plain' or 'json', got '" + format + "'");
+    }
+    String level = v.string("log.level", "INFO");
+    try {
+      return new dev.beacon.server.log.LogSettings(f, level);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("config key 'log.level' must be one of "
+          + dev.beacon.server.log.LogSettings.LEVELS + ", got '" + level + "'");
+    }
   }
 
   /** Request deadlines, keep-alive, pending connections per address and TLS. */

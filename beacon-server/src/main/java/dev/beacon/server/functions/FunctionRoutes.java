@@ -83,6 +83,7 @@ public final class FunctionRoutes {
       caller = credentials.caller(Optional.ofNullable(ctx.request().getHeader("Authorization")));
       def = runner.functions().resolve(stripExtension(request.path()), kind, request.args());
     } catch (FunctionException e) {
+      runner.refused(request.path(), e);
       reply(ctx, request.encoded(), error(e));
       return;
     }

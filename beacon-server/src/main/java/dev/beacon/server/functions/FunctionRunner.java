@@ -97,7 +97,18 @@ public final class FunctionRunner implements AutoCloseable {
   private void record(Caller caller, FunctionDefinition def, String outcome, long start) {
     long nanos = System.nanoTime() - start;
     metrics.functionCall(caller.app().id(), def.path(), outcome, nanos);
-    console.functionCall(caller.app().id(), def.path(), caller.describe(), outcome, nanos);
+    console.functionCall(caller.app().id(), def.path(), caller, outcome, nanos);
+  }
+
+  /**
+   * A call refused before it could run (its credentials, or a function that does not exist): the
+   * console hears it as an error (401 for credentials, 400 otherwise).
+   */
+  public void refused(String path, FunctionException e) {
+    boolean credentials = e.code().equals("UNAUTHENTICATED") || e.code().equals("FORBIDDEN");
+    console.error("", java.util.Optional.empty(), credentials ? 401 : 400,
+        "function " + path + " refused (" + e.code().toLowerCase(java.util.Locale.ROOT) + "): "
+        + e.getMessage());
   }
 
   /** The worker pool, for blocking work of the functions' own (retention). */

@@ -146,7 +146,13 @@ public final class PusherApiRoutes {
     }
     // a request to a made-up app id must not create meters of its own
     String tag = apps.byId(appId).isPresent() ? appId : UNKNOWN_APP;
-    metrics.httpApi(tag, endpoint, status, System.nanoTime() - start);
+    long nanos = System.nanoTime() - start;
+    metrics.httpApi(tag, endpoint, status, nanos);
+    if (LOG.isDebugEnabled()) {
+      LOG.atDebug().addKeyValue("app", appId).addKeyValue("endpoint", endpoint)
+          .addKeyValue("status", status).addKeyValue("ms", nanos / 1000 / 1000.0)
+          .log("HTTP API {} {}", ctx.request().method(), endpoint);
+    }
     if (status >= 400) {
       metrics.error(tag, status);
     }

@@ -34,9 +34,17 @@ public final class TokenChannelAuth {
   private final Credentials credentials;
   private final ChannelRules rules;
 
+  private volatile dev.beacon.core.console.DebugConsole console = dev.beacon.core.console.DebugConsole.NONE;
+
   public TokenChannelAuth(Credentials credentials, ChannelRules rules) {
     this.credentials = credentials;
     this.rules = rules;
+  }
+
+  /** Hears each refusal (as an error with its HTTP status). */
+  public TokenChannelAuth console(dev.beacon.core.console.DebugConsole console) {
+    this.console = console;
+    return this;
   }
 
   public void mount(Router router) {
@@ -117,11 +125,13 @@ public final class TokenChannelAuth {
   }
 
   /** Decides off the event loop (the rules read the store) and answers. */
-  private static void answer(RoutingContext ctx, java.util.concurrent.Callable<ObjectNode> decide) {
+  private void answer(RoutingContext ctx, java.util.concurrent.Callable<ObjectNode> decide) {
     ctx.vertx().executeBlocking(decide, false).onComplete(r -> {
       if (r.succeeded()) {
         JsonReplies.ok(ctx, r.result());
       } else if (r.cause() instanceof Refused refused) {
+        console.error("", java.util.Optional.empty(), refused.status,
+            ctx.request().path() + " refused: " + refused.getMessage());
         JsonReplies.error(ctx, refused.status, refused.getMessage());
       } else {
         JsonReplies.error(ctx, 500, "channel authorization failed; see the server log");

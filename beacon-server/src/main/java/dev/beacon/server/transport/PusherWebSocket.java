@@ -39,7 +39,10 @@ final class PusherWebSocket extends WebSocketConnection implements PusherTranspo
   void start(PusherChannels service, PusherChannels.Admission.Admitted admitted) {
     loop.openSockets.incrementAndGet();
     session = service.open(admitted, loop.lane, this);
-    LOG.debug("Pusher WebSocket {} opened from {}", session.socketId(), ctx.channel().remoteAddress());
+    if (LOG.isDebugEnabled()) {
+      fields(LOG.atDebug()).log("Pusher WebSocket {} opened from {}", session.socketId(),
+          ctx.channel().remoteAddress());
+    }
   }
 
   @Override
@@ -64,6 +67,12 @@ final class PusherWebSocket extends WebSocketConnection implements PusherTranspo
     if (session != null) {
       session.onClosed();
     }
+  }
+
+  @Override
+  org.slf4j.spi.LoggingEventBuilder fields(org.slf4j.spi.LoggingEventBuilder line) {
+    return session == null ? super.fields(line) : super.fields(line.addKeyValue("app", session.appId())
+        .addKeyValue("socket_id", session.socketId()));
   }
 
   @Override

@@ -27,7 +27,9 @@ final class SyncWebSocket extends WebSocketConnection implements SyncTransport {
   void start(SyncService service) {
     loop.openSockets.incrementAndGet();
     session = service.open(loop.lane, this);
-    LOG.debug("sync WebSocket opened from {}", ctx.channel().remoteAddress());
+    if (LOG.isDebugEnabled()) {
+      fields(LOG.atDebug()).log("sync WebSocket opened from {}", ctx.channel().remoteAddress());
+    }
   }
 
   @Override
@@ -53,6 +55,21 @@ final class SyncWebSocket extends WebSocketConnection implements SyncTransport {
     if (session != null) {
       session.onClosed();
     }
+  }
+
+  @Override
+  org.slf4j.spi.LoggingEventBuilder fields(org.slf4j.spi.LoggingEventBuilder line) {
+    org.slf4j.spi.LoggingEventBuilder out = super.fields(line.addKeyValue("protocol", "sync"));
+    if (session != null) {
+      java.util.Optional<String> user = session.userId();
+      if (user.isPresent()) {
+        out = out.addKeyValue("user", user.get());
+      }
+      if (!session.appId().isEmpty()) {
+        out = out.addKeyValue("app", session.appId());
+      }
+    }
+    return out;
   }
 
   @Override

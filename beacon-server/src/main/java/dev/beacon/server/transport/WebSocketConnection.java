@@ -72,6 +72,11 @@ abstract class WebSocketConnection extends ChannelInboundHandlerAdapter {
   /** Who this is, for logs. */
   abstract String describe();
 
+  /** The connection's fields for a log line: the remote address, and what the session knows. */
+  org.slf4j.spi.LoggingEventBuilder fields(org.slf4j.spi.LoggingEventBuilder line) {
+    return ctx == null ? line : line.addKeyValue("remote", String.valueOf(ctx.channel().remoteAddress()));
+  }
+
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
@@ -140,7 +145,7 @@ abstract class WebSocketConnection extends ChannelInboundHandlerAdapter {
       if (state == OPEN) {
         state = CLOSING;
         int code = close.statusCode();
-        LOG.debug("{} closed by the client ({})", describe(), code);
+        fields(LOG.atDebug()).addKeyValue("code", code).log("{} closed by the client ({})", describe(), code);
         ctx.writeAndFlush(Frames.close(ctx.alloc(), code < 0 ? 1000 : code, ""))
             .addListener(ChannelFutureListener.CLOSE);
       } else {
@@ -175,10 +180,10 @@ abstract class WebSocketConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof CorruptedWebSocketFrameException c) {
-      LOG.debug("{}: refused frame: {}", describe(), c.getMessage());
+      fields(LOG.atDebug()).log("{}: refused frame: {}", describe(), c.getMessage());
       close(c.closeStatus().code(), c.getMessage() == null ? c.closeStatus().reasonText() : c.getMessage());
     } else {
-      LOG.debug("{} failed: {}", describe(), cause.toString());
+      fields(LOG.atDebug()).log("{} failed: {}", describe(), cause.toString());
       ctx.channel().close();
     }
   }
@@ -189,7 +194,7 @@ abstract class WebSocketConnection extends ChannelInboundHandlerAdapter {
       state = CLOSED;
       releasePartial();
       loop.openSockets.decrementAndGet();
-      LOG.debug("{}: connection closed", describe());
+      fields(LOG.atDebug()).log("{}: connection closed", describe());
       onClosed();
     }
   }
@@ -212,7 +217,7 @@ abstract class WebSocketConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     state = CLOSING;
-    LOG.debug("{}: closing with {} {}", describe(), code, reason);
+    fields(LOG.atDebug()).addKeyValue("code", code).log("{}: closing with {} {}", describe(), code, reason);
     ctx.writeAndFlush(Frames.close(ctx.alloc(), code, reason), ctx.voidPromise());
     dropAfter(ctx.channel(), CLOSE_GRACE_SECONDS);
   }
