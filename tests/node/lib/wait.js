@@ -123,11 +123,6 @@ async function eventually(check, timeoutMs = DEFAULT_TIMEOUT_MS, what = 'a condi
   }
 }
 
-/** Resolves after `ms`: only for asserting that something does NOT happen within a window. */
-function quietPeriod(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /**
  * Every value a subscription produced (a live query, a rendered hook), in order; `next(predicate)`
  * resolves with the first value, past or future, for which the predicate holds.
@@ -175,7 +170,6 @@ module.exports = {
   eventually,
   once,
   onceUnless,
-  quietPeriod,
   Recorder,
   withTimeout,
 };

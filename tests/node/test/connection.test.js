@@ -4,7 +4,7 @@ const { describe, test } = require('node:test');
 const assert = require('node:assert/strict');
 const { APPS, useServer } = require('../lib/server');
 const { RawSocket, SOCKET_ID, connectClient, createClient } = require('../lib/clients');
-const { once, quietPeriod, Recorder } = require('../lib/wait');
+const { once, Recorder } = require('../lib/wait');
 
 const ctx = useServer();
 
@@ -18,8 +18,11 @@ async function refusal(client) {
   if (client.connection.state !== 'disconnected') {
     await once(client.connection, 'disconnected');
   }
-  // longer than pusher-js's 1 s back-off: it must not have tried again
-  await quietPeriod(1200);
+  // pusher-js decides while it handles the close, before it reports 'disconnected': a reconnect
+  // (4100-4199 back off, 4200-4299 at once) would be a retry timer set by then. None is, so no
+  // later attempt can come without a call to connect(); no wait for one is needed.
+  assert.equal(client.connection.retryTimer ?? null, null, 'pusher-js scheduled a reconnect');
+  assert.equal(client.connection.runner ?? null, null, 'pusher-js is still connecting');
   assert.deepEqual(states.values.filter((s) => s.current === 'connecting'), []);
   return error.error.data;
 }
