@@ -216,7 +216,7 @@ public final class BeaconServer implements AutoCloseable {
           }), java.util.concurrent.ExecutorService::shutdownNow);
       LiveQueries live = new LiveQueries(builtIns.functions(), liveEngine, functionRunner.workers());
       changes.target(live, bus);
-      cluster.ifPresent(c -> ClusterWiring.connect(c, hub, pusher, live, builtIns.userPresence(), apps));
+      cluster.ifPresent(c -> ClusterWiring.connect(c, hub, pusher, live, builtIns, apps));
       Timestamps timestamps = new Timestamps(stores.timestamps(), background.writes(),
           () -> clock.millis() * 1_000_000L);
       this.sync = new SyncService(builtIns.functions(), live, timestamps,

@@ -105,11 +105,22 @@ public interface ClusterBus {
     /** A versioned presence member event of the cluster's roster (from any node, this one too). */
     void memberEvent(String appId, String channel, byte[] frame, long version);
 
+    /** As {@link #memberEvent(String, String, byte[], long)}, with the node whose change made it. */
+    default void memberEvent(String appId, String channel, byte[] frame, long version,
+        String origin) {
+      memberEvent(appId, channel, frame, version);
+    }
+
     /** Another node was asked to terminate a user's connections. */
     void terminateUser(String appId, String userId);
 
     /** A feature's signal from another node. */
     default void signal(String topic, String appId, byte[] payload) {}
+
+    /** As {@link #signal(String, String, byte[])}, with the node that sent it. */
+    default void signal(String topic, String appId, byte[] payload, String origin) {
+      signal(topic, appId, payload);
+    }
   }
 
   /**

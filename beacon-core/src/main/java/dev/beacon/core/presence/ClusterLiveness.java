@@ -25,4 +25,21 @@ public interface ClusterLiveness {
   default CompletionStage<Void> localLive(String appId, String userId, boolean live) {
     return CompletableFuture.completedFuture(null);
   }
+
+  /**
+   * This node set a user's chosen status and message (stored already): the other nodes apply it
+   * to what they hold of the user.
+   */
+  default void statusShared(String appId, String userId, String status, String statusMessage) {}
+
+  /**
+   * A call on this node ended the user's HTTP sessions (one, or all when {@code sessionId} is
+   * empty), and with {@code signOff} marked it offline: the other nodes end theirs (a load
+   * balancer spreads a user's heartbeats over the nodes).
+   */
+  default void sessionsEnded(String appId, String userId, java.util.Optional<String> sessionId,
+      boolean signOff) {}
+
+  /** A user marked offline ({@code signOff}) acted again on this node: it is no more anywhere. */
+  default void signedOn(String appId, String userId) {}
 }

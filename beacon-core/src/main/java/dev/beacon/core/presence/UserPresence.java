@@ -52,6 +52,7 @@ public final class UserPresence implements UserConnections {
   /** In a cluster: the users live on any node (this one included), keyed app and user. */
   private final java.util.Set<String> clusterLive = ConcurrentHashMap.newKeySet();
   private volatile ClusterLiveness cluster = ClusterLiveness.NONE;
+  private volatile Changes localChanges;
 
   /**
    * @param background runs the blocking work that must not hold up a caller and may be shed
@@ -98,6 +99,15 @@ public final class UserPresence implements UserConnections {
 
   /** Connects to a cluster's registry of live users; set once, before serving. */
   public void cluster(ClusterLiveness cluster) {
+    this.cluster = cluster;
+  }
+
+  /**
+   * As {@link #cluster(ClusterLiveness)}; {@code localChanges} is told of what another node's
+   * change made here (this node's readers only: the other node tells its own). Set once.
+   */
+  public void cluster(ClusterLiveness cluster, Changes localChanges) {
+    this.localChanges = localChanges;
     this.cluster = cluster;
   }
 
@@ -184,6 +194,63 @@ public final class UserPresence implements UserConnections {
     return out;
   }
 
+  /** In a cluster: another node set the user's status (and stored it). */
+  public void remoteStatus(String appId, String userId, String status, String statusMessage) {
+    remote(appId, userId, s -> {
+      s.status = status;
+      s.statusSet = true;
+      s.statusMessage = statusMessage;
+      if ("online".equals(status)) {
+        s.signedOff = false;
+      }
+    });
+  }
+
+  /** In a cluster: a call on another node ended the user's sessions (see {@link ClusterLiveness}). */
+  public void remoteSessionsEnded(String appId, String userId, Optional<String> sessionId,
+      boolean signOff) {
+    remote(appId, userId, s -> {
+      s.signedOff |= signOff;
+      if (sessionId.isPresent()) {
+        s.sessions.end(sessionId.get());
+      } else {
+        s.sessions.endAll();
+      }
+    });
+  }
+
+  /** In a cluster: a user marked offline acted again on another node. */
+  public void remoteSignedOn(String appId, String userId) {
+    remote(appId, userId, s -> s.signedOff = false);
+  }
+
+  /**
+   * Applies another node's change to the user's state, if this node holds it (a user it does not
+   * hold is loaded from the store when first seen). A transition it makes is the other node's
+   * (or the cluster's) to announce; readers here are told.
+   */
+  private void remote(String appId, String userId, java.util.function.Consumer<State> change) {
+    State s = states.get(appId + '\u0000' + userId);
+    if (s == null) {
+      return;
+    }
+    long now = expiry.clock().millis();
+    View view;
+    synchronized (s) {
+      if (s.retired) {
+        return;
+      }
+      change.accept(s);
+      s.quiet = true;
+      view = transition(s, now);
+      s.quiet = false;
+      if (view == null) {
+        retireIfIdle(s);
+      }
+    }
+    (localChanges != null ? localChanges : changes).changed(List.of(key(appId, userId)));
+  }
+
   // ------------------------------------------------------------------ sessions
 
   /** Renews (or starts) an HTTP session. Never blocks. */
@@ -191,9 +258,17 @@ public final class UserPresence implements UserConnections {
     long deadline = now + app.functions().presenceTtlSeconds() * 1000L;
     return update(app, userId, now, s -> {
       s.sessions.renew(sessionId, deadline);
-      s.signedOff = false;
+      signOn(s);
       s.lastActive = now;
     });
+  }
+
+  /** The user acts: no longer marked offline, here and (if it was) on every node. Lock held. */
+  private void signOn(State s) {
+    if (s.signedOff) {
+      s.signedOff = false;
+      cluster.signedOn(s.appId, s.userId);
+    }
   }
 
   /**
@@ -212,6 +287,8 @@ public final class UserPresence implements UserConnections {
   public View endSessions(App app, String userId, Optional<String> sessionId, boolean signOff,
       long now) {
     state(app.id(), userId, true);
+    // first: the other nodes end theirs before this node's changes make them read again
+    cluster.sessionsEnded(app.id(), userId, sessionId, signOff);
     View view = endSessionsInMemory(app, userId, sessionId, signOff, now);
     if (!view.online() && view.lastSeen() > 0) {
       // a mutation's caller is answered once the last-seen time is stored (the write-behind of
@@ -257,7 +334,7 @@ public final class UserPresence implements UserConnections {
       s.status = status;
       s.statusSet = true;
       if ("online".equals(status)) {
-        s.signedOff = false;
+        signOn(s);
       }
       if (message.isPresent()) {
         s.statusMessage = message.get().isEmpty() ? null : message.get();
@@ -269,6 +346,9 @@ public final class UserPresence implements UserConnections {
     // told again once the status is stored
     Runnable save = () -> {
       store.saveStatus(app.id(), userId, status, saved[0]);
+      // once stored: another node applies it to what it holds, or loads it when it first sees
+      // the user; before the change, so that its readers read it
+      cluster.statusShared(app.id(), userId, status, saved[0]);
       changes.changed(List.of(key(app.id(), userId)));
     };
     if (commitNow) {
@@ -290,7 +370,7 @@ public final class UserPresence implements UserConnections {
       long now = expiry.clock().millis();
       update(app, userId, now, s -> {
         s.connections++;
-        s.signedOff = false;
+        signOn(s);
         s.lastActive = now;
       });
     });

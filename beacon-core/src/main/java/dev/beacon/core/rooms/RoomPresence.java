@@ -45,6 +45,42 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
    * under the member's lock, so the two reports of one membership are always in order.
    */
   private volatile dev.beacon.core.hub.UserConnections users = dev.beacon.core.hub.UserConnections.NONE;
+  /** In a cluster: the cluster's rosters of the room channels, and where data changes go. */
+  private volatile Cluster cluster;
+  /** In a cluster: this node's live queries only (every node hears the cluster's rosters). */
+  private volatile Changes localChanges;
+
+  /**
+   * A cluster's view of the rooms: every node keeps the whole cluster's roster of each room
+   * channel (from the cluster's member events) and tells this class of each member joining and
+   * leaving ({@link #rosterJoined}, {@link #rosterLeft}); a member's latest data is shared with
+   * the other nodes.
+   */
+  public interface Cluster {
+
+    /** The cluster's members of a room channel, in the order this node heard them arrive. */
+    List<Member> members(String appId, String channel);
+
+    /** A present member's data changed on this node (a heartbeat or {@code setData}). */
+    void dataChanged(String appId, String roomId, String userId, String dataJson);
+
+    /**
+     * A call on this node ended a user's HTTP sessions in a room (one, or all when {@code
+     * sessionId} is empty): the other nodes end theirs (a load balancer spreads a user's
+     * heartbeats over the nodes).
+     */
+    void sessionsEnded(String appId, String roomId, String userId, Optional<String> sessionId);
+  }
+
+  /**
+   * Switches to the cluster's rosters: the hub's (this node's only) are no longer followed, and
+   * changes the cluster's member events make are told to {@code localChanges} only, since every
+   * node hears them. Set once, before serving.
+   */
+  public void cluster(Cluster cluster, Changes localChanges) {
+    this.localChanges = localChanges;
+    this.cluster = cluster;
+  }
 
   /** @param writes stores each visit when a member leaves, never dropped */
   public RoomPresence(ChannelHub hub, RoomRegistry registry, DurableWrites writes,
@@ -108,6 +144,11 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
         s.deadlines.renew(sessionId, deadline);
         String before = dataByMember.put(memberKey, dataJson);
         dataChanged = before != null && !before.equals(dataJson);
+        Cluster c = cluster;
+        if (c != null && (before == null || dataChanged)) {
+          // the other nodes show this member's latest data too
+          c.dataChanged(app.id(), roomId, userId, dataJson);
+        }
       }
       if (dataChanged) {
         changes.changed(List.of(DependencyKey.of(app.id(), "room", roomId)));
@@ -123,14 +164,27 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
    */
   public boolean setData(App app, String roomId, String userId, String dataJson) {
     String before = dataByMember.computeIfPresent(key(app.id(), roomId, userId), (k, v) -> dataJson);
+    Cluster c = cluster;
+    if (before != null && c != null) {
+      c.dataChanged(app.id(), roomId, userId, dataJson);
+    }
     if (before != null) {
       changes.changed(List.of(DependencyKey.of(app.id(), "room", roomId)));
     }
     return before != null;
   }
 
-  /** Ends one HTTP session in a room, or all of the user's. Never blocks. */
+  /** Ends one HTTP session in a room, or all of the user's (on every node). Never blocks. */
   public void leave(App app, String roomId, String userId, Optional<String> sessionId) {
+    Cluster c = cluster;
+    if (c != null) {
+      c.sessionsEnded(app.id(), roomId, userId, sessionId);
+    }
+    leaveHere(app, roomId, userId, sessionId);
+  }
+
+  /** Ends this node's HTTP sessions of the user in the room (another node's call, in a cluster). */
+  public void leaveHere(App app, String roomId, String userId, Optional<String> sessionId) {
     Sessions s = sessions.get(key(app.id(), roomId, userId));
     if (s == null) {
       return;
@@ -167,7 +221,9 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
 
   /** The members present in a room now, in the order they arrived. */
   public List<Present> present(App app, String roomId) {
-    List<Member> members = hub.members(app, PREFIX + roomId);
+    Cluster c = cluster;
+    List<Member> members = c != null ? c.members(app.id(), PREFIX + roomId)
+        : hub.members(app, PREFIX + roomId);
     List<Present> out = new java.util.ArrayList<>(members.size());
     for (Member m : members) {
       String data = dataByMember.get(key(app.id(), roomId, m.userId()));
@@ -186,6 +242,39 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
 
   @Override
   public void memberJoined(String appId, String channel, Member member) {
+    if (cluster == null) {
+      joined(appId, channel, member, changes);
+    }
+  }
+
+  @Override
+  public void memberLeft(String appId, String channel, String userId) {
+    if (cluster == null) {
+      left(appId, channel, userId, true, changes);
+    }
+  }
+
+  /** In a cluster: a user became a member of a room channel somewhere in the cluster. */
+  public void rosterJoined(String appId, String channel, Member member) {
+    joined(appId, channel, member, localChanges);
+  }
+
+  /**
+   * In a cluster: a user stopped being a member of a room channel anywhere in the cluster;
+   * {@code recordVisit} on the one node that stores the visit (whose change made it).
+   */
+  public void rosterLeft(String appId, String channel, String userId, boolean recordVisit) {
+    left(appId, channel, userId, recordVisit, localChanges);
+  }
+
+  /** In a cluster: another node changed a present member's data. */
+  public void remoteData(String appId, String roomId, String userId, String dataJson) {
+    if (dataByMember.computeIfPresent(key(appId, roomId, userId), (k, v) -> dataJson) != null) {
+      localChanges.changed(List.of(DependencyKey.of(appId, "room", roomId)));
+    }
+  }
+
+  private void joined(String appId, String channel, Member member, Changes told) {
     if (!channel.startsWith(PREFIX)) {
       return;
     }
@@ -193,12 +282,12 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
     roomsByUser.computeIfAbsent(appId + '\u0000' + member.userId(), k -> ConcurrentHashMap.newKeySet())
         .add(roomId);
     dataByMember.putIfAbsent(key(appId, roomId, member.userId()), member.userInfoJson());
-    changes.changed(List.of(DependencyKey.of(appId, "room", roomId),
+    told.changed(List.of(DependencyKey.of(appId, "room", roomId),
         DependencyKey.of(appId, "userRooms", member.userId())));
   }
 
-  @Override
-  public void memberLeft(String appId, String channel, String userId) {
+  private void left(String appId, String channel, String userId, boolean recordVisit,
+      Changes told) {
     if (!channel.startsWith(PREFIX)) {
       return;
     }
@@ -211,13 +300,16 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
     long now = expiry.clock().millis();
     List<DependencyKey> changed = List.of(DependencyKey.of(appId, "room", roomId),
         DependencyKey.of(appId, "userRooms", userId));
-    // readers hear at once that the member is no longer present, and again once its visit is
-    // stored: a list read in between would otherwise miss the member until the next change
-    writes.write(visitKey(appId, roomId, userId), () -> {
-      registry.recordVisit(appId, roomId, userId, now, data == null ? "null" : data);
-      changes.changed(changed);
-    });
-    changes.changed(changed);
+    if (recordVisit) {
+      // readers hear at once that the member is no longer present, and again once its visit is
+      // stored: a list read in between would otherwise miss the member until the next change
+      // (in a cluster every node's readers: the visit is read from the shared store)
+      writes.write(visitKey(appId, roomId, userId), () -> {
+        registry.recordVisit(appId, roomId, userId, now, data == null ? "null" : data);
+        changes.changed(changed);
+      });
+    }
+    told.changed(changed);
   }
 
   // ------------------------------------------------------------------ expiry

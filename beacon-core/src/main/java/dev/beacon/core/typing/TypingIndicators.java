@@ -16,6 +16,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * Who is typing in which chatroom. Typing lasts the app's typing TTL (5 s) unless refreshed;
  * each room has one timer at its earliest deadline. Starting and stopping (by call or by expiry)
  * are {@code typing} events on the room's channel and {@code typing/room} changes. Memory only.
+ *
+ * <p>In a cluster every node keeps every node's typists: a start or stop made here is shared
+ * ({@link Cluster}) and applied on the others ({@link #remote}) without events (the channel's
+ * events cross nodes as publications, and the changes as invalidations). Each node expires what
+ * it holds at the typist's deadline, so a dead node's typists go at their deadline everywhere.
  */
 public final class TypingIndicators {
 
@@ -25,6 +30,24 @@ public final class TypingIndicators {
   private final Changes changes;
   private final LiveEvents live;
   private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
+  private volatile Cluster cluster;
+  private volatile Changes localChanges = Changes.NONE;
+
+  /** Where this node's typing starts and stops go in a cluster. */
+  public interface Cluster {
+
+    /** {@code userId} types in the room for {@code ttlMillis} more, or stopped ({@code 0}). */
+    void shared(String appId, String roomId, String userId, long ttlMillis);
+  }
+
+  /**
+   * Shares this node's starts and stops with the other nodes; {@code localChanges} is told when a
+   * typist another node shared expires here. Set once, before serving.
+   */
+  public void cluster(Cluster cluster, Changes localChanges) {
+    this.localChanges = localChanges;
+    this.cluster = cluster;
+  }
 
   public TypingIndicators(ExpiryScheduler expiry, Changes changes, LiveEvents live) {
     this.expiry = expiry;
@@ -44,8 +67,13 @@ public final class TypingIndicators {
         if (room.retired) {
           continue;
         }
-        started = room.typists.put(userId, deadline) == null;
+        started = room.typists.put(userId, new Typing(deadline, null)) == null;
         arm(room, deadline);
+      }
+      Cluster c = cluster;
+      if (c != null) {
+        // before the changes below: another node applies it before it re-runs its queries
+        c.shared(app.id(), roomId, userId, deadline - now);
       }
       if (started) {
         report(app, roomId, List.of(userId), true);
@@ -67,6 +95,10 @@ public final class TypingIndicators {
       stopped = room.typists.remove(userId) != null;
       retireIfEmpty(room);
     }
+    Cluster c = cluster;
+    if (stopped && c != null) {
+      c.shared(app.id(), roomId, userId, 0);
+    }
     if (stopped) {
       report(app, roomId, List.of(userId), false);
     }
@@ -80,9 +112,9 @@ public final class TypingIndicators {
     }
     List<Typist> out = new ArrayList<>();
     synchronized (room) {
-      room.typists.forEach((user, until) -> {
-        if (until > now) {
-          out.add(new Typist(user, until));
+      room.typists.forEach((user, t) -> {
+        if (t.until() > now) {
+          out.add(new Typist(user, t.until()));
         }
       });
     }
@@ -103,17 +135,22 @@ public final class TypingIndicators {
   private void expire(Room room) {
     long now = expiry.clock().millis();
     List<String> stopped = new ArrayList<>();
+    boolean remoteStopped = false;
     synchronized (room) {
       room.timer = null;
       long next = Long.MAX_VALUE;
       var it = room.typists.entrySet().iterator();
       while (it.hasNext()) {
         var e = it.next();
-        if (e.getValue() <= now) {
-          stopped.add(e.getKey());
+        if (e.getValue().until() <= now) {
+          if (e.getValue().origin() != null) {
+            remoteStopped = true; // the node that shared it tells the room, if it lives
+          } else {
+            stopped.add(e.getKey());
+          }
           it.remove();
         } else {
-          next = Math.min(next, e.getValue());
+          next = Math.min(next, e.getValue().until());
         }
       }
       if (next != Long.MAX_VALUE) {
@@ -123,6 +160,68 @@ public final class TypingIndicators {
     }
     if (!stopped.isEmpty()) {
       report(room.app, room.roomId, stopped, false);
+    } else if (remoteStopped) {
+      localChanges.changed(List.of(DependencyKey.of(room.app.id(), "typing", room.roomId)));
+    }
+  }
+
+  /**
+   * In a cluster: another node shared that {@code userId} types in the room for {@code
+   * ttlMillis} more, or stopped ({@code 0}). No event and no change is made here: the node that
+   * shared it sends them to every node.
+   */
+  public void remote(App app, String roomId, String userId, long ttlMillis, long now,
+      String origin) {
+    if (ttlMillis <= 0) {
+      Room room = rooms.get(app.id() + '\u0000' + roomId);
+      if (room != null) {
+        synchronized (room) {
+          room.typists.remove(userId);
+          retireIfEmpty(room);
+        }
+      }
+      return;
+    }
+    long deadline = now + ttlMillis;
+    while (true) {
+      Room room = rooms.computeIfAbsent(app.id() + '\u0000' + roomId, k -> new Room(app, roomId));
+      synchronized (room) {
+        if (room.retired) {
+          continue;
+        }
+        room.typists.put(userId, new Typing(deadline, origin));
+        arm(room, deadline);
+      }
+      return;
+    }
+  }
+
+  /**
+   * In a cluster: a node died; its typists stop here at once. {@code announce} on the one node
+   * that cleaned up after it: it tells the rooms ({@code typing} false) and every node's readers.
+   */
+  public void nodeGone(String node, boolean announce) {
+    for (Room room : rooms.values()) {
+      List<String> stopped = new ArrayList<>();
+      synchronized (room) {
+        var it = room.typists.entrySet().iterator();
+        while (it.hasNext()) {
+          var e = it.next();
+          if (node.equals(e.getValue().origin())) {
+            stopped.add(e.getKey());
+            it.remove();
+          }
+        }
+        retireIfEmpty(room);
+      }
+      if (stopped.isEmpty()) {
+        continue;
+      }
+      if (announce) {
+        report(room.app, room.roomId, stopped, false);
+      } else {
+        localChanges.changed(List.of(DependencyKey.of(room.app.id(), "typing", room.roomId)));
+      }
     }
   }
 
@@ -145,10 +244,13 @@ public final class TypingIndicators {
     }
   }
 
+  /** Until when a user types; {@code origin}: the node that shared it (null: this one). */
+  private record Typing(long until, String origin) {}
+
   private static final class Room {
     final App app;
     final String roomId;
-    final Map<String, Long> typists = new java.util.LinkedHashMap<>();
+    final Map<String, Typing> typists = new java.util.LinkedHashMap<>();
     ExpiryScheduler.Handle timer;
     long timerAt;
     boolean retired;

@@ -14,7 +14,7 @@ import java.util.HexFormat;
  * text when Redis does not know it (after a restart).
  */
 record ClusterScripts(Script join, Script leave, Script count, Script settle, Script occupied,
-    Script user, Script webhooks) {
+    Script user, Script webhooks, Script roster) {
 
   record Script(String name, String text, String sha) {}
 
@@ -22,7 +22,8 @@ record ClusterScripts(Script join, Script leave, Script count, Script settle, Sc
     String prelude = read("prelude");
     return new ClusterScripts(script(prelude, "join"), script(prelude, "leave"),
         script(prelude, "count"), script(prelude, "settle"), script(prelude, "occupied"),
-        script(prelude, "user"), script(prelude, "wh"));
+        script(prelude, "user"), script(prelude, "wh"),
+        script(prelude, "roster"));
   }
 
   private static Script script(String prelude, String name) {

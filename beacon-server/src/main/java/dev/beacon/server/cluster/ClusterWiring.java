@@ -8,6 +8,9 @@ import dev.beacon.core.app.Apps;
 import dev.beacon.core.functions.Changes;
 import dev.beacon.core.presence.ClusterLiveness;
 import dev.beacon.core.presence.UserPresence;
+import dev.beacon.core.builtins.BuiltInFunctions;
+import dev.beacon.core.rooms.RoomPresence;
+import dev.beacon.core.typing.TypingIndicators;
 import dev.beacon.core.functions.DependencyKey;
 import dev.beacon.core.hub.ChannelHub;
 import dev.beacon.core.hub.ClusterBus;
@@ -39,9 +42,29 @@ public final class ClusterWiring {
 
   /** The signal topic of users becoming live somewhere or not live anywhere: '1' or '0', then the id. */
   static final String PRESENCE_TOPIC = "presence";
+  /** A user's chosen status set on a node: [user, status, message]. */
+  static final String STATUS_TOPIC = "status";
+  /** A user's HTTP sessions ended by a call on a node: [user, session or null, signOff]. */
+  static final String END_TOPIC = "end";
+  /** A user marked offline acted again: [user]. */
+  static final String SIGN_ON_TOPIC = "signon";
+  /** Someone types in a room, or stopped (0): [room, user, ttl ms]. */
+  static final String TYPING_TOPIC = "typing";
+  /** A present room member's data changed: [room, user, data JSON]. */
+  static final String ROOM_DATA_TOPIC = "roomdata";
+  /** A user's HTTP sessions in a room ended by a call on a node: [room, user, session or null]. */
+  static final String ROOM_LEAVE_TOPIC = "roomleave";
 
   public static void connect(RedisClusterBus bus, ChannelHub hub, PusherChannels pusher,
-      Changes live, UserPresence presence, Apps apps) {
+      Changes live, BuiltInFunctions builtIns, Apps apps) {
+    UserPresence presence = builtIns.userPresence();
+    RoomPresence rooms = builtIns.roomPresence();
+    TypingIndicators typing = builtIns.typing();
+    dev.beacon.core.time.Clock clock = dev.beacon.core.time.Clock.system();
+    ClusterRooms roomRosters = new ClusterRooms(bus.nodeId(), rooms, bus);
+    rooms.cluster(roomRosters, live);
+    typing.cluster((appId, roomId, userId, ttl) ->
+        bus.signal(TYPING_TOPIC, appId, payload(roomId, userId, ttl)), live);
     bus.inbound(new ClusterBus.Inbound() {
       @Override
       public void published(String appId, String channel, byte[] frame, String excludeSocketId) {
@@ -54,15 +77,31 @@ public final class ClusterWiring {
       }
 
       @Override
+      public void memberEvent(String appId, String channel, byte[] frame, long version,
+          String origin) {
+        memberEvent(appId, channel, frame, version);
+        roomRosters.memberEvent(appId, channel, frame, version, origin);
+      }
+
+      @Override
       public void terminateUser(String appId, String userId) {
         pusher.terminateLocal(appId, userId);
       }
 
       @Override
       public void signal(String topic, String appId, byte[] payload) {
-        if (PRESENCE_TOPIC.equals(topic) && payload.length > 1) {
+        signal(topic, appId, payload, "");
+      }
+
+      @Override
+      public void signal(String topic, String appId, byte[] payload, String origin) {
+        if (RedisClusterBus.NODE_GONE_TOPIC.equals(topic)) {
+          typing.nodeGone(new String(payload, StandardCharsets.UTF_8), false);
+        } else if (PRESENCE_TOPIC.equals(topic) && payload.length > 1) {
           String userId = new String(payload, 1, payload.length - 1, StandardCharsets.UTF_8);
           presence.clusterChanged(appId, userId, payload[0] == '1', false);
+        } else if (feature(topic, appId, payload, origin, presence, rooms, typing, apps, clock)) {
+          return;
         } else if (LIVE_TOPIC.equals(topic)) {
           try {
             live.changed(decode(appId, payload));
@@ -95,7 +134,25 @@ public final class ClusterWiring {
           boolean isLive) {
         return bus.userLive(appId, userId, isLive);
       }
-    });
+
+      @Override
+      public void statusShared(String appId, String userId, String status, String message) {
+        bus.signal(STATUS_TOPIC, appId, payload(userId, status, message));
+      }
+
+      @Override
+      public void sessionsEnded(String appId, String userId, java.util.Optional<String> sessionId,
+          boolean signOff) {
+        bus.signal(END_TOPIC, appId, payload(userId, sessionId.orElse(null), signOff));
+      }
+
+      @Override
+      public void signedOn(String appId, String userId) {
+        bus.signal(SIGN_ON_TOPIC, appId, payload(userId));
+      }
+    }, live);
+    bus.onRegistered(roomRosters::reload);
+    bus.onNodeGone(typing::nodeGone);
     bus.onRegistered(() -> {
       for (App app : apps.all()) {
         bus.liveUsers(app.id()).thenAccept(users -> presence.clusterSnapshot(app.id(), users));
@@ -121,6 +178,68 @@ public final class ClusterWiring {
       }
       return new RedisClusterBus.Holdings(members, channels, users);
     });
+  }
+
+  /**
+   * Applies another node's signal of a built-in feature (statuses, sessions ended, typing, room
+   * data and leaves); false if the topic is none of theirs.
+   */
+  private static boolean feature(String topic, String appId, byte[] payload, String origin,
+      UserPresence presence,
+      RoomPresence rooms, TypingIndicators typing, Apps apps, dev.beacon.core.time.Clock clock) {
+    if (!FEATURE_TOPICS.contains(topic)) {
+      return false;
+    }
+    java.util.Optional<App> app = apps.byId(appId);
+    JsonNode a;
+    try {
+      a = Json.parse(new String(payload, StandardCharsets.UTF_8));
+    } catch (RuntimeException e) {
+      LOG.warn("cluster: ignored a malformed '{}' signal: {}", topic, e.getMessage());
+      return true;
+    }
+    if (app.isEmpty() || !a.isArray()) {
+      return true;
+    }
+    switch (topic) {
+      case STATUS_TOPIC -> presence.remoteStatus(appId, a.path(0).asText(), a.path(1).asText(),
+          text(a.get(2)));
+      case END_TOPIC -> presence.remoteSessionsEnded(appId, a.path(0).asText(),
+          java.util.Optional.ofNullable(text(a.get(1))), a.path(2).asBoolean());
+      case SIGN_ON_TOPIC -> presence.remoteSignedOn(appId, a.path(0).asText());
+      case TYPING_TOPIC -> typing.remote(app.get(), a.path(0).asText(), a.path(1).asText(),
+          a.path(2).asLong(), clock.millis(), origin);
+      case ROOM_DATA_TOPIC -> rooms.remoteData(appId, a.path(0).asText(), a.path(1).asText(),
+          a.path(2).asText());
+      case ROOM_LEAVE_TOPIC -> rooms.leaveHere(app.get(), a.path(0).asText(), a.path(1).asText(),
+          java.util.Optional.ofNullable(text(a.get(2))));
+      default -> { }
+    }
+    return true;
+  }
+
+  private static final java.util.Set<String> FEATURE_TOPICS = java.util.Set.of(STATUS_TOPIC,
+      END_TOPIC, SIGN_ON_TOPIC, TYPING_TOPIC, ROOM_DATA_TOPIC, ROOM_LEAVE_TOPIC);
+
+  private static String text(JsonNode n) {
+    return n == null || n.isNull() ? null : n.asText();
+  }
+
+  /** A signal's payload: a JSON array of the values (strings, numbers, booleans or null). */
+  static byte[] payload(Object... values) {
+    ArrayNode array = JsonNodeFactory.instance.arrayNode();
+    for (Object v : values) {
+      if (v == null) {
+        array.addNull();
+      } else if (v instanceof Boolean b) {
+        array.add(b);
+      } else if (v instanceof Long n) {
+        array.add(n);
+      } else {
+        array.add(v.toString());
+      }
+    }
+    return Json.write(array).getBytes(StandardCharsets.UTF_8);
   }
 
   /** Sends live-query invalidations to the other nodes, one signal per app. */

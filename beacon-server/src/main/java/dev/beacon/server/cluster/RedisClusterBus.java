@@ -129,6 +129,20 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
     transitions.add(listener);
   }
 
+  /** The signal topic (app-less) of a dead node cleaned up after: the payload is its id. */
+  public static final String NODE_GONE_TOPIC = "nodegone";
+
+  private final List<java.util.function.BiConsumer<String, Boolean>> nodeGoneListeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /**
+   * Told of each dead node once cleaned up after, with {@code true} on the one node that did it;
+   * the other nodes hear it as a {@value #NODE_GONE_TOPIC} signal. Before {@link #start}.
+   */
+  public void onNodeGone(java.util.function.BiConsumer<String, Boolean> listener) {
+    nodeGoneListeners.add(listener);
+  }
+
   /** Runs after every (re)registration of this node, on the Redis client's event loop. */
   public void onRegistered(Runnable listener) {
     registeredListeners.add(listener);
@@ -223,13 +237,7 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
           if (ar.succeeded()) {
             registered = true;
             LOG.info("cluster: node {} registered in Redis (key prefix '{}')", node, prefix);
-            for (Runnable r : registeredListeners) {
-              try {
-                r.run();
-              } catch (RuntimeException e) {
-                LOG.warn("cluster: a registration listener failed", e);
-              }
-            }
+            registered();
             if (!probeHeard) {
               trouble = "waiting for the pub/sub probe";
             }
@@ -245,6 +253,17 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
             }
           }
         });
+  }
+
+  /** Runs the registration listeners (after a (re)connection or a resubscription). */
+  private void registered() {
+    for (Runnable r : registeredListeners) {
+      try {
+        r.run();
+      } catch (RuntimeException e) {
+        LOG.warn("cluster: a registration listener failed", e);
+      }
+    }
   }
 
   private Future<Void> subscribe() {
@@ -376,6 +395,9 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
         connecting = false;
         if (ar.failed()) {
           lost(commands, "cannot resubscribe: " + message(ar.cause()));
+        } else {
+          // what was published while the subscription was silent is read again
+          registered();
         }
       });
       return;
@@ -430,7 +452,7 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
       }
       case 'm' -> {
         if (in != null) {
-          in.memberEvent(m.app(), m.a(), m.body(), Long.parseLong(m.b()));
+          in.memberEvent(m.app(), m.a(), m.body(), Long.parseLong(m.b()), m.origin());
         }
       }
       case 't' -> {
@@ -440,7 +462,7 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
       }
       case 's' -> {
         if (!mine && in != null) {
-          in.signal(m.a(), m.app(), m.body());
+          in.signal(m.a(), m.app(), m.body(), m.origin());
         }
       }
       default -> LOG.warn("cluster: ignored a bus message of kind '{}'", m.kind());
@@ -537,6 +559,17 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
         settledNodes.incrementAndGet();
         LOG.info("cluster: node {} stopped refreshing its liveness key; its members and "
             + "subscriptions are removed", holder);
+        // this node cleaned up after it: it tells the others, and announces what the dead
+        // node's state held only in memory (its typists)
+        publishMessage(new BusMessage('s', node, "", NODE_GONE_TOPIC, "",
+            holder.getBytes(StandardCharsets.UTF_8)));
+        for (java.util.function.BiConsumer<String, Boolean> l : nodeGoneListeners) {
+          try {
+            l.accept(holder, true);
+          } catch (RuntimeException e) {
+            LOG.warn("cluster: a node-gone listener failed", e);
+          }
+        }
       }
       report(r.get(1));
       return null;
@@ -704,6 +737,64 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
           report(r);
           return (Void) null;
         }).toCompletionStage();
+  }
+
+  /** A presence roster as of its version. */
+  public record RosterSnapshot(String appId, String channel, long version, List<Member> members) {}
+
+  /**
+   * The cluster's presence rosters of the channels whose name starts with {@code channelPrefix}
+   * (found with SCAN, a page at a time; each roster read with its version at once).
+   */
+  public Future<List<RosterSnapshot>> rosters(String channelPrefix) {
+    String pattern = glob(prefix) + "pm:*:" + glob(channelPrefix) + "*:i";
+    List<RosterSnapshot> out = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Promise<List<RosterSnapshot>> done = Promise.promise();
+    scanRosters("0", pattern, out, done);
+    return done.future();
+  }
+
+  private void scanRosters(String cursor, String pattern, List<RosterSnapshot> out,
+      Promise<List<RosterSnapshot>> done) {
+    send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(pattern).arg("COUNT").arg(500))
+        .onFailure(done::tryFail)
+        .onSuccess(page -> {
+          List<Future<?>> reads = new ArrayList<>();
+          int from = prefix.length() + "pm:".length();
+          for (Response k : page.get(1)) {
+            String key = k.toString();
+            String body = key.substring(from, key.length() - 2); // app:channel (no ':' in a channel)
+            int colon = body.lastIndexOf(':');
+            if (colon <= 0) {
+              continue;
+            }
+            String app = body.substring(0, colon);
+            String channel = body.substring(colon + 1);
+            reads.add(script(scripts.roster(), node, List.of(app, channel)).onSuccess(r -> {
+              Response info = r.get(1);
+              List<Member> members = new ArrayList<>(info.size() / 2);
+              for (int i = 0; i + 1 < info.size(); i += 2) {
+                members.add(new Member(info.get(i).toString(), info.get(i + 1).toString()));
+              }
+              if (!members.isEmpty()) {
+                out.add(new RosterSnapshot(app, channel, r.get(0).toLong(), members));
+              }
+            }));
+          }
+          Future.all(reads).onFailure(done::tryFail).onSuccess(v -> {
+            String next = page.get(0).toString();
+            if ("0".equals(next)) {
+              done.tryComplete(new ArrayList<>(out));
+            } else {
+              scanRosters(next, pattern, out, done);
+            }
+          });
+        });
+  }
+
+  /** {@code s} as a literal in a SCAN pattern. */
+  private static String glob(String s) {
+    return s.replaceAll("([*?\\[\\]\\\\])", "\\\\$1");
   }
 
   /** The users live on any node of the cluster. */

@@ -1,0 +1,192 @@
+package dev.beacon.server.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.beacon.protocol.json.Json;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The built-in functions' state that lives in memory behaves in a cluster as on one node (three
+ * processes; every call through a different node than the one that reads): room members and
+ * their data, leaving a room, typing, a chosen status, {@code setOffline}; and a node killed
+ * with {@code kill -9} has its room members and typists removed everywhere within 10 s.
+ *
+ * <p>The typing TTL is 30 s and the presence TTL 60 s here, so that nothing in these tests goes
+ * by expiry: a stop or leave is seen on other nodes because it was carried there.
+ */
+class ClusterFeaturesTest {
+
+  private static final Duration CARRIED = Duration.ofSeconds(5);
+  private static ClusterNodes cluster;
+
+  @BeforeAll
+  static void start() throws Exception {
+    cluster = ClusterNodes.start(3, Map.of("BEACON_APPS_0_TYPING_TTL_SECONDS", "30"));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  private static ClusterNodes.Node n(int i) {
+    return cluster.node(i);
+  }
+
+  private static JsonNode call(ClusterNodes.Node node, String kind, String path, String args)
+      throws Exception {
+    return ClusterNodes.function(node, kind, path, args);
+  }
+
+  /** rooms:list on a node (as the backend): user id to data, online members only. */
+  private static Map<String, String> present(ClusterNodes.Node node, String room)
+      throws Exception {
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    for (JsonNode m : call(node, "query", "rooms:list", "{\"roomId\":\"" + room + "\"}")) {
+      if (m.path("online").asBoolean()) {
+        out.put(m.path("userId").asText(), Json.write(m.get("data")));
+      }
+    }
+    return out;
+  }
+
+  private static List<String> typing(ClusterNodes.Node node, String room, String viewer)
+      throws Exception {
+    List<String> out = new ArrayList<>();
+    for (JsonNode t : call(node, "query", "typing:getTypingInChatroom",
+        "{\"chatroomId\":\"" + room + "\",\"userId\":\"" + viewer + "\"}")) {
+      out.add(t.path("userId").asText());
+    }
+    return out;
+  }
+
+  @Test
+  void roomMembersAndTheirDataAreTheClustersOnEveryNode() throws Exception {
+    call(n(0), "mutation", "rooms:heartbeat",
+        "{\"roomId\":\"lobby\",\"userId\":\"alice\",\"data\":{\"mood\":1}}");
+    call(n(1), "mutation", "rooms:heartbeat", "{\"roomId\":\"lobby\",\"userId\":\"bob\"}");
+    for (int i = 0; i < 3; i++) {
+      ClusterNodes.Node node = n(i);
+      await().atMost(CARRIED).until(() -> present(node, "lobby").equals(
+          Map.of("alice", "{\"mood\":1}", "bob", "null")));
+      assertThat(call(node, "query", "rooms:listUser", "{\"userId\":\"alice\"}").toString())
+          .contains("lobby");
+    }
+    // alice's next heartbeat reaches another node (no sticky sessions): her data moves everywhere
+    call(n(2), "mutation", "rooms:heartbeat",
+        "{\"roomId\":\"lobby\",\"userId\":\"alice\",\"data\":{\"mood\":2}}");
+    for (int i = 0; i < 3; i++) {
+      ClusterNodes.Node node = n(i);
+      await().atMost(CARRIED).until(() -> "{\"mood\":2}".equals(
+          present(node, "lobby").get("alice")));
+    }
+    // she leaves through a third node: her sessions on the other two end, not 60 s later
+    call(n(1), "mutation", "rooms:leave", "{\"roomId\":\"lobby\",\"userId\":\"alice\"}");
+    for (int i = 0; i < 3; i++) {
+      ClusterNodes.Node node = n(i);
+      await().atMost(CARRIED).until(() -> present(node, "lobby").keySet()
+          .equals(java.util.Set.of("bob")));
+    }
+    // the visit is stored once, by the node whose change ended it: she is listed as a past member
+    await().atMost(CARRIED).until(() -> {
+      JsonNode list = call(n(2), "query", "rooms:list", "{\"roomId\":\"lobby\"}");
+      for (JsonNode m : list) {
+        if (m.path("userId").asText().equals("alice")) {
+          return !m.path("online").asBoolean() && m.path("data").path("mood").asInt() == 2;
+        }
+      }
+      return false;
+    });
+  }
+
+  @Test
+  void typingStartedOnOneNodeIsSeenOnTheOthersAndStopsEverywhere() throws Exception {
+    call(n(0), "mutation", "typing:startTyping", "{\"chatroomId\":\"t1\",\"userId\":\"cid\"}");
+    for (int i = 0; i < 3; i++) {
+      ClusterNodes.Node node = n(i);
+      await().atMost(CARRIED).until(() -> typing(node, "t1", "viewer").equals(List.of("cid")));
+    }
+    // a refresh through another node keeps one typist
+    call(n(1), "mutation", "typing:startTyping", "{\"chatroomId\":\"t1\",\"userId\":\"cid\"}");
+    call(n(2), "mutation", "typing:startTyping", "{\"chatroomId\":\"t1\",\"userId\":\"dee\"}");
+    for (int i = 0; i < 3; i++) {
+      ClusterNodes.Node node = n(i);
+      await().atMost(CARRIED).until(() -> typing(node, "t1", "viewer").equals(List.of("cid", "dee")));
+    }
+    call(n(2), "mutation", "typing:stopTyping", "{\"chatroomId\":\"t1\",\"userId\":\"cid\"}");
+    for (int i = 0; i < 3; i++) {
+      ClusterNodes.Node node = n(i);
+      await().atMost(CARRIED).until(() -> typing(node, "t1", "viewer").equals(List.of("dee")));
+    }
+  }
+
+  @Test
+  void aStatusChosenThroughOneNodeIsEveryNodesAndSetOfflineEndsEverySession() throws Exception {
+    call(n(0), "mutation", "presence:heartbeat", "{\"userId\":\"eve\"}");
+    for (int i = 0; i < 3; i++) {
+      ClusterNodes.Node node = n(i);
+      await().atMost(CARRIED).until(() -> ClusterNodes.online(node, "eve"));
+      // read once on every node while online, so each holds her state in memory
+      assertThat(call(node, "query", "presence:getUserPresence", "{\"userId\":\"eve\"}")
+          .path("status").asText()).isEqualTo("online");
+    }
+    call(n(1), "mutation", "presence:updatePresence",
+        "{\"userId\":\"eve\",\"status\":\"away\",\"statusMessage\":\"lunch\"}");
+    for (int i = 0; i < 3; i++) {
+      ClusterNodes.Node node = n(i);
+      await().atMost(CARRIED).until(() -> {
+        JsonNode p = call(node, "query", "presence:getUserPresence", "{\"userId\":\"eve\"}");
+        return p.path("status").asText().equals("away")
+            && p.path("statusMessage").asText().equals("lunch");
+      });
+    }
+    call(n(1), "mutation", "presence:updatePresence", "{\"userId\":\"eve\",\"status\":\"online\"}");
+    // heartbeats spread over two nodes; setOffline through the third ends them all
+    call(n(1), "mutation", "presence:heartbeat", "{\"userId\":\"eve\"}");
+    call(n(2), "mutation", "presence:setOffline", "{\"userId\":\"eve\",\"all\":true}");
+    for (int i = 0; i < 3; i++) {
+      ClusterNodes.Node node = n(i);
+      await().atMost(CARRIED).until(() -> !ClusterNodes.online(node, "eve"));
+    }
+    // and a heartbeat through any node brings her back everywhere
+    call(n(0), "mutation", "presence:heartbeat", "{\"userId\":\"eve\"}");
+    for (int i = 0; i < 3; i++) {
+      ClusterNodes.Node node = n(i);
+      await().atMost(CARRIED).until(() -> ClusterNodes.online(node, "eve"));
+    }
+  }
+
+  @Test
+  void aKilledNodesRoomMembersAndTypistsAreRemovedEverywhereWithinTenSeconds() throws Exception {
+    ClusterNodes.Node doomed = cluster.add("n9", Map.of("BEACON_APPS_0_TYPING_TTL_SECONDS", "30"));
+    call(doomed, "mutation", "rooms:heartbeat", "{\"roomId\":\"doom\",\"userId\":\"fay\"}");
+    call(doomed, "mutation", "typing:startTyping", "{\"chatroomId\":\"doom\",\"userId\":\"fay\"}");
+    call(n(0), "mutation", "rooms:heartbeat", "{\"roomId\":\"doom\",\"userId\":\"gus\"}");
+    for (int i = 0; i < 3; i++) {
+      ClusterNodes.Node node = n(i);
+      await().atMost(CARRIED).until(() -> present(node, "doom").containsKey("fay")
+          && typing(node, "doom", "v").equals(List.of("fay")));
+    }
+    long killed = System.nanoTime();
+    doomed.kill();
+    for (int i = 0; i < 3; i++) {
+      ClusterNodes.Node node = n(i);
+      await().atMost(Duration.ofSeconds(15)).until(() -> present(node, "doom").keySet()
+          .equals(java.util.Set.of("gus")) && typing(node, "doom", "v").isEmpty());
+    }
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
+    System.out.println("kill -9 -> room member and typist gone on every node: " + millis + " ms");
+    assertThat(millis).isLessThan(10_000);
+  }
+}
