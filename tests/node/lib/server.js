@@ -256,8 +256,13 @@ function startServer({ config = defaultConfig(), env = {} } = {}) {
 function useServer({ concurrentTests = false, ...options } = {}) {
   const { closeAllClients } = require('./clients');
   const handle = { server: null };
+  // BEACON_TEST_NODES=3: a cluster of three nodes stands in for the server, each client on
+  // another node (lib/cluster.js; `npm run test:cluster`)
+  const nodes = Number(process.env.BEACON_TEST_NODES ?? '1');
   before(async () => {
-    handle.server = await startServer(options);
+    handle.server = nodes > 1
+      ? await require('./cluster').startCluster(startServer, options, nodes)
+      : await startServer(options);
   });
   if (!concurrentTests) {
     afterEach(() => closeAllClients());

@@ -130,12 +130,18 @@ local function channel(app, ch, delta)
   if c > 0 then
     whCount(app, ch, c)
   end
+  -- apps whose clients get pusher_internal:subscription_count: every node hears the new count
+  if string.sub(ch, 1, 9) ~= 'presence-' and redis.call('HEXISTS', P .. 'sc', app) == 1 then
+    redis.call('PUBLISH', BUS, 'c\n' .. NODE .. '\n' .. app .. '\n' .. ch .. '\n' .. string.format('%d', math.max(c, 0)) .. '\n')
+  end
 end
 
--- NODE holds the user live (a session or a connection) from now on (delta 1), or no more (-1);
--- the cluster's count is of nodes. Crossing zero is told to every node as a 'presence' signal.
-local function userLive(app, user, delta)
-  local nodeKey = P .. 'node:' .. NODE .. ':us'
+-- NODE holds the user (kind 'us': live, a session or a connection; kind 'si': signed in with
+-- pusher:signin) from now on (delta 1), or no more (-1); the cluster's count is of nodes.
+-- Crossing zero is told to every node as a signal of the topic (payload '1' or '0', then the
+-- user) and noted for the caller (up / down).
+local function nodeHolds(kind, topic, up, down, app, user, delta)
+  local nodeKey = P .. 'node:' .. NODE .. ':' .. kind
   local field = app .. '\n' .. user
   local held = redis.call('HEXISTS', nodeKey, field)
   if (delta > 0 and held == 1) or (delta < 0 and held == 0) then return end
@@ -144,14 +150,22 @@ local function userLive(app, user, delta)
   else
     redis.call('HDEL', nodeKey, field)
   end
-  local key = P .. 'us:' .. app
+  local key = P .. kind .. ':' .. app
   local c = redis.call('HINCRBY', key, user, delta)
   if c <= 0 then
     redis.call('HDEL', key, user)
-    redis.call('PUBLISH', BUS, 's\n' .. NODE .. '\n' .. app .. '\npresence\n\n0' .. user)
-    note('D', app, '', user)
+    redis.call('PUBLISH', BUS, 's\n' .. NODE .. '\n' .. app .. '\n' .. topic .. '\n\n0' .. user)
+    note(down, app, '', user)
   elseif c == 1 and delta > 0 then
-    redis.call('PUBLISH', BUS, 's\n' .. NODE .. '\n' .. app .. '\npresence\n\n1' .. user)
-    note('U', app, '', user)
+    redis.call('PUBLISH', BUS, 's\n' .. NODE .. '\n' .. app .. '\n' .. topic .. '\n\n1' .. user)
+    note(up, app, '', user)
   end
+end
+
+local function userLive(app, user, delta)
+  nodeHolds('us', 'presence', 'U', 'D', app, user, delta)
+end
+
+local function signedIn(app, user, delta)
+  nodeHolds('si', 'watch', 'I', 'Q', app, user, delta)
 end

@@ -2,7 +2,8 @@
 -- connections; for a dead node (ARGV[4] = '1', and only while its liveness key is missing),
 -- nothing, after which the node is forgotten. Idempotent: a second run finds nothing to change.
 -- ARGV[5] n members, then n x (app, channel, user, user_info, count); then m channels, then
--- m x (app, channel, count); then k users live on the node, then k x (app, user).
+-- m x (app, channel, count); then k users live on the node, then k x (app, user); then j users
+-- signed in on the node, then j x (app, user).
 if ARGV[4] == '1' and redis.call('EXISTS', P .. 'node:' .. NODE .. ':alive') == 1 then
   return {-1, out}
 end
@@ -25,8 +26,14 @@ for k = 1, n do
   wantUs[ARGV[i] .. '\n' .. ARGV[i + 1]] = {ARGV[i], ARGV[i + 1]}
   i = i + 2
 end
+local wantSi = {}
+n = tonumber(ARGV[i] or '0'); i = i + 1
+for k = 1, n do
+  wantSi[ARGV[i] .. '\n' .. ARGV[i + 1]] = {ARGV[i], ARGV[i + 1]}
+  i = i + 2
+end
 local pmKey, chKey = P .. 'node:' .. NODE .. ':pm', P .. 'node:' .. NODE .. ':ch'
-local usKey = P .. 'node:' .. NODE .. ':us'
+local usKey, siKey = P .. 'node:' .. NODE .. ':us', P .. 'node:' .. NODE .. ':si'
 local have = redis.call('HGETALL', pmKey)
 for j = 1, #have, 2 do
   if not want[have[j]] then
@@ -62,8 +69,18 @@ end
 for f, w in pairs(wantUs) do
   userLive(w[1], w[2], 1)
 end
+have = redis.call('HGETALL', siKey)
+for j = 1, #have, 2 do
+  if not wantSi[have[j]] then
+    local app, user = string.match(have[j], '^([^\n]*)\n(.*)$')
+    signedIn(app, user, -1)
+  end
+end
+for f, w in pairs(wantSi) do
+  signedIn(w[1], w[2], 1)
+end
 if ARGV[4] == '1' then
-  redis.call('DEL', pmKey, chKey, usKey)
+  redis.call('DEL', pmKey, chKey, usKey, siKey)
   redis.call('SREM', P .. 'nodes', NODE)
 end
 return {1, out}

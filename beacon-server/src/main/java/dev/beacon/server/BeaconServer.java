@@ -142,6 +142,7 @@ public final class BeaconServer implements AutoCloseable {
       // unwound after everything opened later and before the event loops it runs on close
       cluster.ifPresent(c -> resources.push("cluster bus", () -> leaveCluster(1000)));
       ClusterBus bus = cluster.isPresent() ? cluster.get() : ClusterBus.LOCAL;
+      cluster.ifPresent(c -> c.cacheTtl(config.pusher().cacheTtlSeconds() * 1000L));
       ChannelHub hub = new ChannelHub(lanes, clock, metrics, bus,
           config.pusher().cacheTtlSeconds() * 1000L, config.pusher().maxCachedChannels());
       this.pusher = new PusherChannels(apps, hub, config.pusher(), metrics, bus);

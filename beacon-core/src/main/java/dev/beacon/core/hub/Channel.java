@@ -19,6 +19,8 @@ public final class Channel {
   /** Members present without a connection (HTTP room heartbeats); changed like the count. */
   volatile int sessionCount;
   final AtomicBoolean countEventPending = new AtomicBoolean();
+  /** In a cluster: the channel's subscriptions in the whole cluster, as last heard. */
+  volatile int clusterCount;
 
   Channel(String appId, ChannelName name, int laneCount, PresenceListener listener) {
     this.appId = appId;

@@ -505,15 +505,36 @@ public final class ChannelHub {
     }
   }
 
-  /** Sends {@code pusher_internal:subscription_count}, at most twice a second per channel. */
+  /**
+   * Sends {@code pusher_internal:subscription_count}, at most twice a second per channel. In a
+   * cluster the count is the cluster's, and its changes come from the bus ({@link
+   * #deliverSubscriptionCount}), not from this node's own subscriptions.
+   */
   private void countChanged(App app, Channel ch, Lane lane) {
-    if (!app.subscriptionCountEvents() || ch.roster != null) {
+    if (!app.subscriptionCountEvents() || ch.roster != null || bus.clustered()) {
       return;
     }
+    scheduleCount(ch, lane);
+  }
+
+  /**
+   * In a cluster: a channel's subscriptions in the whole cluster are now {@code count}; this
+   * node's subscribers hear it (at most twice a second per channel, the latest count).
+   */
+  public void deliverSubscriptionCount(String appId, String channel, int count) {
+    Channel ch = appChannels(appId).channels.get(channel);
+    if (ch == null || ch.roster != null) {
+      return;
+    }
+    ch.clusterCount = count;
+    scheduleCount(ch, lanes.get(Math.floorMod(channel.hashCode(), lanes.size())));
+  }
+
+  private void scheduleCount(Channel ch, Lane lane) {
     if (ch.countEventPending.compareAndSet(false, true)) {
       lane.timers().schedule(clock.millis() + COUNT_EVENT_DELAY_MILLIS, () -> {
         ch.countEventPending.set(false);
-        int count = ch.subscriptionCount;
+        int count = bus.clustered() ? ch.clusterCount : ch.subscriptionCount;
         if (count > 0) {
           byte[] frame = PusherCodec.encode(
               new ServerMessage.SubscriptionCount(ch.name().value(), count));
@@ -535,6 +556,25 @@ public final class ChannelHub {
     }
     ac.cache.put(channel, new Cached(frame, now + cacheTtlMillis));
     ac.missed.remove(channel);
+  }
+
+  /**
+   * In a cluster: a cache channel's last event as the cluster kept it, read when this node
+   * (re)registers; kept unless this node already has one (heard meanwhile, so newer).
+   */
+  public void cacheFromCluster(String appId, String channel, byte[] frame, long ttlMillis) {
+    AppChannels ac = appChannels(appId);
+    long now = clock.millis();
+    if (ac.cache.size() >= maxCachedChannels) {
+      ac.cache.values().removeIf(c -> c.expiresAt <= now);
+      if (ac.cache.size() >= maxCachedChannels) {
+        return;
+      }
+    }
+    if (ac.cache.putIfAbsent(channel, new Cached(frame, now + Math.min(ttlMillis, cacheTtlMillis)))
+        == null) {
+      ac.missed.remove(channel);
+    }
   }
 
   /**

@@ -111,6 +111,12 @@ public interface ClusterBus {
       memberEvent(appId, channel, frame, version);
     }
 
+    /**
+     * A channel's subscriptions in the whole cluster changed to {@code count} (for apps that send
+     * {@code pusher_internal:subscription_count}; from any node, this one too).
+     */
+    default void subscriptionCount(String appId, String channel, int count) {}
+
     /** Another node was asked to terminate a user's connections. */
     void terminateUser(String appId, String userId);
 
@@ -150,5 +156,11 @@ public interface ClusterBus {
 
     /** A user's last session or connection in the cluster ended (or its node died). */
     default void userOffline(String appId, String userId) {}
+
+    /**
+     * A user has its first signed-in connection in the cluster, or its last ended, as found by
+     * a clean-up or a re-registration ({@code pusher:signin}; watchlist events).
+     */
+    default void userSignedIn(String appId, String userId, boolean signedIn) {}
   }
 }

@@ -211,6 +211,29 @@ public final class PusherChannels {
     return users;
   }
 
+  /**
+   * In a cluster: where this node's first and last signed-in connection of each user is
+   * reported (watchlist events follow the cluster's sign-ins). Set once, before serving.
+   */
+  public void cluster(ClusterSignIns signIns) {
+    users.cluster(signIns);
+  }
+
+  /** In a cluster: another node's registry change (a user signed in somewhere, or nowhere). */
+  public void clusterSignedIn(String appId, String userId, boolean signedIn) {
+    apps.byId(appId).ifPresent(app -> users.clusterChanged(app, userId, signedIn));
+  }
+
+  /** In a cluster: who is signed in on any node, read after (re)connecting. */
+  public void clusterSignedInSnapshot(String appId, java.util.Collection<String> signedIn) {
+    apps.byId(appId).ifPresent(app -> users.clusterSnapshot(app, signedIn));
+  }
+
+  /** The users with a signed-in connection on this node, as app id and user id pairs. */
+  public List<String[]> localSignedIn() {
+    return users.local();
+  }
+
   /** Whether the user has a signed-in connection on this node. */
   public boolean isSignedIn(App app, String userId) {
     return users.isOnline(app.id(), userId);

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
 
@@ -115,23 +116,38 @@ public final class PusherHttpApi {
 
   // ------------------------------------------------------------------ events
 
-  /** {@code POST /events}. */
-  public ObjectNode trigger(App app, TriggerRequest request) {
+  /**
+   * {@code POST /events}. Bad requests are refused at once ({@link ApiException}); the {@code
+   * info} attributes asked for are the cluster's in a cluster (the stage then fails with {@link
+   * dev.beacon.core.hub.ClusterUnavailableException} when the cluster cannot answer; the event
+   * was published all the same).
+   */
+  public CompletionStage<ObjectNode> trigger(App app, TriggerRequest request) {
     List<ChannelName> names = validate(app, request, false);
     admit(app, names);
     publish(app, request, names);
     ObjectNode out = NODES.objectNode();
-    if (!request.info().isEmpty()) {
-      ObjectNode byChannel = out.putObject("channels");
-      for (ChannelName name : names) {
-        byChannel.set(name.value(), info(app, name, request.info()));
-      }
+    if (request.info().isEmpty()) {
+      return CompletableFuture.completedFuture(out);
     }
-    return out;
+    ObjectNode byChannel = out.putObject("channels");
+    List<CompletableFuture<ObjectNode>> infos = new ArrayList<>(names.size());
+    for (ChannelName name : names) {
+      infos.add(info(app, name, request.info()).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(infos.toArray(CompletableFuture[]::new)).thenApply(v -> {
+      for (int i = 0; i < names.size(); i++) {
+        byChannel.set(names.get(i).value(), infos.get(i).join());
+      }
+      return out;
+    });
   }
 
-  /** {@code POST /batch_events}: every event is validated before any is sent. */
-  public ObjectNode batch(App app, List<TriggerRequest> batch) {
+  /**
+   * {@code POST /batch_events}: every event is validated before any is sent; {@code info} as for
+   * {@link #trigger}.
+   */
+  public CompletionStage<ObjectNode> batch(App app, List<TriggerRequest> batch) {
     if (batch.isEmpty()) {
       throw new ApiException(400, "'batch' must hold at least one event");
     }
@@ -152,14 +168,20 @@ public final class PusherHttpApi {
       anyInfo |= !batch.get(i).info().isEmpty();
     }
     ObjectNode out = NODES.objectNode();
-    if (anyInfo) {
-      ArrayNode results = out.putArray("batch");
-      for (int i = 0; i < batch.size(); i++) {
-        results.add(batch.get(i).info().isEmpty()
-            ? NODES.objectNode() : info(app, names.get(i).get(0), batch.get(i).info()));
-      }
+    if (!anyInfo) {
+      return CompletableFuture.completedFuture(out);
     }
-    return out;
+    List<CompletableFuture<ObjectNode>> infos = new ArrayList<>(batch.size());
+    for (int i = 0; i < batch.size(); i++) {
+      infos.add(batch.get(i).info().isEmpty()
+          ? CompletableFuture.completedFuture(NODES.objectNode())
+          : info(app, names.get(i).get(0), batch.get(i).info()).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(infos.toArray(CompletableFuture[]::new)).thenApply(v -> {
+      ArrayNode results = out.putArray("batch");
+      infos.forEach(f -> results.add(f.join()));
+      return out;
+    });
   }
 
   private List<ChannelName> validate(App app, TriggerRequest request, boolean batchEntry) {
@@ -220,16 +242,18 @@ public final class PusherHttpApi {
     channels.metrics().apiEvent(app.id(), names.size());
   }
 
-  private ObjectNode info(App app, ChannelName name, Set<String> attributes) {
-    ChannelStats stats = hub.stats(app, name.value());
-    ObjectNode node = NODES.objectNode();
-    if (attributes.contains("user_count") && name.isPresence()) {
-      node.put("user_count", stats.userCount());
-    }
-    if (attributes.contains("subscription_count")) {
-      node.put("subscription_count", stats.subscriptionCount());
-    }
-    return node;
+  /** A channel's {@code info} attributes: the cluster's counts in a cluster. */
+  private CompletionStage<ObjectNode> info(App app, ChannelName name, Set<String> attributes) {
+    return hub.channelStats(app, name.value()).thenApply(stats -> {
+      ObjectNode node = NODES.objectNode();
+      if (attributes.contains("user_count") && name.isPresence()) {
+        node.put("user_count", stats.userCount());
+      }
+      if (attributes.contains("subscription_count")) {
+        node.put("subscription_count", stats.subscriptionCount());
+      }
+      return node;
+    });
   }
 
   // ------------------------------------------------------------------ channels

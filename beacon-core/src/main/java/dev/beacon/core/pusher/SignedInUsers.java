@@ -19,15 +19,23 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class SignedInUsers {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SignedInUsers.class);
+
   private final ConcurrentHashMap<String, AppUsers> apps = new ConcurrentHashMap<>();
+  /** In a cluster: where this node's first and last sign-ins of a user go. */
+  private volatile ClusterSignIns cluster;
+
+  void cluster(ClusterSignIns cluster) {
+    this.cluster = cluster;
+  }
 
   void signIn(App app, PusherSession session, UserData user) {
     AppUsers au = apps.computeIfAbsent(app.id(), id -> new AppUsers());
     au.sessions.compute(user.id(), (id, list) -> {
       List<PusherSession> sessions = list == null ? new ArrayList<>(2) : list;
       sessions.add(session);
-      if (sessions.size() == 1 && app.watchlistEvents()) {
-        notifyWatchers(au, id, "online");
+      if (sessions.size() == 1) {
+        transition(app, au, id, true);
       }
       return sessions;
     });
@@ -56,7 +64,8 @@ final class SignedInUsers {
     List<String> online = new ArrayList<>();
     List<String> offline = new ArrayList<>();
     for (String watched : user.watchlist()) {
-      (au.sessions.containsKey(watched) ? online : offline).add(watched);
+      (au.sessions.containsKey(watched) || au.clusterOnline.contains(watched) ? online : offline)
+          .add(watched);
     }
     List<WatchlistEvent> events = new ArrayList<>(2);
     if (!online.isEmpty()) {
@@ -76,9 +85,7 @@ final class SignedInUsers {
     au.sessions.computeIfPresent(user.id(), (id, sessions) -> {
       sessions.remove(session);
       if (sessions.isEmpty()) {
-        if (app.watchlistEvents()) {
-          notifyWatchers(au, id, "offline");
-        }
+        transition(app, au, id, false);
         return null;
       }
       return sessions;
@@ -93,6 +100,64 @@ final class SignedInUsers {
         return set.isEmpty() ? null : set;
       });
     }
+  }
+
+  /**
+   * The user's first signed-in connection on this node, or its last, ended: on one node its
+   * watchers hear it at once; in a cluster the registry decides whether the cluster's state moved
+   * (then this node tells its watchers, and the others theirs). Under the user's entry, so the
+   * registry hears one user's changes in order.
+   */
+  private void transition(App app, AppUsers au, String userId, boolean online) {
+    ClusterSignIns c = cluster;
+    if (c == null) {
+      if (app.watchlistEvents()) {
+        notifyWatchers(au, userId, online ? "online" : "offline");
+      }
+      return;
+    }
+    c.changed(app.id(), userId, online).whenComplete((moved, error) -> {
+      if (error != null) {
+        // the cluster cannot say: this node's watchers hear of this node's change
+        LOG.debug("cluster: a sign-in was not recorded: {}", error.getMessage());
+        clusterChanged(app, userId, online);
+      } else if (moved) {
+        clusterChanged(app, userId, online);
+      }
+    });
+  }
+
+  /**
+   * In a cluster: the user became signed in somewhere, or is signed in nowhere any more; this
+   * node's watchers of the user are told.
+   */
+  void clusterChanged(App app, String userId, boolean online) {
+    AppUsers au = apps.computeIfAbsent(app.id(), id -> new AppUsers());
+    boolean changed = online ? au.clusterOnline.add(userId) : au.clusterOnline.remove(userId);
+    if (changed && app.watchlistEvents()) {
+      notifyWatchers(au, userId, online ? "online" : "offline");
+    }
+  }
+
+  /** In a cluster: who is signed in anywhere (after (re)connecting); watchers hear the changes. */
+  void clusterSnapshot(App app, java.util.Collection<String> signedIn) {
+    AppUsers au = apps.computeIfAbsent(app.id(), id -> new AppUsers());
+    Set<String> now = new java.util.HashSet<>(signedIn);
+    for (String u : List.copyOf(au.clusterOnline)) {
+      if (!now.contains(u)) {
+        clusterChanged(app, u, false);
+      }
+    }
+    for (String u : now) {
+      clusterChanged(app, u, true);
+    }
+  }
+
+  /** The users signed in on this node, as app id and user id pairs (for re-registering). */
+  List<String[]> local() {
+    List<String[]> out = new ArrayList<>();
+    apps.forEach((appId, au) -> au.sessions.keySet().forEach(u -> out.add(new String[] {appId, u})));
+    return out;
   }
 
   /** Whether the user has a signed-in connection on this node. */
@@ -116,5 +181,7 @@ final class SignedInUsers {
   private static final class AppUsers {
     final ConcurrentHashMap<String, List<PusherSession>> sessions = new ConcurrentHashMap<>();
     final ConcurrentHashMap<String, Set<PusherSession>> watchers = new ConcurrentHashMap<>();
+    /** In a cluster: the users signed in on any node (this one included). */
+    final Set<String> clusterOnline = ConcurrentHashMap.newKeySet();
   }
 }

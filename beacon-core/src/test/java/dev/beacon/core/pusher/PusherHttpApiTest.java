@@ -145,7 +145,7 @@ class PusherHttpApiTest {
       FakeClient a = bed.connect(0);
       a.send(bed.subscribePresence(a, "presence-p", "ann", "{}"));
       ObjectNode out = bed.api.trigger(app, new TriggerRequest("e", "{}", List.of("presence-p"),
-          Optional.empty(), Set.of("user_count", "subscription_count")));
+          Optional.empty(), Set.of("user_count", "subscription_count"))).toCompletableFuture().join();
       assertThat(out.toString()).isEqualTo(
           "{\"channels\":{\"presence-p\":{\"user_count\":1,\"subscription_count\":1}}}");
     }

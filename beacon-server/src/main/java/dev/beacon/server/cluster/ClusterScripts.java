@@ -14,7 +14,8 @@ import java.util.HexFormat;
  * text when Redis does not know it (after a restart).
  */
 record ClusterScripts(Script join, Script leave, Script count, Script settle, Script occupied,
-    Script user, Script webhooks, Script roster) {
+    Script user, Script webhooks, Script roster,
+    Script signIn, Script cache) {
 
   record Script(String name, String text, String sha) {}
 
@@ -23,7 +24,8 @@ record ClusterScripts(Script join, Script leave, Script count, Script settle, Sc
     return new ClusterScripts(script(prelude, "join"), script(prelude, "leave"),
         script(prelude, "count"), script(prelude, "settle"), script(prelude, "occupied"),
         script(prelude, "user"), script(prelude, "wh"),
-        script(prelude, "roster"));
+        script(prelude, "roster"), script(prelude, "signin"),
+        script(prelude, "cache"));
   }
 
   private static Script script(String prelude, String name) {

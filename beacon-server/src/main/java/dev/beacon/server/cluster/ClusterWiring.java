@@ -42,6 +42,8 @@ public final class ClusterWiring {
 
   /** The signal topic of users becoming live somewhere or not live anywhere: '1' or '0', then the id. */
   static final String PRESENCE_TOPIC = "presence";
+  /** The signal topic of users signed in somewhere or nowhere any more: '1' or '0', then the id. */
+  static final String WATCH_TOPIC = "watch";
   /** A user's chosen status set on a node: [user, status, message]. */
   static final String STATUS_TOPIC = "status";
   /** A user's HTTP sessions ended by a call on a node: [user, session or null, signOff]. */
@@ -84,6 +86,11 @@ public final class ClusterWiring {
       }
 
       @Override
+      public void subscriptionCount(String appId, String channel, int count) {
+        hub.deliverSubscriptionCount(appId, channel, count);
+      }
+
+      @Override
       public void terminateUser(String appId, String userId) {
         pusher.terminateLocal(appId, userId);
       }
@@ -97,6 +104,9 @@ public final class ClusterWiring {
       public void signal(String topic, String appId, byte[] payload, String origin) {
         if (RedisClusterBus.NODE_GONE_TOPIC.equals(topic)) {
           typing.nodeGone(new String(payload, StandardCharsets.UTF_8), false);
+        } else if (WATCH_TOPIC.equals(topic) && payload.length > 1) {
+          pusher.clusterSignedIn(appId,
+              new String(payload, 1, payload.length - 1, StandardCharsets.UTF_8), payload[0] == '1');
         } else if (PRESENCE_TOPIC.equals(topic) && payload.length > 1) {
           String userId = new String(payload, 1, payload.length - 1, StandardCharsets.UTF_8);
           presence.clusterChanged(appId, userId, payload[0] == '1', false);
@@ -121,6 +131,11 @@ public final class ClusterWiring {
       @Override
       public void userOffline(String appId, String userId) {
         presence.clusterChanged(appId, userId, false, true);
+      }
+
+      @Override
+      public void userSignedIn(String appId, String userId, boolean signedIn) {
+        pusher.clusterSignedIn(appId, userId, signedIn);
       }
     });
     presence.cluster(new ClusterLiveness() {
@@ -152,10 +167,18 @@ public final class ClusterWiring {
       }
     }, live);
     bus.onRegistered(roomRosters::reload);
+    // cache channels: a node started after an event has it too
+    bus.onRegistered(() -> bus.cachedEvents().onSuccess(events -> events.forEach(
+        e -> hub.cacheFromCluster(e.appId(), e.channel(), e.frame(), e.ttlMillis()))));
+    pusher.cluster(bus::signedIn);
+    bus.countEvents(apps.all().stream().filter(App::subscriptionCountEvents).map(App::id)
+        .collect(java.util.stream.Collectors.toSet()), apps.all().stream().map(App::id).toList());
     bus.onNodeGone(typing::nodeGone);
     bus.onRegistered(() -> {
       for (App app : apps.all()) {
         bus.liveUsers(app.id()).thenAccept(users -> presence.clusterSnapshot(app.id(), users));
+        bus.signedInUsers(app.id()).thenAccept(
+            users -> pusher.clusterSignedInSnapshot(app.id(), users));
       }
     });
     bus.holdings(() -> {
@@ -176,7 +199,11 @@ public final class ClusterWiring {
       for (String[] u : presence.localLiveUsers()) {
         users.add(new RedisClusterBus.HeldUser(u[0], u[1]));
       }
-      return new RedisClusterBus.Holdings(members, channels, users);
+      List<RedisClusterBus.HeldUser> signedIn = new ArrayList<>();
+      for (String[] u : pusher.localSignedIn()) {
+        signedIn.add(new RedisClusterBus.HeldUser(u[0], u[1]));
+      }
+      return new RedisClusterBus.Holdings(members, channels, users, signedIn);
     });
   }
 

@@ -59,8 +59,8 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
 
   /** What this node holds, for settling its entries in Redis to exactly that. */
   public record Holdings(List<HeldMember> members, List<HeldChannel> channels,
-      List<HeldUser> users) {
-    public static final Holdings NONE = new Holdings(List.of(), List.of(), List.of());
+      List<HeldUser> users, List<HeldUser> signedIn) {
+    public static final Holdings NONE = new Holdings(List.of(), List.of(), List.of(), List.of());
   }
 
   /** A user live on this node (a session or a connection). */
@@ -175,6 +175,19 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
   public void cacheMisses(java.util.Set<String> apps) {
     this.cacheMissApps = java.util.Set.copyOf(apps);
   }
+
+  /**
+   * The apps whose clients get {@code pusher_internal:subscription_count} (written to {@code
+   * P sc} on every (re)connection; the other apps of {@code allApps} are taken out). Before
+   * {@link #start}.
+   */
+  public void countEvents(java.util.Set<String> apps, List<String> allApps) {
+    this.countEventApps = java.util.Set.copyOf(apps);
+    this.countEventAppsWithout = allApps.stream().filter(a -> !apps.contains(a)).toList();
+  }
+
+  private volatile java.util.Set<String> countEventApps = java.util.Set.of();
+  private volatile List<String> countEventAppsWithout = List.of();
 
   public String nodeId() {
     return node;
@@ -300,6 +313,20 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
         Request set = Request.cmd(Command.HSET).arg(prefix + "wh:counts");
         webhookCountApps.forEach(app -> set.arg(app).arg("1"));
         return send(set);
+      });
+    }
+    if (!countEventApps.isEmpty()) {
+      done = done.compose(r -> {
+        Request set = Request.cmd(Command.HSET).arg(prefix + "sc");
+        countEventApps.forEach(app -> set.arg(app).arg("1"));
+        return send(set);
+      });
+    }
+    if (!countEventAppsWithout.isEmpty()) {
+      done = done.compose(r -> {
+        Request del = Request.cmd(Command.HDEL).arg(prefix + "sc");
+        countEventAppsWithout.forEach(del::arg);
+        return send(del);
       });
     }
     List<String> notCounting = new ArrayList<>(webhookAppsWithout);
@@ -455,6 +482,11 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
           in.memberEvent(m.app(), m.a(), m.body(), Long.parseLong(m.b()), m.origin());
         }
       }
+      case 'c' -> {
+        if (in != null) {
+          in.subscriptionCount(m.app(), m.a(), Integer.parseInt(m.b()));
+        }
+      }
       case 't' -> {
         if (!mine && in != null) {
           in.terminateUser(m.app(), m.a());
@@ -554,6 +586,11 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
       args.add(u.appId());
       args.add(u.userId());
     }
+    args.add(held.signedIn().size());
+    for (HeldUser u : held.signedIn()) {
+      args.add(u.appId());
+      args.add(u.userId());
+    }
     return script(scripts.settle(), holder, args).map(r -> {
       if (r.get(0).toLong() > 0 && dead) {
         settledNodes.incrementAndGet();
@@ -594,6 +631,8 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
             case "v" -> t.channelVacated(app, channel);
             case "U" -> t.userOnline(app, user);
             case "D" -> t.userOffline(app, user);
+            case "I" -> t.userSignedIn(app, user, true);
+            case "Q" -> t.userSignedIn(app, user, false);
             default -> { }
           }
         } catch (RuntimeException e) {
@@ -630,8 +669,15 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
   public void published(String appId, String channel, byte[] frame, String excludeSocketId) {
     publishMessage(new BusMessage('e', node, appId, channel,
         excludeSocketId == null ? "" : excludeSocketId, frame));
-    if (cacheMissApps.contains(appId)
-        && dev.beacon.protocol.pusher.ChannelName.tryParse(channel).map(dev.beacon.protocol.pusher.ChannelName::cache).orElse(false)) {
+    boolean cache = dev.beacon.protocol.pusher.ChannelName.tryParse(channel)
+        .map(dev.beacon.protocol.pusher.ChannelName::cache).orElse(false);
+    if (cache) {
+      // a node that starts later reads it (the others cache what they hear)
+      send(Request.cmd(Command.SET).arg(prefix + "cache:" + appId + ":" + channel).arg(frame)
+          .arg("PX").arg(cacheTtlMillis)).onFailure(e -> logFailure(
+              "cluster: a cache channel's last event was not stored: " + message(e)));
+    }
+    if (cache && cacheMissApps.contains(appId)) {
       // the channel holds an event again: its next miss is told again (sent after the
       // publication on the same connection, so Redis sees them in that order)
       send(Request.cmd(Command.DEL).arg(missKey(appId, channel)))
@@ -653,6 +699,56 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
 
   private String missKey(String appId, String channel) {
     return prefix + "wh:miss:" + appId + ":" + channel;
+  }
+
+  private volatile long cacheTtlMillis = 30 * 60_000L;
+
+  /** How long a cache channel's last event is kept in Redis (as each node keeps it). */
+  public void cacheTtl(long millis) {
+    this.cacheTtlMillis = Math.max(1, millis);
+  }
+
+  /** A cache channel's last event, with the time it has left. */
+  public record CachedEvent(String appId, String channel, byte[] frame, long ttlMillis) {}
+
+  /** Every cache channel's last event kept in Redis (found with SCAN, a page at a time). */
+  public Future<List<CachedEvent>> cachedEvents() {
+    List<CachedEvent> out = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Promise<List<CachedEvent>> done = Promise.promise();
+    scanCache("0", glob(prefix) + "cache:*", out, done);
+    return done.future();
+  }
+
+  private void scanCache(String cursor, String pattern, List<CachedEvent> out,
+      Promise<List<CachedEvent>> done) {
+    send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(pattern).arg("COUNT").arg(500))
+        .onFailure(done::tryFail)
+        .onSuccess(page -> {
+          List<Object> keys = new ArrayList<>();
+          for (Response k : page.get(1)) {
+            keys.add(k.toString());
+          }
+          Future<Response> read = keys.isEmpty() ? Future.succeededFuture(null)
+              : script(scripts.cache(), node, keys);
+          read.onFailure(done::tryFail).onSuccess(r -> {
+            int from = prefix.length() + "cache:".length();
+            for (int i = 0; r != null && i + 2 < r.size(); i += 3) {
+              String body = r.get(i).toString().substring(from);
+              int colon = body.lastIndexOf(':');
+              long left = r.get(i + 2).toLong();
+              if (colon > 0 && left > 0) {
+                out.add(new CachedEvent(body.substring(0, colon), body.substring(colon + 1),
+                    r.get(i + 1).toBytes(), left));
+              }
+            }
+            String next = page.get(0).toString();
+            if ("0".equals(next)) {
+              done.tryComplete(new ArrayList<>(out));
+            } else {
+              scanCache(next, pattern, out, done);
+            }
+          });
+        });
   }
 
   @Override
@@ -797,9 +893,27 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
     return s.replaceAll("([*?\\[\\]\\\\])", "\\\\$1");
   }
 
+  /**
+   * This node holds a signed-in connection of {@code userId} from now on, or no more; answers
+   * whether that moved the cluster's state (the user's first sign-in anywhere, or its last).
+   */
+  public CompletionStage<Boolean> signedIn(String appId, String userId, boolean signedIn) {
+    return script(scripts.signIn(), node, List.of(appId, userId, signedIn ? 1 : -1))
+        .map(r -> r != null && r.size() > 0).toCompletionStage();
+  }
+
+  /** The users signed in on any node of the cluster. */
+  public CompletionStage<List<String>> signedInUsers(String appId) {
+    return keys("si:" + appId);
+  }
+
   /** The users live on any node of the cluster. */
   public CompletionStage<List<String>> liveUsers(String appId) {
-    return send(Request.cmd(Command.HKEYS).arg(prefix + "us:" + appId)).map(r -> {
+    return keys("us:" + appId);
+  }
+
+  private CompletionStage<List<String>> keys(String hash) {
+    return send(Request.cmd(Command.HKEYS).arg(prefix + hash)).map(r -> {
       List<String> users = new ArrayList<>(r.size());
       for (Response u : r) {
         users.add(u.toString());

@@ -54,9 +54,9 @@ public final class PusherApiRoutes {
   public void mount(Router router) {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(maxRequestBytes);
     router.post("/apps/:appId/events").handler(body).handler(JsonReplies::requireUtf8).handler(ctx -> handle(ctx, "events",
-        (app, req) -> done(api.trigger(app, TriggerRequest.fromJson(req.json(), false)))));
+        (app, req) -> api.trigger(app, TriggerRequest.fromJson(req.json(), false))));
     router.post("/apps/:appId/batch_events").handler(body).handler(JsonReplies::requireUtf8).handler(ctx -> handle(ctx, "batch_events",
-        (app, req) -> done(api.batch(app, batch(req.json())))));
+        (app, req) -> api.batch(app, batch(req.json()))));
     router.get("/apps/:appId/channels").handler(ctx -> handle(ctx, "channels",
         (app, req) -> api.channels(app, Optional.ofNullable(req.query.get("filter_by_prefix")),
             info(req.query))));
