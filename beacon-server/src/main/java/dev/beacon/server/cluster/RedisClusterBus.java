@@ -714,38 +714,49 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
   /** Every cache channel's last event kept in Redis (found with SCAN, a page at a time). */
   public Future<List<CachedEvent>> cachedEvents() {
     List<CachedEvent> out = new java.util.concurrent.CopyOnWriteArrayList<>();
-    Promise<List<CachedEvent>> done = Promise.promise();
-    scanCache("0", glob(prefix) + "cache:*", out, done);
+    int from = prefix.length() + "cache:".length();
+    return scan(glob(prefix) + "cache:*", keys -> script(scripts.cache(), node,
+        new ArrayList<Object>(keys)).map(r -> {
+          for (int i = 0; i + 2 < r.size(); i += 3) {
+            String body = r.get(i).toString().substring(from);
+            int colon = body.lastIndexOf(':');
+            long left = r.get(i + 2).toLong();
+            if (colon > 0 && left > 0) {
+              out.add(new CachedEvent(body.substring(0, colon), body.substring(colon + 1),
+                  r.get(i + 1).toBytes(), left));
+            }
+          }
+          return null;
+        })).map(v -> new ArrayList<>(out));
+  }
+
+  /**
+   * Runs SCAN over the keys matching {@code pattern}, a page at a time, handing each non-empty
+   * page to {@code page} and waiting for it before the next.
+   */
+  private Future<Void> scan(String pattern,
+      java.util.function.Function<List<String>, Future<?>> page) {
+    Promise<Void> done = Promise.promise();
+    scanFrom("0", pattern, page, done);
     return done.future();
   }
 
-  private void scanCache(String cursor, String pattern, List<CachedEvent> out,
-      Promise<List<CachedEvent>> done) {
+  private void scanFrom(String cursor, String pattern,
+      java.util.function.Function<List<String>, Future<?>> page, Promise<Void> done) {
     send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(pattern).arg("COUNT").arg(500))
         .onFailure(done::tryFail)
-        .onSuccess(page -> {
-          List<Object> keys = new ArrayList<>();
-          for (Response k : page.get(1)) {
+        .onSuccess(r -> {
+          List<String> keys = new ArrayList<>();
+          for (Response k : r.get(1)) {
             keys.add(k.toString());
           }
-          Future<Response> read = keys.isEmpty() ? Future.succeededFuture(null)
-              : script(scripts.cache(), node, keys);
-          read.onFailure(done::tryFail).onSuccess(r -> {
-            int from = prefix.length() + "cache:".length();
-            for (int i = 0; r != null && i + 2 < r.size(); i += 3) {
-              String body = r.get(i).toString().substring(from);
-              int colon = body.lastIndexOf(':');
-              long left = r.get(i + 2).toLong();
-              if (colon > 0 && left > 0) {
-                out.add(new CachedEvent(body.substring(0, colon), body.substring(colon + 1),
-                    r.get(i + 1).toBytes(), left));
-              }
-            }
-            String next = page.get(0).toString();
+          Future<?> handled = keys.isEmpty() ? Future.succeededFuture() : page.apply(keys);
+          handled.onFailure(done::tryFail).onSuccess(v -> {
+            String next = r.get(0).toString();
             if ("0".equals(next)) {
-              done.tryComplete(new ArrayList<>(out));
+              done.tryComplete();
             } else {
-              scanCache(next, pattern, out, done);
+              scanFrom(next, pattern, page, done);
             }
           });
         });
@@ -845,47 +856,30 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
   public Future<List<RosterSnapshot>> rosters(String channelPrefix) {
     String pattern = glob(prefix) + "pm:*:" + glob(channelPrefix) + "*:i";
     List<RosterSnapshot> out = new java.util.concurrent.CopyOnWriteArrayList<>();
-    Promise<List<RosterSnapshot>> done = Promise.promise();
-    scanRosters("0", pattern, out, done);
-    return done.future();
-  }
-
-  private void scanRosters(String cursor, String pattern, List<RosterSnapshot> out,
-      Promise<List<RosterSnapshot>> done) {
-    send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(pattern).arg("COUNT").arg(500))
-        .onFailure(done::tryFail)
-        .onSuccess(page -> {
-          List<Future<?>> reads = new ArrayList<>();
-          int from = prefix.length() + "pm:".length();
-          for (Response k : page.get(1)) {
-            String key = k.toString();
-            String body = key.substring(from, key.length() - 2); // app:channel (no ':' in a channel)
-            int colon = body.lastIndexOf(':');
-            if (colon <= 0) {
-              continue;
-            }
-            String app = body.substring(0, colon);
-            String channel = body.substring(colon + 1);
-            reads.add(script(scripts.roster(), node, List.of(app, channel)).onSuccess(r -> {
-              Response info = r.get(1);
-              List<Member> members = new ArrayList<>(info.size() / 2);
-              for (int i = 0; i + 1 < info.size(); i += 2) {
-                members.add(new Member(info.get(i).toString(), info.get(i + 1).toString()));
-              }
-              if (!members.isEmpty()) {
-                out.add(new RosterSnapshot(app, channel, r.get(0).toLong(), members));
-              }
-            }));
+    int from = prefix.length() + "pm:".length();
+    return scan(pattern, keys -> {
+      List<Future<?>> reads = new ArrayList<>();
+      for (String key : keys) {
+        String body = key.substring(from, key.length() - 2); // app:channel (no ':' in a channel)
+        int colon = body.lastIndexOf(':');
+        if (colon <= 0) {
+          continue;
+        }
+        String app = body.substring(0, colon);
+        String channel = body.substring(colon + 1);
+        reads.add(script(scripts.roster(), node, List.of(app, channel)).onSuccess(r -> {
+          Response info = r.get(1);
+          List<Member> members = new ArrayList<>(info.size() / 2);
+          for (int i = 0; i + 1 < info.size(); i += 2) {
+            members.add(new Member(info.get(i).toString(), info.get(i + 1).toString()));
           }
-          Future.all(reads).onFailure(done::tryFail).onSuccess(v -> {
-            String next = page.get(0).toString();
-            if ("0".equals(next)) {
-              done.tryComplete(new ArrayList<>(out));
-            } else {
-              scanRosters(next, pattern, out, done);
-            }
-          });
-        });
+          if (!members.isEmpty()) {
+            out.add(new RosterSnapshot(app, channel, r.get(0).toLong(), members));
+          }
+        }));
+      }
+      return Future.all(reads);
+    }).map(v -> new ArrayList<>(out));
   }
 
   /** {@code s} as a literal in a SCAN pattern. */
