@@ -11,7 +11,7 @@ const { spawnSync } = require('node:child_process');
 const { ConvexClient, ConvexHttpClient } = require('convex/browser');
 const { anyApi: api } = require('convex/server');
 const { startServer, defaultConfig } = require('../lib/server');
-const { connectClient, serverSdk, subscribed } = require('../lib/clients');
+const { connectClient, serverSdk, signedIn, subscribed } = require('../lib/clients');
 const { eventually, once } = require('../lib/wait');
 const { pgSchema } = require('../lib/postgres');
 
@@ -37,11 +37,17 @@ async function ready(server) {
     `node on ${server.port} ready`);
 }
 
+function config() {
+  const c = defaultConfig();
+  c.apps[0].subscription_count_events = true;
+  return c;
+}
+
 before(async () => {
   // the first node migrates the schema; the others start once it has
-  nodes.push(await startServer({ config: defaultConfig(), env: env('a') }));
+  nodes.push(await startServer({ config: config(), env: env('a') }));
   nodes.push(...await Promise.all(['b', 'c'].map(
-    (id) => startServer({ config: defaultConfig(), env: env(id) }))));
+    (id) => startServer({ config: config(), env: env(id) }))));
   await Promise.all(nodes.map(ready));
 });
 
@@ -102,6 +108,31 @@ describe('three nodes', () => {
     for (const data of await Promise.all(got)) {
       assert.deepEqual(data, { title: 'hello' });
     }
+  });
+
+  test('pusher:subscription_count counts the subscribers of every node', async () => {
+    const clients = await Promise.all(nodes.map((n, i) => pusher(n, { id: `sc${i}` })));
+    const first = await subscribed(clients[0], 'counted-feed');
+    const counts = [];
+    first.bind('pusher:subscription_count', (d) => counts.push(d.subscription_count));
+    await subscribed(clients[1], 'counted-feed');
+    await subscribed(clients[2], 'counted-feed');
+    await eventually(() => counts.at(-1) === 3, 10_000, 'the count of three nodes on node a');
+    clients[2].disconnect();
+    await eventually(() => counts.at(-1) === 2, 10_000, 'the count after a leave on node c');
+  });
+
+  test('a watcher on one node hears a user sign in and out on another', async () => {
+    const watcher = await pusher(nodes[0], { id: 'wat', watchlist: ['wil'] });
+    const offlineAtSignin = once(watcher.user.watchlist, 'offline');
+    await signedIn(watcher);
+    assert.deepEqual((await offlineAtSignin).user_ids, ['wil']);
+    const online = once(watcher.user.watchlist, 'online');
+    const wil = await signedIn(await pusher(nodes[1], { id: 'wil' }));
+    assert.deepEqual((await online).user_ids, ['wil']);
+    const offline = once(watcher.user.watchlist, 'offline');
+    wil.disconnect();
+    assert.deepEqual((await offline).user_ids, ['wil']);
   });
 
   test('presence members on other nodes are listed and added once', async () => {

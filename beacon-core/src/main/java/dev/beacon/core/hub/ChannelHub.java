@@ -527,7 +527,8 @@ public final class ChannelHub {
       return;
     }
     ch.clusterCount = count;
-    scheduleCount(ch, lanes.get(Math.floorMod(channel.hashCode(), lanes.size())));
+    Lane lane = lanes.get(Math.floorMod(channel.hashCode(), lanes.size()));
+    lane.submitControl(() -> scheduleCount(ch, lane)); // its timers are the lane's own
   }
 
   private void scheduleCount(Channel ch, Lane lane) {
