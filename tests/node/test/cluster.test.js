@@ -135,6 +135,54 @@ describe('three nodes', () => {
     assert.deepEqual((await offline).user_ids, ['wil']);
   });
 
+  test('joins and leaves racing on three nodes: every subscriber ends with the cluster roster', async () => {
+    const channel = 'presence-cluster-race';
+    // six users, each with a connection on two nodes; all join at once
+    const users = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5'];
+    const views = [];
+    const join = async (user, node) => {
+      const c = await pusher(nodes[node], { id: user });
+      const ch = c.subscribe(channel);
+      const view = { client: c, channel: ch, overlaps: [] };
+      ch.bind('pusher:member_added', (m) => {
+        // an event for a member the snapshot (or an earlier event) already listed is an overlap
+        if (view.seen?.has(m.id)) {
+          view.overlaps.push(`+${m.id}`);
+        }
+        view.seen?.add(m.id);
+      });
+      ch.bind('pusher:member_removed', (m) => {
+        if (!view.seen?.has(m.id)) {
+          view.overlaps.push(`-${m.id}`);
+        }
+        view.seen?.delete(m.id);
+      });
+      ch.bind('pusher:subscription_succeeded', (members) => {
+        view.seen = new Set(Object.keys(members.members));
+      });
+      views.push(view);
+      return view;
+    };
+    await Promise.all(users.flatMap((u, i) => [join(u, i % 3), join(u, (i + 1) % 3)]));
+    // then half of the connections leave while others join, on every node at once
+    const leaving = views.filter((v, i) => i % 2 === 0);
+    await Promise.all([
+      ...leaving.map(async (v) => v.client.disconnect()),
+      join('r6', 0), join('r7', 1), join('r8', 2), join('r0', 2),
+    ]);
+    const staying = views.filter((v) => !leaving.includes(v));
+    const sdk = serverSdk(nodes[1]);
+    let roster = [];
+    await eventually(async () => {
+      const body = await (await sdk.get({ path: `/channels/${channel}/users` })).json();
+      roster = body.users.map((u) => u.id).sort();
+      return staying.every((v) => v.seen
+        && JSON.stringify([...v.seen].sort()) === JSON.stringify(roster));
+    }, 15_000, 'every subscriber\'s view equal to the cluster roster');
+    assert.deepEqual(staying.flatMap((v) => v.overlaps), []);
+    assert.ok(roster.includes('r6') && roster.includes('r8'));
+  });
+
   test('presence members on other nodes are listed and added once', async () => {
     const carol = await pusher(nodes[0], { id: 'carol', info: { name: 'Carol' } });
     const room = await subscribed(carol, 'presence-cluster-room');
