@@ -11,7 +11,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -19,6 +22,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -79,6 +86,61 @@ class MetricsExpositionTest {
         assertThat(help.get(meter)).as("HELP of " + meter).isNotBlank();
       }
     }
+  }
+
+  @Test
+  void everyMeterIsDocumentedUnderTheNameItIsExposedAs() throws Exception {
+    try (BeaconServer server = TestServers.start()) {
+      // traffic that makes the lazily created meters appear: a Pusher connection with a
+      // subscription, function calls, an HTTP API event and an unsigned one (401)
+      pusherSubscription(server);
+      assertThat(HTTP.send(HttpRequest.newBuilder(uri(server, "/apps/app-id/events"))
+          .header("content-type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+      String token = Json.parse(get(server, "/dev/token?user=ann").body()).get("token").asText();
+      call(server, "Bearer " + token, "/api/mutation", "presence:heartbeat");
+      call(server, null, "/api/query", "presence:getMyPresence");
+      signedPost(server, "/apps/app-id/events", "{\"name\":\"e\",\"channel\":\"c\",\"data\":\"1\"}");
+      String text = get(server, "/metrics").body();
+
+      Set<String> exposed = new TreeSet<>();
+      for (String line : text.split("\n")) {
+        if (line.startsWith("# TYPE beacon_")) {
+          exposed.add(line.split(" ")[2].replaceFirst("_max$", ""));
+        }
+      }
+      assertThat(exposed).contains("beacon_function_calls_seconds", "beacon_errors_total",
+          "beacon_messages_in_total", "beacon_messages_out_total", "beacon_api_events_total",
+          "beacon_connections_opened_total", "beacon_http_api_seconds");
+      String docs = Files.readString(Path.of("../docs/OPERATIONS.md"));
+      for (String name : exposed) {
+        assertThat(docs).as("docs/OPERATIONS.md names " + name).contains("`" + name + "`");
+      }
+    }
+  }
+
+  /** A Pusher WebSocket that subscribes to a public channel, gets an event there and closes. */
+  private static void pusherSubscription(BeaconServer server) throws Exception {
+    LinkedBlockingQueue<String> frames = new LinkedBlockingQueue<>();
+    WebSocket ws = HTTP.newWebSocketBuilder().buildAsync(
+        URI.create("ws://127.0.0.1:" + server.port() + "/app/app-key?protocol=7"),
+        new WebSocket.Listener() {
+          @Override
+          public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
+            frames.add(data.toString());
+            socket.request(1);
+            return null;
+          }
+        }).get(10, TimeUnit.SECONDS);
+    assertThat(frames.poll(10, TimeUnit.SECONDS)).contains("pusher:connection_established");
+    ws.sendText("{\"event\":\"pusher:subscribe\",\"data\":{\"channel\":\"metered\"}}", true)
+        .get(10, TimeUnit.SECONDS);
+    assertThat(frames.poll(10, TimeUnit.SECONDS)).contains("pusher_internal:subscription_succeeded");
+    signedPost(server, "/apps/app-id/events",
+        "{\"name\":\"metered-event\",\"channel\":\"metered\",\"data\":\"1\"}");
+    assertThat(frames.poll(10, TimeUnit.SECONDS)).contains("metered-event");
+    ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(10, TimeUnit.SECONDS);
   }
 
   private static void call(BeaconServer server, String auth, String endpoint, String path)
