@@ -51,7 +51,7 @@ describe('max_connections', () => {
           socket.closed.then(() => false),
         ]);
         return first && socket;
-      }, 3000, 'a connection to be admitted after one closed');
+      }, 15_000, 'a connection to be admitted after one closed');
       assert.equal(admitted.isOpen, true);
     });
 
@@ -139,11 +139,11 @@ describe('subscription_count_events', () => {
     const channelA = await subscribed(a, 'counted-room');
     const counts = new Recorder(channelA, 'pusher:subscription_count');
     await subscribed(b, 'counted-room');
-    await eventually(() => channelA.subscriptionCount === 2, 3000, 'a count of 2');
+    await eventually(() => channelA.subscriptionCount === 2, 15_000, 'a count of 2');
     assert.equal(counts.values.at(-1).subscription_count, 2);
 
     b.disconnect();
-    await eventually(() => channelA.subscriptionCount === 1, 3000, 'a count of 1');
+    await eventually(() => channelA.subscriptionCount === 1, 15_000, 'a count of 1');
   });
 
   test('apps without the switch send no subscription_count', async () => {
