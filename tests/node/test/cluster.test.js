@@ -197,3 +197,73 @@ describe('three nodes', () => {
     assert.equal((await removed).id, 'dan');
   });
 });
+
+describe('conversations on three nodes', () => {
+  /** pusher-js on `wsNode`, its channels signed by Beacon's /pusher/auth on `authNode` from the JWT. */
+  async function pusherSignedBy(wsNode, authNode, user) {
+    const headers = { Authorization: `Bearer ${await token(user, authNode)}` };
+    const c = await connectClient(wsNode, {
+      channelAuthorization: { endpoint: `${authNode.httpUrl}/pusher/auth`, transport: 'ajax', headers },
+    });
+    opened.push(c);
+    return c;
+  }
+
+  function backend(node) {
+    const c = new ConvexHttpClient(node.httpUrl, { logger: false });
+    c.setAdminAuth('app-secret');
+    return c;
+  }
+
+  test('a stream written through one node reaches watchers on the others whole and in order', async () => {
+    const admin = backend(nodes[0]);
+    const { conversationId: id } = await admin.mutation(api.conversations.create,
+      { title: 'cluster stream', memberIds: ['sam', 'tia'] });
+    const started = await admin.mutation(api.messages.startStream, { conversationId: id });
+    // sam watches with a live query on node b, tia with pusher-js on node c
+    const seen = [];
+    convex('sam', nodes[1]).onUpdate(api.messages.getStreaming, { threadId: id }, (v) => seen.push(v));
+    await eventually(() => seen.some((v) => v?._id === started._id), 10_000, 'the stream on node b');
+    const tia = await pusherSignedBy(nodes[2], nodes[2], 'tia');
+    const channel = await subscribed(tia, `private-conversation-${id}`);
+    const chunks = [];
+    channel.bind('message-chunk', (c) => chunks.push(c));
+    let text = '';
+    for (let i = 0; i < 200; i += 1) {
+      const chunk = `w${i} `;
+      text += chunk;
+      await admin.mutation(api.messages.appendStream, { messageId: started._id, text: chunk });
+    }
+    await eventually(() => chunks.length === 200, 10_000, `200 chunks on node c (got ${chunks.length})`);
+    assert.deepEqual(chunks.map((c) => c.seq), Array.from({ length: 200 }, (_, i) => i + 1));
+    assert.equal(chunks.map((c) => c.text).join(''), text);
+    // node b's live query shows the text growing, then the finished stream gone from getStreaming
+    await eventually(() => seen.some((v) => v?.content === text), 10_000, 'the whole text on node b');
+    const growing = seen.filter((v) => v?.content !== undefined).map((v) => v.content);
+    growing.forEach((t, k) => assert.ok(k === 0 || t.startsWith(growing[k - 1]), 'each update extends the last'));
+    await admin.mutation(api.messages.finishStream, { messageId: started._id, status: 'done' });
+    await eventually(() => seen.at(-1) === null, 10_000, 'the stream ended on node b');
+    const page = await backend(nodes[1]).query(api.messages.list, { conversationId: id });
+    assert.equal(page.page[0].content, text);
+    assert.equal(page.page[0].status, 'done');
+  });
+
+  test('removing a member through one node ends its subscription on another, signed by a third', async () => {
+    const admin = backend(nodes[0]);
+    const { conversationId: id } = await admin.mutation(api.conversations.create,
+      { title: 'cluster removal', memberIds: ['uma', 'vic'] });
+    // vic's socket on node c, its channel signed by node b: node b's grant must reach node c
+    const vic = await pusherSignedBy(nodes[2], nodes[1], 'vic');
+    const channel = await subscribed(vic, `private-conversation-${id}`);
+    const ended = once(channel, 'pusher:subscription_error', 10_000);
+    const errors = [];
+    const messages = [];
+    convex('vic', nodes[1]).onUpdate(api.messages.list, { conversationId: id }, (v) => messages.push(v),
+      (e) => errors.push(e.data?.code));
+    await eventually(() => messages.length > 0, 10_000, 'the list on node b');
+    await admin.mutation(api.conversations.removeMember, { conversationId: id, memberId: 'vic' });
+    const error = await ended;
+    assert.equal(error.status, 403);
+    await eventually(() => errors.includes('FORBIDDEN'), 10_000, 'the live query refused on node b');
+  });
+});

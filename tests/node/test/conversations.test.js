@@ -9,8 +9,8 @@ const assert = require('node:assert/strict');
 const { ConvexClient, ConvexHttpClient } = require('convex/browser');
 const { anyApi: api } = require('convex/server');
 const { useServer, restartServer, defaultConfig } = require('../lib/server');
-const { connectClient, subscribed } = require('../lib/clients');
-const { Recorder, ValueLog, onceUnless } = require('../lib/wait');
+const { connectClient, createClient, signedIn, subscribed, serverSdk } = require('../lib/clients');
+const { Recorder, ValueLog, once, onceUnless, eventually } = require('../lib/wait');
 const { installPage, modules, reactClient, renderHook } = require('../lib/react');
 
 const config = defaultConfig();
@@ -189,6 +189,131 @@ describe('conversations', () => {
     assert.equal(again._id, first._id);
     const page = await (await httpAs('kit')).query(api.messages.list, { conversationId: id });
     assert.equal(page.page.length, 1);
+  });
+});
+
+describe('changes live, catching up, and access ending', () => {
+  test('edits and deletes reach members live on both protocols', async () => {
+    const id = await conversation('abe', ['bea']);
+    const abe = client('abe');
+    const beaList = watch(client('bea'), api.messages.list,
+      { conversationId: id, paginationOpts: { numItems: 10, cursor: null } });
+    const channel = await subscribed(await pusherFor('bea'), `private-conversation-${id}`);
+    const updated = new Recorder(channel, 'message-updated');
+    const deleted = new Recorder(channel, 'message-deleted');
+    const first = await abe.mutation(api.messages.send, { conversationId: id, content: 'helo' });
+    await abe.mutation(api.messages.send, { conversationId: id, content: 'second' });
+    await beaList.next((v) => v.page?.length === 2);
+    await abe.mutation(api.messages.edit, { messageId: first._id, content: 'hello' });
+    const edited = await beaList.next((v) => v.page?.[1]?.content === 'hello');
+    assert.equal(edited.page[1].edited, true);
+    const [[u]] = await updated.waitFor(1);
+    assert.deepEqual([u._id, u.content, u.edited], [first._id, 'hello', true]);
+    await abe.mutation(api.messages.delete, { messageId: first._id });
+    const gone = await beaList.next((v) => v.page?.[1]?.deleted === true);
+    assert.equal(gone.page[1].content, '');
+    assert.equal(gone.page[1].seq, 1, 'the tombstone keeps its place');
+    const [[d]] = await deleted.waitFor(1);
+    assert.deepEqual(d, { messageId: first._id, conversationId: id, seq: 1 });
+    // another member's message is not hers to change
+    await assert.rejects(client('bea').mutation(api.messages.edit, { messageId: edited.page[0]._id, content: 'x' }),
+      (e) => e.data?.code === 'FORBIDDEN');
+  });
+
+  test('a client that missed messages while disconnected sees the gap in seq and catches up with listAfter', async () => {
+    const id = await conversation('cy', ['di']);
+    const cy = await httpAs('cy');
+    const pusher = await pusherFor('di');
+    const heard = new Recorder(await subscribed(pusher, `private-conversation-${id}`), 'new-message');
+    await cy.mutation(api.messages.send, { conversationId: id, content: 'one' });
+    const [[one]] = await heard.waitFor(1);
+    pusher.disconnect();
+    for (const content of ['two', 'three', 'four']) {
+      await cy.mutation(api.messages.send, { conversationId: id, content });
+    }
+    pusher.connect();
+    await once(pusher.connection, 'connected');
+    // pusher-js subscribes again on its own (signed again by /pusher/auth); the next message
+    // shows the gap
+    const channel = pusher.channel(`private-conversation-${id}`);
+    if (!channel.subscribed) {
+      await once(channel, 'pusher:subscription_succeeded');
+    }
+    await eventually(async () => {
+      await cy.mutation(api.messages.send, { conversationId: id, content: `ping ${heard.count}` });
+      return heard.count > 1;
+    }, 10_000, 'a message after the reconnect');
+    const next = heard.values[1];
+    assert.ok(next.seq > one.seq + 1, `a gap: ${one.seq} then ${next.seq}`);
+    const missed = await (await httpAs('di')).query(api.messages.listAfter, { conversationId: id, afterSeq: one.seq });
+    assert.deepEqual(missed.slice(0, 3).map((m) => [m.seq, m.content]), [[2, 'two'], [3, 'three'], [4, 'four']]);
+    missed.forEach((m, i) => assert.equal(m.seq, one.seq + 1 + i, 'oldest first, no gaps'));
+    assert.equal(missed.at(-1).seq, next.seq);
+    const limited = await (await httpAs('di')).query(api.messages.listAfter, { conversationId: id, afterSeq: 0, limit: 2 });
+    assert.deepEqual(limited.map((m) => m.seq), [1, 2]);
+  });
+
+  test('a removed member loses the conversation live: its subscription ends with a 403 and its queries are refused', async () => {
+    const id = await conversation('eli', ['flo', 'gil']);
+    const eli = client('eli');
+    // flo: pusher-js authorized by Beacon from her JWT, and live queries
+    const floPusher = await pusherFor('flo');
+    const floChannel = await subscribed(floPusher, `private-conversation-${id}`);
+    const floMessages = new Recorder(floChannel, 'new-message');
+    const floEnded = new Recorder(floChannel, 'pusher:subscription_error');
+    const floOwn = new Recorder(await subscribed(floPusher, 'private-user-flo'), 'notification');
+    const flo = client('flo');
+    const floList = watch(flo, api.messages.list, { conversationId: id, paginationOpts: { numItems: 10, cursor: null } });
+    const floMine = watch(flo, api.conversations.listMine, {});
+    // gil stays: his subscription must not end
+    const gilChannel = await subscribed(await pusherFor('gil'), `private-conversation-${id}`);
+    const gilMessages = new Recorder(gilChannel, 'new-message');
+    const gilEnded = new Recorder(gilChannel, 'pusher:subscription_error');
+
+    await eli.mutation(api.messages.send, { conversationId: id, content: 'before' });
+    await floMessages.waitFor(1);
+    await floList.next((v) => v.page?.length === 1);
+    await floMine.next((v) => v.page?.some((c) => c.conversationId === id));
+
+    assert.equal(await eli.mutation(api.conversations.removeMember, { conversationId: id, memberId: 'flo' }), true);
+    const [[ended]] = await floEnded.waitFor(1);
+    assert.equal(ended.type, 'AuthError');
+    assert.equal(ended.status, 403);
+    assert.match(ended.error, /no longer a member/);
+    const refused = await floList.next((v) => v.error);
+    assert.equal(refused.code, 'FORBIDDEN');
+    await floMine.next((v) => Array.isArray(v.page) && !v.page.some((c) => c.conversationId === id));
+
+    // what is said after the removal reaches gil, not flo: a notification to flo published after
+    // the message is the marker that her connection got everything sent before it
+    await eli.mutation(api.messages.send, { conversationId: id, content: 'after' });
+    await gilMessages.waitFor(2);
+    await http('admin').mutation(api.notifications.pushNotification, { userId: 'flo', type: 't', title: 'marker' });
+    await floOwn.waitFor(1);
+    assert.equal(floMessages.count, 1, 'no message after the removal');
+    assert.equal(gilEnded.count, 0);
+    // subscribing again is refused by the channel auth
+    floPusher.unsubscribe(`private-conversation-${id}`);
+    const retry = floPusher.subscribe(`private-conversation-${id}`);
+    assert.equal((await once(retry, 'pusher:subscription_error')).status, 403);
+
+    // conversations:leave ends gil's access the same way
+    assert.equal(await (await httpAs('gil')).mutation(api.conversations.leave, { conversationId: id }), true);
+    const [[left]] = await gilEnded.waitFor(1);
+    assert.equal(left.status, 403);
+  });
+
+  test('a removed member signed in with pusher:signin loses a subscription its own app signed', async () => {
+    const id = await conversation('hu', ['io']);
+    const sdk = serverSdk(ctx.server);
+    // the app's own auth route (the server SDK) signs the channel; the connection signs in as io
+    const pusher = await signedIn(createClient(ctx.server, { sdk, user: { id: 'io' } }));
+    assert.equal(pusher.user.user_data.id, 'io');
+    const channel = await subscribed(pusher, `private-conversation-${id}`);
+    const ended = new Recorder(channel, 'pusher:subscription_error');
+    await (await httpAs('hu')).mutation(api.conversations.removeMember, { conversationId: id, memberId: 'io' });
+    const [[e]] = await ended.waitFor(1);
+    assert.equal(e.status, 403);
   });
 });
 

@@ -265,8 +265,11 @@ public final class ConversationFunctions implements FunctionModule {
         rooms.unregister(call.appId(), id, member);
         roomRegistryChanged(call, id);
       }
+      // live queries on the conversation run again for the removed user (and now refuse it), and
+      // its subscriptions to the conversation's channel end
       changes.changed(List.of(conversationKey(call, id),
           DependencyKey.of(call.appId(), CONVERSATIONS_OF, member)));
+      live.endConversationAccess(call.app(), id, member);
     }
     return removed;
   }

@@ -27,6 +27,7 @@ public final class PusherChannels {
   private final PusherSettings settings;
   private final BeaconMetrics metrics;
   private final SignedInUsers users = new SignedInUsers();
+  private final ChannelGrants grants = new ChannelGrants();
   private final ConcurrentHashMap<String, AtomicInteger> connections = new ConcurrentHashMap<>();
   private volatile dev.beacon.core.hub.UserConnections userConnections =
       dev.beacon.core.hub.UserConnections.NONE;
@@ -138,6 +139,58 @@ public final class PusherChannels {
       for (Attached c : lane.attached()) {
         if (c.appId().equals(appId) && c.signedInAs(userId)) {
           c.close(PusherError.UNAUTHORIZED.code(), "Connection terminated by the app's server");
+        }
+      }
+      lane.flushDirty();
+    });
+  }
+
+  /** The cluster signal topic of {@link #grant}: a JSON array [socketId, channel, userId]. */
+  public static final String GRANT_TOPIC = "grant";
+  /** The cluster signal topic of {@link #endAccess}: a JSON array [channel, userId, reason]. */
+  public static final String REVOKE_TOPIC = "revoke";
+
+  /**
+   * Records that Beacon signed {@code channel} for {@code socketId} as {@code userId} (its own
+   * {@code /pusher/auth} from the user's JWT), here and on the other nodes of a cluster (the
+   * socket may live on any), so that {@link #endAccess} finds that subscription later.
+   */
+  public void grant(App app, String socketId, String channel, String userId) {
+    grantLocal(app.id(), socketId, channel, userId);
+    bus.signal(GRANT_TOPIC, app.id(), dev.beacon.protocol.json.Json.write(
+        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode()
+            .add(socketId).add(channel).add(userId)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** {@link #grant} on this node only (what another node's grant signal does here). */
+  public void grantLocal(String appId, String socketId, String channel, String userId) {
+    grants.grant(appId, socketId, channel, userId, hub.lanes().get(0).clock().millis());
+  }
+
+  ChannelGrants grants() {
+    return grants;
+  }
+
+  /**
+   * Ends {@code userId}'s subscriptions to {@code channel} on every node: each connection
+   * subscribed as that user (signed by Beacon's {@code /pusher/auth} for the user, or signed in
+   * as the user) is unsubscribed by the server and sent {@code pusher:subscription_error} for
+   * the channel ({@code AuthError}, status 403, {@code reason}), what pusher-js hands the
+   * channel's {@code pusher:subscription_error} listeners when a subscription is refused.
+   */
+  public void endAccess(App app, String channel, String userId, String reason) {
+    endAccessLocal(app.id(), channel, userId, reason);
+    bus.signal(REVOKE_TOPIC, app.id(), dev.beacon.protocol.json.Json.write(
+        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode()
+            .add(channel).add(userId).add(reason)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** {@link #endAccess} on this node's connections only. */
+  public void endAccessLocal(String appId, String channel, String userId, String reason) {
+    hub.lanes().onEach(lane -> {
+      for (Attached c : lane.attached()) {
+        if (c instanceof PusherSession s && s.appId().equals(appId)) {
+          s.endAccess(channel, userId, reason);
         }
       }
       lane.flushDirty();

@@ -24,9 +24,16 @@ public final class PusherLiveEvents implements LiveEvents {
   private static final Logger LOG = LoggerFactory.getLogger(PusherLiveEvents.class);
 
   private final ChannelHub hub;
+  private final Optional<PusherChannels> channels;
 
   public PusherLiveEvents(ChannelHub hub) {
+    this(hub, Optional.empty());
+  }
+
+  /** @param channels ends subscriptions when access ends (a member removed from a conversation) */
+  public PusherLiveEvents(ChannelHub hub, Optional<PusherChannels> channels) {
     this.hub = hub;
+    this.channels = channels;
   }
 
   @Override
@@ -45,6 +52,13 @@ public final class PusherLiveEvents implements LiveEvents {
   @Override
   public void toConversation(App app, String conversationId, String event, JsonNode data) {
     publish(app, ChannelName.tryParse(LiveEvents.conversationChannel(conversationId)), event, data);
+  }
+
+  @Override
+  public void endConversationAccess(App app, String conversationId, String userId) {
+    ChannelName.tryParse(LiveEvents.conversationChannel(conversationId)).ifPresent(name ->
+        channels.ifPresent(c -> c.endAccess(app, name.value(), userId, "user '" + userId
+            + "' is no longer a member of conversation '" + conversationId + "'")));
   }
 
   private void publish(App app, Optional<ChannelName> name, String event, JsonNode data) {

@@ -54,6 +54,11 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
   private final Map<String, Subscription> subscriptions = new HashMap<>(4);
   /** The users this connection acts as (signed in, presence member), with how many ways. */
   private final Map<String, Integer> identities = new HashMap<>(2);
+  /**
+   * The user Beacon's own {@code /pusher/auth} signed a subscription for, by channel (only such
+   * subscriptions; made at the first), so that access can be ended for that user alone.
+   */
+  private Map<String, String> grantedTo;
   /** Made at the first client event: most connections never send one. */
   private TokenBucket clientEventBudget;
   private final long activityTimeoutMillis;
@@ -232,6 +237,15 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
     }
     Subscription sub = joined.subscription();
     subscriptions.put(name.value(), sub);
+    if (name.type().requiresSignature()) {
+      service.grants().userOf(app.id(), socketId, name.value(), clock.millis()).ifPresent(u -> {
+        if (grantedTo == null) {
+          grantedTo = new HashMap<>(2);
+        }
+        grantedTo.put(name.value(), u);
+        service.grants().taken(app.id(), socketId, name.value());
+      });
+    }
     sub.userId().ifPresent(this::actAs);
     // on a single node the members are known now; in a cluster they come back on this lane
     joined.members().whenComplete((members, error) -> {
@@ -281,11 +295,37 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
 
   private void unsubscribe(String channel) {
     Subscription sub = subscriptions.remove(channel);
+    if (grantedTo != null) {
+      grantedTo.remove(channel);
+    }
     if (sub != null) {
       hub.unsubscribe(app, sub);
       sub.userId().ifPresent(this::stopActingAs);
       console.unsubscribed(app.id(), socketId, channel);
     }
+  }
+
+  /**
+   * Ends this connection's subscription to {@code channel} if it is {@code userId}'s: signed for
+   * that user by Beacon's {@code /pusher/auth}, or held by a connection signed in as the user.
+   * The server unsubscribes it and sends {@code pusher:subscription_error} (AuthError, 403).
+   */
+  void endAccess(String channel, String userId, String reason) {
+    lane.assertOnLane();
+    if (closing || !subscriptions.containsKey(channel)) {
+      return;
+    }
+    String owner = grantedTo == null ? null : grantedTo.get(channel);
+    if (owner == null) {
+      // signed on another node whose grant came after the subscription, or by the app's own route
+      owner = service.grants().userOf(app.id(), socketId, channel, clock.millis())
+          .orElse(user == null ? null : user.id());
+    }
+    if (!userId.equals(owner)) {
+      return;
+    }
+    unsubscribe(channel);
+    subscriptionError(channel, "AuthError", reason, 403);
   }
 
   private void actAs(String userId) {

@@ -28,6 +28,13 @@ public interface LiveEvents {
    */
   default void toConversation(App app, String conversationId, String event, JsonNode data) {}
 
+  /**
+   * {@code userId} is no longer a member of the conversation: its Pusher subscriptions to {@code
+   * private-conversation-{conversationId}} end, on every node. Does nothing unless the
+   * implementation reaches Pusher clients.
+   */
+  default void endConversationAccess(App app, String conversationId, String userId) {}
+
   static String userChannel(String userId) {
     return "private-user-" + userId;
   }

@@ -112,6 +112,17 @@ public final class ClusterWiring {
           presence.clusterChanged(appId, userId, payload[0] == '1', false);
         } else if (feature(topic, appId, payload, origin, presence, rooms, typing, apps, clock)) {
           return;
+        } else if (PusherChannels.GRANT_TOPIC.equals(topic) || PusherChannels.REVOKE_TOPIC.equals(topic)) {
+          try {
+            JsonNode a = Json.parse(new String(payload, StandardCharsets.UTF_8));
+            if (PusherChannels.GRANT_TOPIC.equals(topic)) {
+              pusher.grantLocal(appId, a.get(0).asText(), a.get(1).asText(), a.get(2).asText());
+            } else {
+              pusher.endAccessLocal(appId, a.get(0).asText(), a.get(1).asText(), a.get(2).asText());
+            }
+          } catch (RuntimeException e) {
+            LOG.warn("cluster: ignored a malformed {} signal: {}", topic, e.getMessage());
+          }
         } else if (LIVE_TOPIC.equals(topic)) {
           try {
             live.changed(decode(appId, payload));

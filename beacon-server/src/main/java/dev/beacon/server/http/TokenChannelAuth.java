@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.beacon.core.builtins.ChannelRules;
 import dev.beacon.core.functions.Caller;
 import dev.beacon.core.functions.FunctionException;
+import dev.beacon.core.pusher.PusherChannels;
 import dev.beacon.protocol.auth.PusherSignatures;
 import dev.beacon.protocol.json.Json;
 import dev.beacon.protocol.pusher.ChannelName;
@@ -30,15 +31,27 @@ import java.util.Optional;
 public final class TokenChannelAuth {
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  private static final String CONVERSATION_PREFIX = "private-conversation-";
 
   private final Credentials credentials;
   private final ChannelRules rules;
+  private final Optional<PusherChannels> grants;
 
   private volatile dev.beacon.core.console.DebugConsole console = dev.beacon.core.console.DebugConsole.NONE;
 
   public TokenChannelAuth(Credentials credentials, ChannelRules rules) {
+    this(credentials, rules, Optional.empty());
+  }
+
+  /**
+   * @param grants told which user each {@code private-conversation-} subscription is signed for,
+   *     so that removing the user from the conversation ends that subscription
+   */
+  public TokenChannelAuth(Credentials credentials, ChannelRules rules,
+      Optional<PusherChannels> grants) {
     this.credentials = credentials;
     this.rules = rules;
+    this.grants = grants;
   }
 
   /** Hears each refusal (as an error with its HTTP status). */
@@ -93,6 +106,9 @@ public final class TokenChannelAuth {
       Optional<String> refusal = rules.refusal(user.app(), user.userId(), name.value());
       if (refusal.isPresent()) {
         throw new Refused(403, refusal.get());
+      }
+      if (name.value().startsWith(CONVERSATION_PREFIX)) {
+        grants.ifPresent(g -> g.grant(user.app(), socketId, name.value(), user.userId()));
       }
       ObjectNode out = NODES.objectNode();
       Optional<String> channelData = Optional.empty();

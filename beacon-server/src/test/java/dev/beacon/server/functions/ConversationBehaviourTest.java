@@ -1,6 +1,7 @@
 package dev.beacon.server.functions;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.beacon.core.app.App;
@@ -125,6 +126,31 @@ abstract class ConversationBehaviourTest {
         + "\",\"content\":\"x\"}").code()).isEqualTo("FORBIDDEN");
     bed.call(bed.user("ann"), "conversations:leave", conv);
     assertThat(bed.failure(bed.user("ann"), "messages:list", conv).code()).isEqualTo("FORBIDDEN");
+  }
+
+  @Test
+  void listAfterReturnsWhatAClientMissedOldestFirst() {
+    String c = create("ann", "bob");
+    for (int i = 1; i <= 7; i++) {
+      send(i % 2 == 0 ? "bob" : "ann", c, "m" + i);
+    }
+    String del = bed.call(bed.user("bob"), "messages:listAfter", "{\"conversationId\":\"" + c
+        + "\",\"afterSeq\":0}").get(1).get("_id").asText();
+    bed.call(bed.user("bob"), "messages:delete", "{\"messageId\":\"" + del + "\"}");
+    JsonNode missed = bed.call(bed.user("bob"), "messages:listAfter", "{\"conversationId\":\"" + c
+        + "\",\"afterSeq\":1}");
+    assertThat(missed.findValuesAsText("content")).containsExactly("", "m3", "m4", "m5", "m6", "m7");
+    assertThat(missed.get(0).get("deleted").asBoolean()).isTrue(); // a tombstone fills its seq
+    assertThat(missed.findValues("seq").stream().map(JsonNode::asInt).toList())
+        .containsExactly(2, 3, 4, 5, 6, 7);
+    assertThat(bed.call(bed.user("bob"), "messages:listAfter", "{\"threadId\":\"" + c
+        + "\",\"afterSeq\":3,\"limit\":2}").findValuesAsText("content")).containsExactly("m4", "m5");
+    assertThat(bed.call(bed.user("bob"), "messages:listAfter", "{\"conversationId\":\"" + c
+        + "\",\"afterSeq\":7}")).isEmpty();
+    assertThatThrownBy(() -> bed.call(bed.user("bob"), "messages:listAfter", "{\"conversationId\":\""
+        + c + "\",\"afterSeq\":1.5}")).hasMessageContaining("afterSeq");
+    assertThat(bed.failure(bed.user("carl"), "messages:listAfter", "{\"conversationId\":\"" + c
+        + "\",\"afterSeq\":0}").code()).isEqualTo("FORBIDDEN");
   }
 
   @Test
@@ -305,6 +331,15 @@ abstract class ConversationBehaviourTest {
     bed.call(bed.user("ann"), "conversations:removeMember", "{\"conversationId\":\"" + c
         + "\",\"memberId\":\"carl\"}");
     assertThat(bed.call(bed.user("carl"), "conversations:listMine", "{}").get("page")).isEmpty();
+    // carl's live queries on it run again (and are refused), his channel subscriptions end
+    assertThat(bed.changes).contains(DependencyKey.of("app-id", "conversation", c));
+    assertThat(bed.events).contains("private-conversation-" + c + " access-ended carl");
+    assertThat(bed.failure(bed.user("carl"), "messages:list", "{\"conversationId\":\"" + c
+        + "\"}").code()).isEqualTo("FORBIDDEN");
+    bed.call(bed.user("bob"), "conversations:leave", "{\"conversationId\":\"" + c + "\"}");
+    assertThat(bed.events).contains("private-conversation-" + c + " access-ended bob");
+    bed.call(bed.user("ann"), "conversations:addMembers", "{\"conversationId\":\"" + c
+        + "\",\"memberIds\":[\"bob\"]}");
     JsonNode updated = bed.call(bed.user("bob"), "conversations:update", "{\"conversationId\":\""
         + c + "\",\"title\":\"plans\"}");
     assertThat(updated.get("title").asText()).isEqualTo("plans");

@@ -96,6 +96,11 @@ final class FunctionsTestBed implements AutoCloseable {
         events.add(LiveEvents.conversationChannel(conversationId) + " " + event + " " + Json.write(data));
         pusher.toConversation(a, conversationId, event, data);
       }
+
+      @Override
+      public void endConversationAccess(App a, String conversationId, String userId) {
+        events.add(LiveEvents.conversationChannel(conversationId) + " access-ended " + userId);
+      }
     };
     builtIns = new BuiltInFunctions(apps, new JdbcStores(db), hub, live, changes::addAll, expiry,
         r -> {
