@@ -28,14 +28,57 @@ public final class Payloads {
     return sb.toString();
   }
 
-  /** The timestamp at the start of the {@code data} string of a frame, or -1 if there is none. */
+  /**
+   * The timestamp at the start of the {@code data} string of a frame, or -1 if there is none.
+   * When the data is a JSON object (a message a built-in function published), the timestamp at
+   * the start of its {@code text} field (a {@code message-chunk}) or else its {@code content}
+   * field (a {@code new-message}).
+   */
   public static long timestamp(ByteBuf frame) {
     int at = indexOf(frame, DATA_FIELD, frame.readerIndex());
     if (at < 0) {
       return -1;
     }
-    return parseLong(frame, at + DATA_FIELD.length);
+    int start = at + DATA_FIELD.length;
+    if (start < frame.writerIndex() && frame.getByte(start) == '{') {
+      long text = stampAfter(frame, ESCAPED_TEXT_FIELD, start);
+      return text >= 0 ? text : stampAfter(frame, ESCAPED_CONTENT_FIELD, start);
+    }
+    return parseLong(frame, start);
   }
+
+  /** The timestamp right after the first {@code field} at or after {@code from}, or -1. */
+  public static long stampAfter(ByteBuf frame, byte[] field, int from) {
+    int at = indexOf(frame, field, from);
+    return at < 0 ? -1 : parseLong(frame, at + field.length);
+  }
+
+  /**
+   * The last {@code <digits>;} before the end of the first JSON string value {@code field}
+   * (unescaped JSON: a Convex sync Transition): the newest chunk of a streamed text made of
+   * {@code <stamp>;} chunks. -1 if the string does not end so.
+   */
+  public static long lastStampInString(ByteBuf frame, byte[] field) {
+    int at = indexOf(frame, field, frame.readerIndex());
+    if (at < 0) {
+      return -1;
+    }
+    int start = at + field.length;
+    int close = frame.indexOf(start, frame.writerIndex(), (byte) '"');
+    if (close <= start || frame.getByte(close - 1) != ';') {
+      return -1;
+    }
+    int i = close - 2;
+    while (i >= start && frame.getByte(i) >= '0' && frame.getByte(i) <= '9') {
+      i--;
+    }
+    return i == close - 2 ? -1 : parseLong(frame, i + 1);
+  }
+
+  /** {@code "content":"} in plain JSON (a Convex sync Transition's value). */
+  public static final byte[] CONTENT_FIELD = "\"content\":\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] ESCAPED_CONTENT_FIELD = "\\\"content\\\":\\\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] ESCAPED_TEXT_FIELD = "\\\"text\\\":\\\"".getBytes(StandardCharsets.US_ASCII);
 
   /**
    * The event name of a Pusher frame, compared without decoding: returns the index just after

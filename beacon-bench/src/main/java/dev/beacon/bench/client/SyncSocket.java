@@ -38,6 +38,11 @@ public final class SyncSocket extends SimpleChannelInboundHandler<WebSocketFrame
     /** A later result arrived. */
     void updated(SyncSocket socket);
 
+    /** A later result arrived in {@code frame} (a Transition, valid during the call only). */
+    default void updated(SyncSocket socket, ByteBuf frame) {
+      updated(socket);
+    }
+
     void failed(SyncSocket socket, Throwable cause);
   }
 
@@ -121,7 +126,7 @@ public final class SyncSocket extends SimpleChannelInboundHandler<WebSocketFrame
       subscribed = true;
       listener.subscribed(this);
     } else {
-      listener.updated(this);
+      listener.updated(this, content);
     }
   }
 

@@ -80,7 +80,7 @@ public record ScenarioConfig(
 
   public static final String USAGE = """
       usage: java -jar beacon-bench.jar SCENARIO [--option=value ...]
-        scenarios: idle, fanout, rooms, churn, connect, live, heartbeat, cluster
+        scenarios: idle, fanout, rooms, churn, connect, live, heartbeat, messages, stream, cluster
         common:   --targets=beacon,baseline  --duration=10s --warmup=3s --repeat=1
                   --beacon=HOST:PORT (measure a running Beacon) --baseline=HOST:PORT
                   --beacon-jar=beacon-server/target/beacon.jar --server-jvm-args="..."
@@ -96,6 +96,10 @@ public record ScenarioConfig(
         connect:  --connections=5000 --rate=0 --in-flight=256
         live:     --rooms=1000 --members=10 --rate=1000 (typing changes/s in total)
         heartbeat: --connections=64 (keep-alive) --users=10000 --rate=50000 (0: at --fraction of saturation)
+        messages: --rooms=100 (conversations) --members=10 (each watching on Pusher and a live query)
+                  --rate=1000 (paced sends/s after the saturation phase; 0: --fraction of saturation)
+        stream:   --rooms=100 (concurrent streams) --members=10 (watchers each, both protocols)
+                  --rate=5000 (chunks/s in total: 50 per stream)
         cluster:  --connections=300 --payloads=64 --publishers=http --fraction=0.5 --rate=0
                   --rooms=10 (kill -9 rounds) --members=10 (members on the killed node)
                   (3 nodes from --beacon-jar on Redis 127.0.0.1:6379 and PostgreSQL 127.0.0.1:5432/test)
@@ -214,6 +218,16 @@ public record ScenarioConfig(
         case HEARTBEAT -> {
           connections = 64;
           rate = 50_000;
+        }
+        case MESSAGES -> {
+          rooms = 100;
+          members = 10;
+          rate = 1000;
+        }
+        case STREAM -> {
+          rooms = 100;
+          members = 10;
+          rate = 5000;
         }
         case CLUSTER -> {
           connections = 300;

@@ -20,6 +20,10 @@ public enum ScenarioKind {
   LIVE,
   /** {@code presence:heartbeat} over HTTP keep-alive: calls per second and latency. */
   HEARTBEAT,
+  /** Stored messages into R conversations of M members: send rate and delivery latency, both protocols. */
+  MESSAGES,
+  /** Streamed messages to M watchers each: chunk and live-update latency, server CPU per chunk. */
+  STREAM,
   /** Three Beacon nodes over Redis: fan-out across nodes against one node, and kill -9 clean-up time. */
   CLUSTER;
 

@@ -20,6 +20,8 @@ public interface Scenario {
       case LIVE -> new LiveScenario();
       case HEARTBEAT -> new HeartbeatScenario();
       case CLUSTER -> new ClusterScenario();
+      case MESSAGES -> new MessagesScenario();
+      case STREAM -> new StreamScenario();
     };
   }
 }

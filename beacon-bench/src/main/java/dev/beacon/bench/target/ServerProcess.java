@@ -114,6 +114,7 @@ public final class ServerProcess implements ServerUnderTest {
             jwt_secret: %s
             heartbeats_per_second: 10000
             typing_per_second: 10000
+            messages_per_second: 100000
         """.formatted(config.serverEventLoops(), config.appId(), config.appKey(), config.appSecret(),
         BenchTokens.SECRET);
   }

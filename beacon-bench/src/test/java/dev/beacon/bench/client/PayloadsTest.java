@@ -43,4 +43,31 @@ class PayloadsTest {
     assertThat(Payloads.nameEquals(b, name,
         "pusher_internal:member".getBytes(StandardCharsets.US_ASCII))).isFalse();
   }
+
+  @Test
+  void timestampIsReadFromAStoredMessagesContentOrAChunksText() {
+    String newMessage = "{\"event\":\"new-message\",\"channel\":\"private-conversation-c\",\"data\":"
+        + "\"{\\\"_id\\\":\\\"m1\\\",\\\"seq\\\":3,\\\"content\\\":\\\"" + Payloads.stamped(55L, 32)
+        + "\\\",\\\"role\\\":\\\"user\\\"}\"}";
+    assertThat(Payloads.timestamp(buf(newMessage))).isEqualTo(55L);
+    String chunk = "{\"event\":\"message-chunk\",\"channel\":\"private-conversation-c\",\"data\":"
+        + "\"{\\\"messageId\\\":\\\"m1\\\",\\\"seq\\\":9,\\\"text\\\":\\\"77;\\\"}\"}";
+    assertThat(Payloads.timestamp(buf(chunk))).isEqualTo(77L);
+    String opening = "{\"event\":\"new-message\",\"channel\":\"c\",\"data\":"
+        + "\"{\\\"content\\\":\\\"stream:\\\"}\"}";
+    assertThat(Payloads.timestamp(buf(opening))).isEqualTo(-1);
+  }
+
+  @Test
+  void theNewestChunkIsReadFromTheEndOfAStreamedTextInATransition() {
+    String transition = "{\"type\":\"Transition\",\"modifications\":[{\"type\":\"QueryUpdated\","
+        + "\"value\":[{\"_id\":\"m1\",\"content\":\"stream:11;22;333;\",\"status\":\"streaming\"}]}]}";
+    assertThat(Payloads.lastStampInString(buf(transition), Payloads.CONTENT_FIELD)).isEqualTo(333L);
+    String first = transition.replace("stream:11;22;333;", "stream:");
+    assertThat(Payloads.lastStampInString(buf(first), Payloads.CONTENT_FIELD)).isEqualTo(-1);
+    assertThat(Payloads.lastStampInString(buf("{\"value\":[]}"), Payloads.CONTENT_FIELD)).isEqualTo(-1);
+    String page = "{\"value\":{\"page\":[{\"content\":\"" + Payloads.stamped(99L, 20) + "\"},"
+        + "{\"content\":\"" + Payloads.stamped(98L, 20) + "\"}]}}";
+    assertThat(Payloads.stampAfter(buf(page), Payloads.CONTENT_FIELD, 0)).isEqualTo(99L);
+  }
 }

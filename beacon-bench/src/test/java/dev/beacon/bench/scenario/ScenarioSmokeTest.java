@@ -52,6 +52,7 @@ class ScenarioSmokeTest {
     env.put("BEACON_APPS_0_JWT_SECRET", BenchTokens.SECRET);
     env.put("BEACON_APPS_0_TYPING_PER_SECOND", "10000");
     env.put("BEACON_APPS_0_HEARTBEATS_PER_SECOND", "10000");
+    env.put("BEACON_APPS_0_MESSAGES_PER_SECOND", "100000");
     beacon = BeaconServer.start(ConfigLoader.load(Optional.empty(), env));
     baseline = BaselineServer.start("127.0.0.1", 0, 1);
   }
@@ -146,6 +147,28 @@ class ScenarioSmokeTest {
     assertThat(value(r, "beacon", "heartbeats/s at saturation")).isPositive();
     assertThat(value(r, "beacon", "paced heartbeats/s")).isPositive();
     assertThat(value(r, "beacon", "p99 at 200/s")).isPositive();
+    assertThat(value(r, "beacon", "failed calls")).isZero();
+  }
+
+  @Test
+  void messagesDeliversSendsToMembersOnBothProtocols() throws Exception {
+    RunResult r = run("messages", "--rooms=3", "--members=3", "--rate=50", "--targets=beacon");
+    assertThat(value(r, "beacon", "sends/s at saturation")).isPositive();
+    assertThat(value(r, "beacon", "Pusher deliveries/s at saturation")).isPositive();
+    assertThat(value(r, "beacon", "Pusher new-message delivered of expected at 50/s")).isEqualTo(100);
+    assertThat(value(r, "beacon", "Pusher p99 at 50/s")).isPositive();
+    assertThat(value(r, "beacon", "live query p99 at 50/s")).isPositive();
+    assertThat(value(r, "beacon", "failed sends")).isZero();
+  }
+
+  @Test
+  void streamDeliversChunksAndCoalescedUpdatesToWatchers() throws Exception {
+    RunResult r = run("stream", "--rooms=2", "--members=3", "--rate=100", "--targets=beacon");
+    assertThat(value(r, "beacon", "chunks appended/s")).isPositive();
+    assertThat(value(r, "beacon", "message-chunk delivered of expected")).isEqualTo(100);
+    assertThat(value(r, "beacon", "message-chunk p99")).isPositive();
+    assertThat(value(r, "beacon", "live-query updates/s")).isPositive();
+    assertThat(value(r, "beacon", "live-query update p99 (newest chunk shown)")).isPositive();
     assertThat(value(r, "beacon", "failed calls")).isZero();
   }
 }
