@@ -1,6 +1,6 @@
 // Beacon's demo chat room. It talks to Beacon with the same public clients an app would use:
-// pusher-js for the room's presence channel (membership and chat messages as client events) and
-// the Convex browser client for the built-in functions and their live queries. Sign-in is the
+// pusher-js for the room's presence channel (membership) and the Convex browser client for the
+// built-in functions and their live queries (the stored conversation of the room among them). Sign-in is the
 // development mode's: /dev/token mints a user's JWT and /pusher/auth signs the subscription.
 import Pusher from 'pusher-js';
 import { ConvexClient } from 'convex/browser';
@@ -101,7 +101,8 @@ async function join(user, room) {
   watchConnections(pusher, convex);
 
   const record = startActivity({ convex });
-  // the stand-in backend makes everyone in this room friends, so activity and presence show
+  // the stand-in backend makes everyone in this room friends, so activity and presence show, and
+  // puts this user in the room's stored conversation (its id is the room's)
   await backend('/dev/demo/join', { roomId: room }, user);
   if (!alreadyHere) record('joined', { roomId: room });
 
@@ -112,7 +113,8 @@ async function join(user, room) {
   });
   let lastTalk = 0;
   startChat({
-    convex, channel, user, room, typingTtlSeconds: config.typingTtlSeconds,
+    convex, user, room, typingTtlSeconds: config.typingTtlSeconds,
+    backend: (path, body) => backend(path, body, user),
     onSent: () => {
       // one "said something" per minute is enough for a feed
       if (Date.now() - lastTalk > 60_000) {

@@ -31,11 +31,34 @@ import java.util.Optional;
  *       room (up to 100) friends of each other, so each sees the others' presence and activity;
  *   <li>{@code POST /dev/demo/nudge {userId}}: pushes a "waved at you" notification from the
  *       caller to {@code userId}.
+ *   <li>{@code POST /dev/demo/reply {conversationId}}: a simulated assistant streams a reply into
+ *       a conversation the caller belongs to, token by token ({@code messages:startStream}, an
+ *       {@code appendStream} every {@link #TOKEN_MILLIS} ms, {@code finishStream}), as an AI chat
+ *       app's backend would stream a model's output. One reply at a time per conversation, at most
+ *       {@link #MAX_REPLIES} at once.
  * </ul>
+ *
+ * <p>{@code join} also puts the caller in the room's stored conversation (the conversation whose
+ * id is the room's, created by the first visitor), so the page's chat is stored messages.
  */
 public final class DemoBackendRoutes {
 
   static final int MAX_ROOM_FRIENDS = 100;
+  static final long TOKEN_MILLIS = 40;
+  static final int MAX_REPLIES = 20;
+
+  /** What the simulated assistant says, a word at a time. */
+  static final String REPLY = "Here is a reply streamed by the server, token by token, the way an AI "
+      + "chat app streams a model's answer. Each token is a messages:appendStream call from the "
+      + "backend: everyone watching gets it at once as a message-chunk event on the conversation's "
+      + "Pusher channel, and live queries such as messages:list see the text grow, at most one "
+      + "update every 50 milliseconds per message, so a fast stream costs a watcher twenty updates a "
+      + "second whatever its pace. The text so far is stored as it grows: reload the page while "
+      + "this is being written and the reply is still here, picking up where it was. When the "
+      + "last token is in, finishStream marks the message done.";
+
+  /** Conversations with a reply streaming now ("app\0id"); bounded by {@link #MAX_REPLIES}. */
+  private final java.util.Set<String> replying = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -51,6 +74,7 @@ public final class DemoBackendRoutes {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(16 * 1024);
     router.post("/dev/demo/join").handler(body).handler(JsonReplies::requireUtf8).handler(this::join);
     router.post("/dev/demo/nudge").handler(body).handler(JsonReplies::requireUtf8).handler(this::nudge);
+    router.post("/dev/demo/reply").handler(body).handler(JsonReplies::requireUtf8).handler(this::reply);
   }
 
   private void join(RoutingContext ctx) {
@@ -77,7 +101,8 @@ public final class DemoBackendRoutes {
         adds.add(call(ctx, backend, "friends:add", NODES.objectNode().put("userId", other).put("friendId", me)));
       }
       return Future.all(adds).map(done -> others);
-    }).onComplete(ar -> {
+    }).compose(others -> joinConversation(ctx, backend, request.get().value(), me).map(others))
+        .onComplete(ar -> {
       if (ar.failed()) {
         fail(ctx, ar.cause());
         return;
@@ -86,6 +111,88 @@ public final class DemoBackendRoutes {
       ArrayNode friends = out.putArray("friends");
       ar.result().forEach(friends::add);
       JsonReplies.ok(ctx, out);
+    });
+  }
+
+  /** Makes the user a member of the room's conversation, creating it for the first visitor. */
+  private Future<JsonNode> joinConversation(RoutingContext ctx, Caller backend, String room, String me) {
+    ObjectNode create = NODES.objectNode().put("conversationId", room).put("title", "#" + room);
+    create.putArray("memberIds").add(me);
+    return call(ctx, backend, "conversations:create", create).recover(e -> {
+      if (!(e instanceof FunctionException f) || !"CONFLICT".equals(f.code())) {
+        return Future.failedFuture(e);
+      }
+      ObjectNode add = NODES.objectNode().put("conversationId", room);
+      add.putArray("memberIds").add(me);
+      return call(ctx, backend, "conversations:addMembers", add);
+    });
+  }
+
+  private void reply(RoutingContext ctx) {
+    Optional<Request> request = request(ctx, "conversationId");
+    if (request.isEmpty()) {
+      return;
+    }
+    Caller user = request.get().user();
+    String conversation = request.get().value();
+    Caller backend = Caller.backend(user.app());
+    String key = user.app().id() + '\u0000' + conversation;
+    if (replying.size() >= MAX_REPLIES) {
+      JsonReplies.error(ctx, 429, "at most " + MAX_REPLIES + " replies stream at once; try again soon");
+      return;
+    }
+    if (!replying.add(key)) {
+      JsonReplies.error(ctx, 409, "a reply is already streaming in '" + conversation + "'");
+      return;
+    }
+    // the caller must belong to the conversation: read it as the caller
+    call(ctx, user, "conversations:get", NODES.objectNode().put("conversationId", conversation))
+        .compose(c -> call(ctx, backend, "messages:startStream",
+            NODES.objectNode().put("conversationId", conversation).put("role", "assistant")))
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            replying.remove(key);
+            fail(ctx, ar.cause());
+            return;
+          }
+          String messageId = ar.result().path("_id").asText();
+          List<String> tokens = tokens(REPLY);
+          streamTokens(ctx.vertx(), backend, messageId, tokens, 0, key);
+          JsonReplies.ok(ctx, NODES.objectNode().put("messageId", messageId));
+        });
+  }
+
+  /** The text in tokens of a word and the space after it. */
+  static List<String> tokens(String text) {
+    List<String> out = new ArrayList<>();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\S+\\s*").matcher(text);
+    while (m.find()) {
+      out.add(m.group());
+    }
+    return out;
+  }
+
+  /** Appends token {@code i} after {@link #TOKEN_MILLIS}, then the next; finishes after the last. */
+  private void streamTokens(io.vertx.core.Vertx vertx, Caller backend, String messageId,
+      List<String> tokens, int i, String key) {
+    vertx.setTimer(TOKEN_MILLIS, t -> {
+      io.vertx.core.Context context = vertx.getOrCreateContext();
+      if (i == tokens.size()) {
+        run(context, backend, "messages:finishStream", NODES.objectNode().put("messageId", messageId)
+            .put("status", "done")).onComplete(done -> replying.remove(key));
+        return;
+      }
+      run(context, backend, "messages:appendStream", NODES.objectNode().put("messageId", messageId)
+          .put("text", tokens.get(i))).onComplete(ar -> {
+            if (ar.succeeded()) {
+              streamTokens(vertx, backend, messageId, tokens, i + 1, key);
+            } else {
+              // deleted or ended meanwhile: end it as an error if it still streams
+              run(context, backend, "messages:finishStream", NODES.objectNode()
+                  .put("messageId", messageId).put("status", "error"))
+                  .onComplete(done -> replying.remove(key));
+            }
+          });
     });
   }
 
@@ -143,18 +250,23 @@ public final class DemoBackendRoutes {
   }
 
   private Future<JsonNode> call(RoutingContext ctx, Caller caller, String path, ObjectNode args) {
+    return run(ctx.vertx().getOrCreateContext(), caller, path, args);
+  }
+
+  private Future<JsonNode> run(io.vertx.core.Context context, Caller caller, String path, ObjectNode args) {
     FunctionDefinition def;
     try {
       def = runner.functions().resolve(path, Optional.empty(), args);
     } catch (FunctionException e) {
       return Future.failedFuture(e);
     }
-    return runner.run(ctx.vertx().getOrCreateContext(), def, caller, args).map(Functions.Result::value);
+    return runner.run(context, def, caller, args).map(Functions.Result::value);
   }
 
   private static void fail(RoutingContext ctx, Throwable cause) {
     if (cause instanceof FunctionException e) {
-      JsonReplies.error(ctx, "UNAUTHENTICATED".equals(e.code()) ? 401 : 400, e.getMessage());
+      JsonReplies.error(ctx, "UNAUTHENTICATED".equals(e.code()) ? 401
+          : "FORBIDDEN".equals(e.code()) ? 403 : 400, e.getMessage());
     } else {
       JsonReplies.error(ctx, 500, "Internal server error");
     }

@@ -52,6 +52,7 @@ class DemoBrowserTest {
   void start() throws Exception {
     env = new HashMap<>();
     env.put("BEACON_APPS_0_TYPING_TTL_SECONDS", "2");
+    env.put("BEACON_APPS_0_MESSAGES_PER_SECOND", "1000");
     env.put("BEACON_DATA_DIR", Files.createTempDirectory("beacon-browser").toString());
     server = TestServers.start(env);
     base = "http://127.0.0.1:" + server.port();
@@ -325,12 +326,96 @@ class DemoBrowserTest {
         d -> text(d, "#messages li.mine .seen-by").equals("Seen by Bob"));
     browsers.screenshot(alice, "alice-seen-by-bob");
     browsers.waitFor(dashboard, "Alice's message in the dashboard's event console",
-        d -> text(d, "#console").contains("client-message"));
+        d -> text(d, "#console").contains("messages:send"));
     browsers.screenshot(bob, "bob-reads-alice");
+  }
+
+  /** The seq of each message on a page, in the order shown. */
+  @SuppressWarnings("unchecked")
+  private static List<Long> seqs(WebDriver driver) {
+    return ((List<Object>) ((org.openqa.selenium.JavascriptExecutor) driver).executeScript(
+        "return [...document.querySelectorAll('#messages li[data-seq]')].map(li => Number(li.dataset.seq));"))
+        .stream().map(o -> ((Number) o).longValue()).toList();
   }
 
   @Test
   @Order(11)
+  void bobsReloadKeepsTheHistoryAndHePagesBackToTheFirstMessage() throws Exception {
+    // 40 more messages, stored by the backend for the room mates: more than one page
+    for (int i = 1; i <= 40; i++) {
+      backend("messages:add", "{\"conversationId\":\"lobby\",\"userId\":\"Alice\",\"content\":\"history "
+          + i + "\"}");
+    }
+    browsers.waitFor(bob, "the 40th message live at Bob's",
+        d -> text(d, "#messages").contains("history 40"));
+    bob.navigate().refresh();
+    browsers.waitFor(bob, "Bob back in the room after a reload",
+        d -> "true".equals(d.findElement(By.tagName("body")).getDomAttribute("data-joined")));
+    browsers.waitFor(bob, "the newest page after the reload, with older ones to load",
+        d -> text(d, "#messages").contains("history 40") && d.findElement(By.id("load-older")).isDisplayed());
+    assertThat(text(bob, "#messages")).as("only the newest page at first").doesNotContain("Hello Bob");
+    while (bob.findElement(By.id("load-older")).isDisplayed()) {
+      int before = seqs(bob).size();
+      bob.findElement(By.id("load-older")).click();
+      browsers.waitFor(bob, "an older page", d -> seqs(d).size() > before || !d.findElement(By.id("load-older")).isDisplayed());
+    }
+    List<Long> seqs = seqs(bob);
+    assertThat(seqs).as("every message once, in order, back to the first").hasSize(41).isSorted();
+    assertThat(seqs.get(0)).isEqualTo(1);
+    assertThat(text(bob, "#messages li[data-seq='1'] .text")).isEqualTo("Hello Bob");
+    browsers.screenshot(bob, "bob-history-paged-back");
+  }
+
+  @Test
+  @Order(12)
+  void bobSeesAnUnreadBadgeWhileScrolledUpAndReadingClearsIt() {
+    // Bob reads history at the top of the list: what Alice says now is unread
+    ((org.openqa.selenium.JavascriptExecutor) bob).executeScript(
+        "document.getElementById('messages').scrollTop = 0;");
+    alice.findElement(By.id("message-input")).sendKeys("Are you there?", Keys.ENTER);
+    browsers.waitFor(bob, "'1 unread' on Bob's badge",
+        d -> "1".equals(d.findElement(By.id("unread")).getDomAttribute("data-unread"))
+            && d.findElement(By.id("unread")).isDisplayed());
+    assertThat(text(bob, "#unread")).isEqualTo("1 unread ↓");
+    assertThat(bob.getTitle()).startsWith("(1) Bob");
+    browsers.screenshot(bob, "bob-unread-badge");
+    bob.findElement(By.id("unread")).click();
+    browsers.waitFor(bob, "the badge gone once Bob has read it",
+        d -> "0".equals(d.findElement(By.id("unread")).getDomAttribute("data-unread"))
+            && !d.findElement(By.id("unread")).isDisplayed());
+    browsers.waitFor(alice, "'Seen by Bob' under Alice's question",
+        d -> text(d, "#messages li.mine:last-child .seen-by").equals("Seen by Bob"));
+  }
+
+  @Test
+  @Order(13)
+  void aStreamedReplyGrowsTokenByTokenOnBothPagesUntilDone() {
+    alice.findElement(By.id("stream-reply")).click();
+    String reply = "#messages li[data-role='assistant']";
+    browsers.waitFor(bob, "the assistant's reply streaming at Bob's",
+        d -> present(d, reply + "[data-status='streaming']"));
+    // watch it grow: several lengths while it streams, each extending the last
+    List<String> seen = new java.util.ArrayList<>();
+    browsers.waitFor(bob, "the reply done at Bob's", java.time.Duration.ofSeconds(30), d -> {
+      String t = text(d, reply + " .text");
+      if (!t.isEmpty() && (seen.isEmpty() || !seen.get(seen.size() - 1).equals(t))) {
+        seen.add(t);
+      }
+      return present(d, reply + "[data-status='done']");
+    });
+    assertThat(seen.size()).as("distinct texts seen while it streamed: " + seen.size()).isGreaterThan(3);
+    for (int i = 1; i < seen.size(); i++) {
+      assertThat(seen.get(i)).startsWith(seen.get(i - 1));
+    }
+    String done = text(bob, reply + " .text");
+    assertThat(done).startsWith("Here is a reply streamed by the server").endsWith("marks the message done.");
+    browsers.waitFor(alice, "the same reply done at Alice's",
+        d -> text(d, reply + "[data-status='done'] .text").equals(done));
+    browsers.screenshot(bob, "bob-streamed-reply");
+  }
+
+  @Test
+  @Order(14)
   void bobSeesAliceLeaveWhenSheClosesHerWindow() {
     browsers.close(alice);
     browsers.waitFor(bob, "Alice to have left Bob's room",
@@ -344,7 +429,7 @@ class DemoBrowserTest {
   }
 
   @Test
-  @Order(12)
+  @Order(15)
   void bobIsToldWhileTheServerIsAwayAndSeesItComeBack() throws Exception {
     int port = server.port();
     server.stop();
