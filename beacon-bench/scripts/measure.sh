@@ -43,4 +43,6 @@ run churn-2000  churn --rooms=2 --members=500 --rate=2000 --warmup=5s --duration
 run connect-10k connect --connections=10000 --targets=beacon,baseline --repeat=3
 run live-10k    live --rooms=1000 --members=10 --rate=1000 --warmup=30s --duration=30s
 run heartbeat   heartbeat --connections=64 --users=10000 --rate=20000 --warmup=20s --duration=10s --repeat=3
+run messages    messages --rooms=100 --members=10 --rate=1000 --warmup=20s --duration=10s
+run stream      stream --rooms=100 --members=10 --rate=5000 --warmup=20s --duration=10s
 run cluster     cluster --connections=300 --duration=4s --warmup=2s --rooms=10 --members=10
