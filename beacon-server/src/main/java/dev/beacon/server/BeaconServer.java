@@ -167,8 +167,9 @@ public final class BeaconServer implements AutoCloseable {
           BackgroundWork::close);
       JdbcStores stores = new JdbcStores(database);
       ChangeRelay changes = new ChangeRelay();
-      this.builtIns = new BuiltInFunctions(apps, stores, hub, new PusherLiveEvents(hub, Optional.of(pusher)),
-          changes, background.expiry(), background.pool(), background.writes());
+      this.builtIns = new BuiltInFunctions(apps, stores, hub,
+          new PusherLiveEvents(hub, Optional.of(pusher)), changes, background.expiry(),
+          background.pool(), background.writes());
       pusher.userConnections(builtIns.userPresence());
       this.webhooks = resources.push("webhooks", new WebhookSender(apps, metrics.registry()), w -> {
         // what is queued goes out, for a few seconds at most (docs/WEBHOOKS.md)
@@ -250,8 +251,8 @@ public final class BeaconServer implements AutoCloseable {
         background.everyMillis(1000, stats::sample);
         sets.add(new DashboardRoutes(config.dashboard(), stats, console, apps.first().id())::mount);
       }
-      TokenChannelAuth channelAuth = new TokenChannelAuth(credentials, builtIns.channelRules(), Optional.of(pusher))
-          .console(debug);
+      TokenChannelAuth channelAuth = new TokenChannelAuth(credentials, builtIns.channelRules(),
+          Optional.of(pusher)).console(debug);
       if (config.development()) {
         sets.add(new DevAuthRoutes(apps, Optional.of(channelAuth))::mount);
         sets.add(new DevTokenRoutes(apps, new DevTokens(clock))::mount);
