@@ -70,6 +70,18 @@ public final class BenchSocket extends SimpleChannelInboundHandler<WebSocketFram
     this.channel = channel;
   }
 
+  /**
+   * Knows its channel from the moment it is in the pipeline, on the event loop, before any byte
+   * is read: {@link #attach} runs on the opening thread after {@code connect} returns, and on a
+   * loaded machine that thread could be descheduled while the event loop completed the handshake
+   * and heard {@code connection_established}; the subscribe sent from that callback was then
+   * dropped as "no channel" (the one subscription of 10,000 missing in a fan-out run, 2 Dec).
+   */
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.channel = ctx.channel();
+  }
+
   void connectFailed(Throwable cause) {
     reportFailure(cause);
   }

@@ -128,7 +128,8 @@ public final class Population implements AutoCloseable {
   /** A summary for error messages. */
   public String status() {
     return established.get() + " established, " + subscribed.get() + " subscribed, "
-        + failed.get() + " failed, " + closedUnsubscribed.get() + " closed before subscribing"
+        + failed.get() + " failed, " + closedUnsubscribed.get() + " closed before subscribing, "
+        + BenchSocket.dropped() + " frames the generator dropped"
         + (firstError().isEmpty() ? "" : "; first error: " + firstError());
   }
 
