@@ -132,6 +132,11 @@ class DistributionTest {
         HttpResponse.BodyHandlers.ofString());
     assertThat(health.statusCode()).isEqualTo(200);
     assertThat(health.body()).contains("UP");
+    // the launcher's JVM flags reach the JVM (it exec'd the shell, so it is the same process);
+    // those that give memory back after a burst of connections among them
+    assertThat(beacon.info().arguments().map(java.util.List::of).orElse(java.util.List.of()))
+        .contains("-XX:MaxRAMPercentage=70", "-XX:G1PeriodicGCInterval=30000",
+            "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30");
 
     beacon.destroy(); // SIGTERM reaches the JVM: the launcher exec'd it
     assertThat(beacon.waitFor(60, TimeUnit.SECONDS)).as("bin/beacon stopped on SIGTERM").isTrue();
