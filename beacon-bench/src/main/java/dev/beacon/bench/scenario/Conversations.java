@@ -1,9 +1,11 @@
 package dev.beacon.bench.scenario;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.beacon.bench.client.BenchSocket;
 import dev.beacon.bench.client.BenchTokens;
 import dev.beacon.bench.client.SocketListener;
 import dev.beacon.bench.client.SyncSocket;
+import dev.beacon.bench.metrics.LatencyRecorder;
 import dev.beacon.protocol.json.Json;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,6 +17,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The stored conversations the {@code messages} and {@code stream} scenarios work in: R
@@ -116,11 +119,23 @@ final class Conversations implements AutoCloseable {
 
   /**
    * Opens a Pusher socket per member subscribed to its conversation's channel (signed with the
-   * app's secret, as an app's backend signs), and waits until all are subscribed.
+   * app's secret, as an app's backend signs), and waits until all are subscribed. Every timed
+   * event is counted in {@code delivered} and {@code latency}, and in the run's totals.
    */
-  void openPusher(SocketListener listener) throws InterruptedException {
+  void openPusher(LongAdder delivered, LatencyRecorder latency) throws InterruptedException {
+    SocketListener timed = new SocketListener() {
+      @Override
+      public void event(BenchSocket socket, long sentNanos) {
+        if (sentNanos > 0) {
+          delivered.increment();
+          latency.recordSince(sentNanos);
+          ctx.delivered().increment();
+          ctx.latency().recordSince(sentNanos);
+        }
+      }
+    };
     pusher = ctx.population(s -> s.subscribePrivate(ctx.app(), channel(ids[s.index() / members])),
-        listener);
+        timed);
     int n = rooms * members;
     pusher.open(0, n, 0);
     if (!pusher.awaitSubscribed(n, 300_000)) {

@@ -1,9 +1,7 @@
 package dev.beacon.bench.scenario;
 
-import dev.beacon.bench.client.BenchSocket;
 import dev.beacon.bench.client.FunctionCaller;
 import dev.beacon.bench.client.Payloads;
-import dev.beacon.bench.client.SocketListener;
 import dev.beacon.bench.client.SyncSocket;
 import dev.beacon.bench.config.ScenarioConfig;
 import dev.beacon.bench.config.TargetKind;
@@ -47,17 +45,7 @@ final class MessagesScenario implements Scenario {
     try (Conversations conv = new Conversations(ctx, rooms, members, false)) {
       ctx.sampler().phase("connect");
       conv.create();
-      conv.openPusher(new SocketListener() {
-        @Override
-        public void event(BenchSocket socket, long sentNanos) {
-          if (sentNanos > 0) {
-            pusherDelivered.increment();
-            pusherLatency.recordSince(sentNanos);
-            ctx.delivered().increment();
-            ctx.latency().recordSince(sentNanos);
-          }
-        }
-      });
+      conv.openPusher(pusherDelivered, pusherLatency);
       conv.openSync("messages:list",
           "{\"conversationId\":\"%s\",\"paginationOpts\":{\"numItems\":5,\"cursor\":null}}",
           new SyncSocket.Listener() {

@@ -1,10 +1,8 @@
 package dev.beacon.bench.scenario;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.beacon.bench.client.BenchSocket;
 import dev.beacon.bench.client.FunctionCaller;
 import dev.beacon.bench.client.Payloads;
-import dev.beacon.bench.client.SocketListener;
 import dev.beacon.bench.client.SyncSocket;
 import dev.beacon.bench.config.ScenarioConfig;
 import dev.beacon.bench.config.TargetKind;
@@ -49,17 +47,7 @@ final class StreamScenario implements Scenario {
     try (Conversations conv = new Conversations(ctx, rooms, members, true)) {
       ctx.sampler().phase("connect");
       conv.create();
-      conv.openPusher(new SocketListener() {
-        @Override
-        public void event(BenchSocket socket, long sentNanos) {
-          if (sentNanos > 0) {
-            chunksDelivered.increment();
-            chunkLatency.recordSince(sentNanos);
-            ctx.delivered().increment();
-            ctx.latency().recordSince(sentNanos);
-          }
-        }
-      });
+      conv.openPusher(chunksDelivered, chunkLatency);
       conv.openSync("messages:getStreaming", "{\"conversationId\":\"%s\"}", new SyncSocket.Listener() {
         @Override
         public void subscribed(SyncSocket socket) {}
