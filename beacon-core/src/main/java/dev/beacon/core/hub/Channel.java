@@ -1,7 +1,7 @@
 package dev.beacon.core.hub;
 
 import dev.beacon.protocol.pusher.ChannelName;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * A channel with at least one subscriber on this node. Created by the first subscription and
@@ -18,7 +18,11 @@ public final class Channel {
   volatile int subscriptionCount;
   /** Members present without a connection (HTTP room heartbeats); changed like the count. */
   volatile int sessionCount;
-  final AtomicBoolean countEventPending = new AtomicBoolean();
+  /** 1 while a subscription_count event is scheduled; set through {@link #COUNT_EVENT_PENDING}. */
+  volatile int countEventPending;
+  /** A field updater rather than an AtomicBoolean per channel (16 B each). */
+  static final AtomicIntegerFieldUpdater<Channel> COUNT_EVENT_PENDING =
+      AtomicIntegerFieldUpdater.newUpdater(Channel.class, "countEventPending");
   /** In a cluster: the channel's subscriptions in the whole cluster, as last heard. */
   volatile int clusterCount;
 

@@ -532,9 +532,9 @@ public final class ChannelHub {
   }
 
   private void scheduleCount(Channel ch, Lane lane) {
-    if (ch.countEventPending.compareAndSet(false, true)) {
+    if (Channel.COUNT_EVENT_PENDING.compareAndSet(ch, 0, 1)) {
       lane.timers().schedule(clock.millis() + COUNT_EVENT_DELAY_MILLIS, () -> {
-        ch.countEventPending.set(false);
+        ch.countEventPending = 0;
         int count = bus.clustered() ? ch.clusterCount : ch.subscriptionCount;
         if (count > 0) {
           byte[] frame = PusherCodec.encode(

@@ -9,13 +9,16 @@ import java.util.Arrays;
  */
 final class LocalSubscribers {
 
-  private Subscription[] items = new Subscription[4];
+  private static final Subscription[] NONE = new Subscription[0];
+
+  /** Empty until the first subscriber on this lane (a channel has a list on every lane). */
+  private Subscription[] items = NONE;
   private volatile int size;
 
   void add(Subscription s) {
     int n = size;
     if (n == items.length) {
-      items = Arrays.copyOf(items, n * 2);
+      items = Arrays.copyOf(items, Math.max(2, n * 2));
     }
     items[n] = s;
     s.slot = n;

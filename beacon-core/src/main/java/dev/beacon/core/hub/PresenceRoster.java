@@ -12,7 +12,8 @@ import java.util.List;
  */
 final class PresenceRoster {
 
-  private final LinkedHashMap<String, Entry> members = new LinkedHashMap<>();
+  /** Sized for a few members (many presence channels hold one or two); grows as any map. */
+  private final LinkedHashMap<String, Entry> members = new LinkedHashMap<>(2);
   private final String appId;
   private final String channel;
   private final PresenceListener listener;
@@ -66,9 +67,7 @@ final class PresenceRoster {
 
   synchronized List<Holding> holdings() {
     List<Holding> out = new ArrayList<>(members.size());
-    for (Entry e : members.values()) {
-      out.add(new Holding(e.member, e.connections));
-    }
+    members.forEach((id, e) -> out.add(new Holding(e.member, e.connections)));
     return out;
   }
 
@@ -89,10 +88,9 @@ final class PresenceRoster {
   }
 
   private List<Member> snapshot() {
+    // forEach rather than values(): a values view would be kept with every roster (16 B)
     List<Member> out = new ArrayList<>(members.size());
-    for (Entry e : members.values()) {
-      out.add(e.member);
-    }
+    members.forEach((id, e) -> out.add(e.member));
     return out;
   }
 

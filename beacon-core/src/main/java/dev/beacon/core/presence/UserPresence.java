@@ -44,7 +44,12 @@ public final class UserPresence implements UserConnections {
   private final Changes changes;
   private final LiveEvents live;
   private final FriendGraph friends;
-  private final ConcurrentHashMap<String, State> states = new ConcurrentHashMap<>();
+  /**
+   * The users held in memory, by app and then by user id (the user id itself is the key, so no
+   * key string is made per user).
+   */
+  private final ConcurrentHashMap<String, ConcurrentHashMap<String, State>> states =
+      new ConcurrentHashMap<>();
   private volatile WebhookSink webhooks = WebhookSink.NONE;
   /** Users online per app, moved under each user's lock as its online state moves. */
   private final ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> online =
@@ -131,7 +136,7 @@ public final class UserPresence implements UserConnections {
       return;
     }
     long now = expiry.clock().millis();
-    State s = states.get(k);
+    State s = held(appId, userId);
     View view = null;
     View current = null;
     if (s != null) {
@@ -184,10 +189,12 @@ public final class UserPresence implements UserConnections {
   /** The users this node holds live now, as app id and user id pairs (for re-registering). */
   public List<String[]> localLiveUsers() {
     List<String[]> out = new java.util.ArrayList<>();
-    for (State s : states.values()) {
-      synchronized (s) {
-        if (!s.retired && s.reportedLocal) {
-          out.add(new String[] {s.appId, s.userId});
+    for (ConcurrentHashMap<String, State> app : states.values()) {
+      for (State s : app.values()) {
+        synchronized (s) {
+          if (!s.retired && s.reportedLocal) {
+            out.add(new String[] {s.appId, s.userId});
+          }
         }
       }
     }
@@ -211,11 +218,7 @@ public final class UserPresence implements UserConnections {
       boolean signOff) {
     remote(appId, userId, s -> {
       s.signedOff |= signOff;
-      if (sessionId.isPresent()) {
-        s.sessions.end(sessionId.get());
-      } else {
-        s.sessions.endAll();
-      }
+      endSessions(s, sessionId);
     });
   }
 
@@ -230,7 +233,7 @@ public final class UserPresence implements UserConnections {
    * (or the cluster's) to announce; readers here are told.
    */
   private void remote(String appId, String userId, java.util.function.Consumer<State> change) {
-    State s = states.get(appId + '\u0000' + userId);
+    State s = held(appId, userId);
     if (s == null) {
       return;
     }
@@ -257,7 +260,7 @@ public final class UserPresence implements UserConnections {
   public View heartbeat(App app, String userId, String sessionId, long now) {
     long deadline = now + app.functions().presenceTtlSeconds() * 1000L;
     return update(app, userId, now, s -> {
-      s.sessions.renew(sessionId, deadline);
+      sessions(s).renew(sessionId, deadline);
       signOn(s);
       s.lastActive = now;
     });
@@ -302,12 +305,31 @@ public final class UserPresence implements UserConnections {
       boolean signOff, long now) {
     return update(app, userId, now, s -> {
       s.signedOff |= signOff;
-      if (sessionId.isPresent()) {
-        s.sessions.end(sessionId.get());
-      } else {
-        s.sessions.endAll();
-      }
+      endSessions(s, sessionId);
     });
+  }
+
+  /** Ends one HTTP session of the user, or all of them. Lock held. */
+  private static void endSessions(State s, Optional<String> sessionId) {
+    if (s.sessions == null) {
+      return;
+    }
+    if (sessionId.isPresent()) {
+      s.sessions.end(sessionId.get());
+    } else {
+      s.sessions.endAll();
+    }
+  }
+
+  /**
+   * The user's HTTP sessions, made at its first heartbeat (most users held are only WebSocket
+   * connections, which need no deadlines). Lock held.
+   */
+  private SessionDeadlines sessions(State s) {
+    if (s.sessions == null) {
+      s.sessions = new SessionDeadlines(expiry, () -> expire(s));
+    }
+    return s.sessions;
   }
 
   /**
@@ -402,7 +424,7 @@ public final class UserPresence implements UserConnections {
 
   /** Whether the user is online, without touching the store. */
   public boolean isOnline(String appId, String userId) {
-    State s = states.get(appId + '\u0000' + userId);
+    State s = held(appId, userId);
     if (s == null) {
       return clusterLive.contains(appId + '\u0000' + userId);
     }
@@ -513,9 +535,12 @@ public final class UserPresence implements UserConnections {
 
   /** Forgets a user with nothing live: the store has what we know. Lock held. */
   private void retireIfIdle(State s) {
-    if (!s.live() && s.loaded && !s.sessions.timerPending()) {
+    if (!s.live() && s.loaded && (s.sessions == null || !s.sessions.timerPending())) {
       s.retired = true;
-      states.remove(s.appId + '\u0000' + s.userId, s);
+      ConcurrentHashMap<String, State> app = states.get(s.appId);
+      if (app != null) {
+        app.remove(s.userId, s);
+      }
     }
   }
 
@@ -550,13 +575,19 @@ public final class UserPresence implements UserConnections {
     notifyFollowers(app, view);
   }
 
+  /** The user's state if it is held in memory, else null. */
+  private State held(String appId, String userId) {
+    ConcurrentHashMap<String, State> app = states.get(appId);
+    return app == null ? null : app.get(userId);
+  }
+
   private State state(String appId, String userId, boolean loadNow) {
-    String k = appId + '\u0000' + userId;
-    State s = states.computeIfAbsent(k, x -> {
-      State fresh = new State(appId, userId, expiry, this::expire);
-      fresh.clusterLive = clusterLive.contains(k);
-      return fresh;
-    });
+    State s = states.computeIfAbsent(appId, a -> new ConcurrentHashMap<>())
+        .computeIfAbsent(userId, u -> {
+          State fresh = new State(appId, u);
+          fresh.clusterLive = !clusterLive.isEmpty() && clusterLive.contains(appId + '\u0000' + u);
+          return fresh;
+        });
     if (!s.loaded) {
       if (loadNow) {
         load(s);
@@ -603,10 +634,14 @@ public final class UserPresence implements UserConnections {
     boolean mine;
     synchronized (s) {
       if (s.retired) {
-        s.sessions.cancel();
+        if (s.sessions != null) {
+          s.sessions.cancel();
+        }
         return;
       }
-      s.sessions.expire(now);
+      if (s.sessions != null) {
+        s.sessions.expire(now);
+      }
       view = transition(s, now);
       mine = view != null && announcedHere(s, view);
     }
@@ -629,8 +664,8 @@ public final class UserPresence implements UserConnections {
   private static final class State {
     final String appId;
     final String userId;
-    /** HTTP sessions (heartbeats), each until its deadline. */
-    final SessionDeadlines sessions;
+    /** HTTP sessions (heartbeats), each until its deadline; null until the first. */
+    SessionDeadlines sessions;
     int connections;
     /** Marked offline by {@code setOffline} while sessions or sockets remain, until it acts again. */
     boolean signedOff;
@@ -652,16 +687,14 @@ public final class UserPresence implements UserConnections {
     /** In a cluster: the transition being made is another node's to announce. */
     boolean quiet;
 
-    State(String appId, String userId, ExpiryScheduler expiry,
-        java.util.function.Consumer<State> onDue) {
+    State(String appId, String userId) {
       this.appId = appId;
       this.userId = userId;
-      this.sessions = new SessionDeadlines(expiry, () -> onDue.accept(this));
     }
 
     /** A session or connection on this node. */
     boolean localLive() {
-      return !sessions.isEmpty() || connections > 0;
+      return connections > 0 || (sessions != null && !sessions.isEmpty());
     }
 
     boolean live() {

@@ -38,22 +38,27 @@ import java.util.Optional;
  * session needs no locks. Frames it writes are flushed once at the end of each inbound message
  * or lane batch.
  */
-public final class PusherSession implements Subscriber, Attached, Flushable {
+public final class PusherSession implements Subscriber, Attached, Flushable, Runnable {
 
+  // Per-connection state is kept small (issue 17): server-wide services and settings are read
+  // through the service, not copied into every session, and the usual one subscription and one
+  // identity are held in fields, a map made only for a second.
   private final PusherChannels service;
   private final App app;
   private final Lane lane;
   private final PusherTransport transport;
   private final String socketId;
   private final int protocol;
-  private final ChannelHub hub;
-  private final Clock clock;
-  private final BeaconMetrics metrics;
-  private final DebugConsole console;
-  /** Sized for the few channels most connections hold (a default map's table is 16 slots). */
-  private final Map<String, Subscription> subscriptions = new HashMap<>(4);
-  /** The users this connection acts as (signed in, presence member), with how many ways. */
-  private final Map<String, Integer> identities = new HashMap<>(2);
+  /**
+   * The subscriptions by channel name: null, the one {@link Subscription} most connections hold,
+   * or a {@code HashMap<String, Subscription>} once there are two or more.
+   */
+  private Object subscriptions;
+  /** A user this connection acts as (signed in, presence member), and in how many ways. */
+  private String identity;
+  private int identityCount;
+  /** Any further users it acts as, with how many ways; made at the second. */
+  private Map<String, Integer> otherIdentities;
   /**
    * The user Beacon's own {@code /pusher/auth} signed a subscription for, by channel (only such
    * subscriptions; made at the first), so that access can be ended for that user alone.
@@ -61,8 +66,6 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
   private Map<String, String> grantedTo;
   /** Made at the first client event: most connections never send one. */
   private TokenBucket clientEventBudget;
-  private final long activityTimeoutMillis;
-  private final long pongTimeoutMillis;
 
   private UserData user;
   private long lastReceived;
@@ -81,14 +84,31 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
     this.transport = transport;
     this.socketId = socketId;
     this.protocol = protocol;
-    this.hub = service.hub();
-    this.clock = lane.clock();
-    this.metrics = service.metrics();
-    this.console = service.console();
-    PusherSettings settings = service.settings();
-    this.activityTimeoutMillis = settings.activityTimeoutSeconds() * 1000L;
-    this.pongTimeoutMillis = settings.pongTimeoutSeconds() * 1000L;
-    this.lastReceived = clock.millis();
+    this.lastReceived = lane.clock().millis();
+  }
+
+  private ChannelHub hub() {
+    return service.hub();
+  }
+
+  private Clock clock() {
+    return lane.clock();
+  }
+
+  private BeaconMetrics metrics() {
+    return service.metrics();
+  }
+
+  private DebugConsole console() {
+    return service.console();
+  }
+
+  private long activityTimeoutMillis() {
+    return service.settings().activityTimeoutSeconds() * 1000L;
+  }
+
+  private long pongTimeoutMillis() {
+    return service.settings().pongTimeoutSeconds() * 1000L;
   }
 
   /** Sends {@code connection_established} and starts the timers. */
@@ -96,7 +116,7 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
     lane.assertOnLane();
     lane.attach(this);
     send(new ServerMessage.ConnectionEstablished(socketId, service.settings().activityTimeoutSeconds()));
-    activityTimer = lane.timers().schedule(lastReceived + activityTimeoutMillis, this::checkActivity);
+    activityTimer = lane.timers().schedule(lastReceived + activityTimeoutMillis(), this);
     if (app.userAuthenticationRequired()) {
       signinTimer = lane.timers().schedule(
           lastReceived + app.signinTimeoutSeconds() * 1000L, this::checkSignedIn);
@@ -113,7 +133,7 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
       return;
     }
     received();
-    metrics.messageIn(app.id());
+    metrics().messageIn(app.id());
     try {
       handle(PusherCodec.decode(text));
     } catch (PusherProtocolException e) {
@@ -137,7 +157,7 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
   }
 
   private void received() {
-    lastReceived = clock.millis();
+    lastReceived = clock().millis();
     pingSentAt = -1;
   }
 
@@ -172,12 +192,12 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
       subscriptionError(m.channel(), "InvalidChannel", e.getMessage(), 400);
       return;
     }
-    Subscription existing = subscriptions.get(name.value());
+    Subscription existing = subscription(name.value());
     if (existing != null) {
       // a repeated subscribe (a client re-sending after a hiccup): confirm it again
-      if (existing.userId().isPresent() && hub.clustered()) {
-        hub.presenceMembers(app, name.value()).thenAccept(members -> lane.submitControl(() -> {
-          if (subscriptions.get(name.value()) == existing) {
+      if (existing.userId().isPresent() && hub().clustered()) {
+        hub().presenceMembers(app, name.value()).thenAccept(members -> lane.submitControl(() -> {
+          if (subscription(name.value()) == existing) {
             confirm(name, Optional.of(members));
           }
         }));
@@ -187,9 +207,9 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
           ? Optional.of(service.presenceSnapshot(app, name)) : Optional.empty());
       return;
     }
-    if (subscriptions.size() >= app.maxSubscriptionsPerConnection()) {
+    if (subscriptionCount() >= app.maxSubscriptionsPerConnection()) {
       subscriptionError(name.value(), "LimitReached", "this connection is subscribed to "
-          + subscriptions.size() + " channels, the most allowed (max_subscriptions_per_connection)", 429);
+          + subscriptionCount() + " channels, the most allowed (max_subscriptions_per_connection)", 429);
       return;
     }
     Optional<PresenceData> presence = Optional.empty();
@@ -230,15 +250,15 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
     }
     ChannelHub.Joined joined;
     try {
-      joined = hub.subscribe(app, name, this, presence);
+      joined = hub().subscribe(app, name, this, presence);
     } catch (ChannelFullException e) {
       subscriptionError(name.value(), "LimitReached", e.getMessage(), 403);
       return;
     }
     Subscription sub = joined.subscription();
-    subscriptions.put(name.value(), sub);
+    putSubscription(name.value(), sub);
     if (name.type().requiresSignature()) {
-      service.grants().userOf(app.id(), socketId, name.value(), clock.millis()).ifPresent(u -> {
+      service.grants().userOf(app.id(), socketId, name.value(), clock().millis()).ifPresent(u -> {
         if (grantedTo == null) {
           grantedTo = new HashMap<>(2);
         }
@@ -249,11 +269,11 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
     sub.userId().ifPresent(this::actAs);
     // on a single node the members are known now; in a cluster they come back on this lane
     joined.members().whenComplete((members, error) -> {
-      if (subscriptions.get(name.value()) != sub) {
+      if (subscription(name.value()) != sub) {
         return; // unsubscribed or closed meanwhile
       }
       if (error != null) {
-        subscriptions.remove(name.value());
+        removeSubscription(name.value());
         sub.userId().ifPresent(this::stopActingAs);
         if (error instanceof ChannelFullException) {
           subscriptionError(name.value(), "LimitReached", error.getMessage(), 403);
@@ -263,9 +283,9 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
         return;
       }
       confirm(name, members);
-      console.subscribed(app.id(), socketId, name.value(), sub.userId());
+      console().subscribed(app.id(), socketId, name.value(), sub.userId());
       if (name.cache()) {
-        Optional<byte[]> cached = hub.cached(app, name.value());
+        Optional<byte[]> cached = hub().cached(app, name.value());
         if (cached.isPresent()) {
           deliver(cached.get());
         } else {
@@ -273,7 +293,7 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
           if (app.webhooks().wants(WebhookEvent.CACHE_MISS)) {
             // in a cluster the bus answers later; a bus that cannot answer (Redis out of reach)
             // lets the miss be told, if need be once more, rather than not at all
-            hub.firstCacheMiss(app, name.value()).whenComplete((first, unknown) -> {
+            hub().firstCacheMiss(app, name.value()).whenComplete((first, unknown) -> {
               if (unknown != null || first) {
                 service.webhooks().emit(app.id(),
                     WebhookEvent.channel(WebhookEvent.CACHE_MISS, name.value()));
@@ -294,14 +314,14 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
   }
 
   private void unsubscribe(String channel) {
-    Subscription sub = subscriptions.remove(channel);
+    Subscription sub = removeSubscription(channel);
     if (grantedTo != null) {
       grantedTo.remove(channel);
     }
     if (sub != null) {
-      hub.unsubscribe(app, sub);
+      hub().unsubscribe(app, sub);
       sub.userId().ifPresent(this::stopActingAs);
-      console.unsubscribed(app.id(), socketId, channel);
+      console().unsubscribed(app.id(), socketId, channel);
     }
   }
 
@@ -312,13 +332,13 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
    */
   void endAccess(String channel, String userId, String reason) {
     lane.assertOnLane();
-    if (closing || !subscriptions.containsKey(channel)) {
+    if (closing || subscription(channel) == null) {
       return;
     }
     String owner = grantedTo == null ? null : grantedTo.get(channel);
     if (owner == null) {
       // signed on another node whose grant came after the subscription, or by the app's own route
-      owner = service.grants().userOf(app.id(), socketId, channel, clock.millis())
+      owner = service.grants().userOf(app.id(), socketId, channel, clock().millis())
           .orElse(user == null ? null : user.id());
     }
     if (!userId.equals(owner)) {
@@ -329,22 +349,112 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
   }
 
   private void actAs(String userId) {
-    if (identities.merge(userId, 1, Integer::sum) == 1) {
+    boolean first;
+    if (userId.equals(identity)) {
+      first = ++identityCount == 1;
+    } else if (otherIdentities != null && otherIdentities.containsKey(userId)) {
+      otherIdentities.merge(userId, 1, Integer::sum);
+      first = false;
+    } else if (identity == null) {
+      identity = userId;
+      identityCount = 1;
+      first = true;
+    } else {
+      if (otherIdentities == null) {
+        otherIdentities = new HashMap<>(2);
+      }
+      otherIdentities.put(userId, 1);
+      first = true;
+    }
+    if (first) {
       service.userConnections().connected(app.id(), userId);
     }
   }
 
   private void stopActingAs(String userId) {
-    Integer left = identities.computeIfPresent(userId, (k, n) -> n == 1 ? null : n - 1);
-    if (left == null) {
+    boolean last;
+    if (userId.equals(identity)) {
+      last = --identityCount == 0;
+      if (last) {
+        identity = null;
+      }
+    } else {
+      Integer left = otherIdentities == null ? null
+          : otherIdentities.computeIfPresent(userId, (k, n) -> n == 1 ? null : n - 1);
+      last = left == null;
+    }
+    if (last) {
       service.userConnections().disconnected(app.id(), userId);
     }
   }
 
+  // ------------------------------------------------------------------ the subscription table
+
+  private Subscription subscription(String channel) {
+    Object s = subscriptions;
+    if (s instanceof Subscription one) {
+      return one.channel().name().value().equals(channel) ? one : null;
+    }
+    return s == null ? null : subscriptionMap(s).get(channel);
+  }
+
+  private int subscriptionCount() {
+    Object s = subscriptions;
+    return s == null ? 0 : s instanceof Subscription ? 1 : subscriptionMap(s).size();
+  }
+
+  /** Adds a subscription to a channel this connection is not subscribed to. */
+  private void putSubscription(String channel, Subscription sub) {
+    Object s = subscriptions;
+    if (s == null) {
+      subscriptions = sub;
+    } else if (s instanceof Subscription one) {
+      Map<String, Subscription> map = new HashMap<>(4);
+      map.put(one.channel().name().value(), one);
+      map.put(channel, sub);
+      subscriptions = map;
+    } else {
+      subscriptionMap(s).put(channel, sub);
+    }
+  }
+
+  private Subscription removeSubscription(String channel) {
+    Object s = subscriptions;
+    if (s instanceof Subscription one) {
+      if (!one.channel().name().value().equals(channel)) {
+        return null;
+      }
+      subscriptions = null;
+      return one;
+    }
+    if (s == null) {
+      return null;
+    }
+    Map<String, Subscription> map = subscriptionMap(s);
+    Subscription removed = map.remove(channel);
+    if (map.isEmpty()) {
+      subscriptions = null;
+    }
+    return removed;
+  }
+
+  private List<Subscription> allSubscriptions() {
+    Object s = subscriptions;
+    if (s instanceof Subscription one) {
+      return List.of(one);
+    }
+    return s == null ? List.of() : new ArrayList<>(subscriptionMap(s).values());
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Subscription> subscriptionMap(Object s) {
+    return (Map<String, Subscription>) s;
+  }
+
   /** Refuses a subscription; counted as an error by its status. */
   private void subscriptionError(String channel, String type, String error, int status) {
-    metrics.error(app.id(), status);
-    console.error(app.id(), Optional.of(socketId), status,
+    metrics().error(app.id(), status);
+    console().error(app.id(), Optional.of(socketId), status,
         "Subscription to '" + abbreviate(channel) + "' refused (" + type + "): " + error);
     send(new ServerMessage.SubscriptionError(channel, type, error, status));
   }
@@ -415,7 +525,7 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
       sendError(Optional.empty(), "Client events are disabled for this app");
       return;
     }
-    Subscription sub = subscriptions.get(m.channel());
+    Subscription sub = subscription(m.channel());
     if (sub == null) {
       sendError(Optional.empty(), "Client event rejected: not subscribed to channel '"
           + abbreviate(m.channel()) + "'");
@@ -438,7 +548,7 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
           + app.maxPayloadBytes() + " bytes");
       return;
     }
-    long now = clock.millis();
+    long now = clock().millis();
     if (clientEventBudget == null) {
       clientEventBudget = new TokenBucket(app.clientEventsPerSecond(), now);
     }
@@ -450,43 +560,49 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
     byte[] frame = PusherCodec.encode(
         new ServerMessage.ChannelEvent(name.value(), m.event(), m.dataJson(), sub.userId()));
     try {
-      hub.publish(app, name, frame, this, null);
+      hub().publish(app, name, frame, this, null);
     } catch (OverloadedException e) {
       sendError(Optional.of(PusherError.OVER_CAPACITY.code()), e.getMessage());
       return;
     }
-    metrics.clientEvent(app.id());
+    metrics().clientEvent(app.id());
     if (app.webhooks().wants(WebhookEvent.CLIENT_EVENT)) {
       service.webhooks().emit(app.id(), WebhookEvent.clientEvent(name.value(), m.event(),
           m.dataJson(), socketId, sub.userId()));
     }
-    console.clientEvent(app.id(), socketId, name.value(), m.event(), m.dataJson());
+    console().clientEvent(app.id(), socketId, name.value(), m.event(), m.dataJson());
   }
 
   // ------------------------------------------------------------------ liveness
+
+  /** The activity timer's task (the session is its own task: no object per timer). */
+  @Override
+  public void run() {
+    checkActivity();
+  }
 
   private void checkActivity() {
     activityTimer = null;
     if (closing) {
       return;
     }
-    long now = clock.millis();
+    long now = clock().millis();
     if (pingSentAt >= 0) {
-      if (now - pingSentAt >= pongTimeoutMillis) {
+      if (now - pingSentAt >= pongTimeoutMillis()) {
         close(PusherError.PONG_NOT_RECEIVED.code(), "Pong reply not received within "
-            + pongTimeoutMillis / 1000 + " seconds");
+            + pongTimeoutMillis() / 1000 + " seconds");
         return;
       }
-      activityTimer = lane.timers().schedule(pingSentAt + pongTimeoutMillis, this::checkActivity);
+      activityTimer = lane.timers().schedule(pingSentAt + pongTimeoutMillis(), this);
       return;
     }
-    if (now - lastReceived >= activityTimeoutMillis) {
+    if (now - lastReceived >= activityTimeoutMillis()) {
       pingSentAt = now;
       transport.ping();
       send(new ServerMessage.Ping());
-      activityTimer = lane.timers().schedule(now + pongTimeoutMillis, this::checkActivity);
+      activityTimer = lane.timers().schedule(now + pongTimeoutMillis(), this);
     } else {
-      activityTimer = lane.timers().schedule(lastReceived + activityTimeoutMillis, this::checkActivity);
+      activityTimer = lane.timers().schedule(lastReceived + activityTimeoutMillis(), this);
     }
   }
 
@@ -498,8 +614,8 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
   }
 
   private void sendError(Optional<Integer> code, String message) {
-    code.ifPresent(c -> metrics.error(app.id(), c));
-    console.error(app.id(), Optional.of(socketId), code.orElse(0), message);
+    code.ifPresent(c -> metrics().error(app.id(), c));
+    console().error(app.id(), Optional.of(socketId), code.orElse(0), message);
     send(new ServerMessage.Error(code, message));
   }
 
@@ -538,8 +654,8 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
     if (protocol < 6) {
       send(new ServerMessage.Error(Optional.of(code), reason));
     }
-    metrics.error(app.id(), code);
-    console.error(app.id(), Optional.of(socketId), code, "Connection closed: " + reason);
+    metrics().error(app.id(), code);
+    console().error(app.id(), Optional.of(socketId), code, "Connection closed: " + reason);
     flush();
     closing = true;
     transport.close(code, reason);
@@ -562,18 +678,25 @@ public final class PusherSession implements Subscriber, Attached, Flushable {
     if (signinTimer != null) {
       signinTimer.cancel();
     }
-    for (Subscription sub : new ArrayList<>(subscriptions.values())) {
-      hub.unsubscribe(app, sub);
-      console.leftOnClose(app.id(), socketId, sub.channel().name().value(), sub.userId());
+    for (Subscription sub : allSubscriptions()) {
+      hub().unsubscribe(app, sub);
+      console().leftOnClose(app.id(), socketId, sub.channel().name().value(), sub.userId());
     }
-    subscriptions.clear();
+    subscriptions = null;
     if (user != null) {
       service.users().signOut(app, this, user);
     }
-    for (String id : identities.keySet()) {
-      service.userConnections().disconnected(app.id(), id);
+    if (identity != null) {
+      service.userConnections().disconnected(app.id(), identity);
+      identity = null;
+      identityCount = 0;
     }
-    identities.clear();
+    if (otherIdentities != null) {
+      for (String id : otherIdentities.keySet()) {
+        service.userConnections().disconnected(app.id(), id);
+      }
+      otherIdentities = null;
+    }
     lane.detach(this);
     service.closed(this);
   }
