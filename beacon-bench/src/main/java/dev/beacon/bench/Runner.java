@@ -133,6 +133,7 @@ public final class Runner {
     s.put("duration_seconds", config.duration().toMillis() / 1000.0);
     s.put("warmup_seconds", config.warmup().toMillis() / 1000.0);
     s.put("repeat", config.repeat());
+    s.put("rounds", config.rounds());
     s.put("client_threads", config.clientThreads());
     s.put("server_event_loops", config.serverEventLoops());
     s.put("server_jvm_args", config.serverJvmArgs());

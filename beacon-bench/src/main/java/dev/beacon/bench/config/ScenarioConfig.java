@@ -30,6 +30,8 @@ import java.util.Optional;
  * @param beaconAddress an already running Beacon ({@code host:port}) instead of starting one
  * @param baselineAddress an already running baseline server instead of starting one
  * @param users heartbeat: distinct users the calls rotate over
+ * @param rounds connect: storms opened one after the other against the same server processes
+ *     (each closed before the next), so a warm server is measured as well as a fresh one
  */
 public record ScenarioConfig(
     ScenarioKind scenario,
@@ -59,7 +61,8 @@ public record ScenarioConfig(
     String appSecret,
     Path outputDir,
     int repeat,
-    int users) {
+    int users,
+    int rounds) {
 
   public ScenarioConfig {
     targets = List.copyOf(targets);
@@ -93,7 +96,7 @@ public record ScenarioConfig(
                   --rate=0 (0 finds saturation; else publications per second)
         rooms:    --rooms=100 --members=10 --rate=1000
         churn:    --rooms=2 --members=500 --rate=2000
-        connect:  --connections=5000 --rate=0 --in-flight=256
+        connect:  --connections=5000 --rate=0 --in-flight=256 --rounds=1 (storms per server process)
         live:     --rooms=1000 --members=10 --rate=1000 (typing changes/s in total)
         heartbeat: --connections=64 (keep-alive) --users=10000 --rate=50000 (0: at --fraction of saturation)
         messages: --rooms=100 (conversations) --members=10 (each watching on Pusher and a live query)
@@ -154,6 +157,7 @@ public record ScenarioConfig(
     b.outputDir(Path.of(o.string("out", b.outputDir.toString())));
     b.repeat(o.integer("repeat", 1, 1, 100));
     b.users(o.integer("users", b.users, 1, 10_000_000));
+    b.rounds(o.integer("rounds", b.rounds, 1, 100));
     o.requireAllRead();
     return b.build();
   }
@@ -193,6 +197,7 @@ public record ScenarioConfig(
     private Path outputDir = Path.of("bench-results");
     private int repeat = 1;
     private int users = 10_000;
+    private int rounds = 1;
 
     private Builder(ScenarioKind scenario) {
       this.scenario = scenario;
@@ -275,12 +280,13 @@ public record ScenarioConfig(
     public Builder appSecret(String v) { appSecret = v; return this; }
     public Builder outputDir(Path v) { outputDir = v; return this; }
     public Builder repeat(int v) { repeat = v; return this; }
+    public Builder rounds(int v) { rounds = v; return this; }
 
     public ScenarioConfig build() {
       return new ScenarioConfig(scenario, targets, connections, rooms, members, rate, payloads,
           publishers, fraction, duration, warmup, inFlight, window, clientThreads, processes, sources,
           serverEventLoops, heapSamples, beaconAddress, baselineAddress, beaconJar, serverJvmArgs,
-          appId, appKey, appSecret, outputDir, repeat, users);
+          appId, appKey, appSecret, outputDir, repeat, users, rounds);
     }
   }
 }

@@ -42,6 +42,11 @@ public final class ProcessProbe {
     return new Reading(cpu, rssBytes());
   }
 
+  /** User plus system CPU time so far, in seconds (at the clock tick's resolution, 10 ms). */
+  public double cpuSeconds() {
+    return cpuTicks() / TICKS_PER_SECOND;
+  }
+
   /** User plus system CPU time in clock ticks: fields 14 and 15 of {@code /proc/<pid>/stat}. */
   long cpuTicks() {
     try {

@@ -8,21 +8,54 @@ import dev.beacon.bench.metrics.Percentiles;
 import dev.beacon.bench.report.Metric;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalDouble;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A connection storm: N connections opened as fast as {@code in-flight} (and optionally a rate)
  * allow, each subscribing to its own private channel. Reports connections established per second,
- * the time until every one is subscribed, and per-connection time to established and subscribed
- * (time to established is measured in this process only when {@code --processes} is above 1).
+ * the time until every one is subscribed, per-connection time to established and subscribed
+ * (time to established is measured in this process only when {@code --processes} is above 1), and
+ * the server's CPU time per connection.
+ *
+ * <p>With {@code --rounds=R} the storm is repeated R times against the same server processes,
+ * each round's connections closed (and the server given {@link #SETTLE_MILLIS} to let them go)
+ * before the next: round 1 meets a freshly started JVM (class loading, JIT compilation), later
+ * rounds a warm one. Round 1's figures keep their plain names; later rounds' are suffixed
+ * {@code (round R)}.
  */
 final class ConnectScenario implements Scenario {
 
+  /** The pause between rounds, for the server to close the previous round's connections. */
+  static final long SETTLE_MILLIS = 3000;
+
   @Override
   public List<Metric> run(RunContext ctx) throws Exception {
+    int rounds = ctx.config().rounds();
+    List<Metric> out = new ArrayList<>();
+    for (int round = 1; round <= rounds; round++) {
+      if (round > 1) {
+        ctx.sampler().phase("settle");
+        Thread.sleep(SETTLE_MILLIS);
+      }
+      String suffix = round == 1 ? "" : " (round " + round + ")";
+      List<Metric> figures = storm(ctx, round);
+      for (Metric m : figures) {
+        out.add(new Metric(m.key() + suffix, m.value(), m.unit(), m.higherIsBetter()));
+      }
+      if (rounds > 1) {
+        System.err.printf("beacon-bench: connect round %d/%d on %s: %s%n", round, rounds,
+            ctx.target().label(), summary(figures));
+      }
+    }
+    return out;
+  }
+
+  private static List<Metric> storm(RunContext ctx, int round) throws Exception {
     ScenarioConfig c = ctx.config();
     int n = c.connections();
     LatencyRecorder toEstablished = new LatencyRecorder();
+    LatencyRecorder toSubscribed = new LatencyRecorder();
     AtomicLong lastEstablished = new AtomicLong();
     AtomicLong lastSubscribed = new AtomicLong();
     SocketListener listener = new SocketListener() {
@@ -38,22 +71,27 @@ final class ConnectScenario implements Scenario {
         long now = System.nanoTime();
         ctx.delivered().increment();
         ctx.latency().record(now - socket.openedAt());
+        toSubscribed.record(now - socket.openedAt());
         lastSubscribed.accumulateAndGet(now, Math::max);
       }
     };
-    ctx.sampler().phase("storm");
+    String phase = round == 1 ? "storm" : "storm " + round;
+    ctx.sampler().phase(phase);
+    OptionalDouble cpu0 = ctx.serverCpuSeconds();
     long t0 = System.nanoTime();
     try (Crowd p = new Crowd(ctx, "storm", n, listener)) {
       p.open(c.rate());
       if (!p.awaitSubscribed(n, 300_000)) {
         throw new IllegalStateException("connect: connections did not all subscribe: " + p.status());
       }
+      OptionalDouble cpu1 = ctx.serverCpuSeconds();
       ctx.sampler().flush();
       toEstablished.sample();
+      toSubscribed.sample();
       double established = (p.lastEstablished(lastEstablished.get()) - t0) / 1e9;
       double subscribed = (p.lastSubscribed(lastSubscribed.get()) - t0) / 1e9;
       Percentiles e = Percentiles.of(toEstablished.total());
-      org.HdrHistogram.Histogram all = ctx.latency().total();
+      org.HdrHistogram.Histogram all = toSubscribed.total();
       all.add(p.remoteHistogram());
       Percentiles s = Percentiles.of(all);
       List<Metric> out = new ArrayList<>();
@@ -65,8 +103,26 @@ final class ConnectScenario implements Scenario {
       out.add(Metric.cost("connect+subscribe p99", s.p99(), "ms"));
       out.add(Metric.cost("connect+subscribe max", s.max(), "ms"));
       out.add(Metric.cost("failed connections", p.failed(), ""));
+      if (cpu0.isPresent() && cpu1.isPresent()) {
+        // from the first attempt until every connection is subscribed: accepting, the handshake,
+        // connection_established, the subscription and its answer
+        out.add(Metric.cost("server CPU per connection",
+            (cpu1.getAsDouble() - cpu0.getAsDouble()) * 1e6 / n, "µs"));
+      }
       ctx.sampler().phase("close");
       return out;
     }
+  }
+
+  private static String summary(List<Metric> figures) {
+    StringBuilder b = new StringBuilder();
+    for (Metric m : figures) {
+      if (m.key().equals("connections established/s") || m.key().equals("connect+subscribe p99")
+          || m.key().equals("server CPU per connection")) {
+        b.append(b.length() == 0 ? "" : ", ").append(m.key()).append(' ')
+            .append(String.format("%.0f", m.value())).append(' ').append(m.unit());
+      }
+    }
+    return b.toString();
   }
 }

@@ -72,6 +72,12 @@ public final class RunContext implements AutoCloseable {
     return probe.map(p -> OptionalLong.of(p.rssBytes())).orElse(OptionalLong.empty());
   }
 
+  /** The server process's user plus system CPU time so far, in seconds, when known. */
+  public java.util.OptionalDouble serverCpuSeconds() {
+    return probe.map(p -> java.util.OptionalDouble.of(p.cpuSeconds()))
+        .orElse(java.util.OptionalDouble.empty());
+  }
+
   /** Sleeps, waking early only on interrupt. */
   public static void pause(java.time.Duration d) throws InterruptedException {
     Thread.sleep(Math.max(0, d.toMillis()));

@@ -132,6 +132,15 @@ class ScenarioSmokeTest {
   }
 
   @Test
+  void connectRoundsStormTheSameServerAgain() throws Exception {
+    RunResult r = run("connect", "--connections=30", "--rounds=2", "--targets=baseline");
+    assertThat(r.runs()).hasSize(1);
+    assertThat(value(r, "baseline", "connections established/s")).isPositive();
+    assertThat(value(r, "baseline", "connections established/s (round 2)")).isPositive();
+    assertThat(value(r, "baseline", "failed connections (round 2)")).isZero();
+  }
+
+  @Test
   void liveDeliversTypingChangesToSyncSubscribers() throws Exception {
     RunResult r = run("live", "--rooms=3", "--members=4", "--rate=100", "--targets=beacon");
     assertThat(value(r, "beacon", "live subscriptions")).isEqualTo(12);
