@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.beacon.protocol.json.Json;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
@@ -119,7 +120,33 @@ public final class PusherCodec {
 
   /** Encodes a server message as the UTF-8 bytes of one text frame. */
   public static byte[] encode(ServerMessage message) {
+    // the two messages every connection gets on opening and subscribing, written directly (a
+    // JSON generator, and for connection_established a second one for its data, cost more than
+    // the rest of the connection's set-up in the session); the same bytes as the generator's
+    if (message instanceof ServerMessage.SubscriptionSucceeded m && plain(m.channel())) {
+      return ("{\"event\":\"pusher_internal:subscription_succeeded\",\"channel\":\""
+          + m.channel() + "\",\"data\":\"{}\"}").getBytes(StandardCharsets.US_ASCII);
+    }
+    if (message instanceof ServerMessage.ConnectionEstablished m && plain(m.socketId())) {
+      return ("{\"event\":\"pusher:connection_established\",\"data\":\"{\\\"socket_id\\\":\\\""
+          + m.socketId() + "\\\",\\\"activity_timeout\\\":" + m.activityTimeoutSeconds() + "}\"}")
+          .getBytes(StandardCharsets.US_ASCII);
+    }
     return Json.bytes(gen -> write(gen, message));
+  }
+
+  /**
+   * Whether a string is printable ASCII with nothing JSON escapes (no quote, no backslash), so
+   * that it can be written between quotes as it is, also inside a string holding JSON.
+   */
+  private static boolean plain(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Encodes a server message as text. */

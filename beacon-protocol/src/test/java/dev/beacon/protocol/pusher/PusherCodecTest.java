@@ -73,6 +73,25 @@ class PusherCodecTest {
   }
 
   @Test
+  void connectionEstablishedAndSubscriptionSucceededBytesAreTheGeneratorsWhateverTheNames() {
+    // encode() writes these two directly; encodeToString() always goes through the generator
+    for (String socketId : List.of("123.456", "9999999999.1", "1.2", "odd\"id", "é.1")) {
+      for (int timeout : List.of(0, 1, 120, 86_400)) {
+        ServerMessage m = new ServerMessage.ConnectionEstablished(socketId, timeout);
+        assertThat(new String(PusherCodec.encode(m), java.nio.charset.StandardCharsets.UTF_8))
+            .isEqualTo(PusherCodec.encodeToString(m));
+      }
+    }
+    for (String channel : List.of("news", "private-a_b-c=d@e,f.g;h", "presence-room-1",
+        "#server-to-user-42", "private-cache-x", "quote\"d", "back\\slash", "tab\tbed",
+        "ünïcode", "slash/ed", "~tilde")) {
+      ServerMessage m = new ServerMessage.SubscriptionSucceeded(channel);
+      assertThat(new String(PusherCodec.encode(m), java.nio.charset.StandardCharsets.UTF_8))
+          .isEqualTo(PusherCodec.encodeToString(m));
+    }
+  }
+
+  @Test
   void encodesChannelEventWithDataVerbatim() {
     assertThat(PusherCodec.encodeToString(new ServerMessage.ChannelEvent(
             "my-channel", "my-event", "\"{\\\"hello\\\":\\\"world\\\"}\"", Optional.empty())))

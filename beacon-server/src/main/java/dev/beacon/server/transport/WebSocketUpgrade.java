@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocket08FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -212,15 +213,27 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /**
+   * One SHA-1 digest per event loop thread: looking the algorithm up for every handshake costs
+   * more than the digest itself.
+   */
+  private static final FastThreadLocal<MessageDigest> SHA1 = new FastThreadLocal<>() {
+    @Override
+    protected MessageDigest initialValue() {
+      try {
+        return MessageDigest.getInstance("SHA-1");
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("SHA-1 is part of every JDK", e);
+      }
+    }
+  };
+
   /** The {@code Sec-WebSocket-Accept} of a key. */
   static String accept(String key) {
-    try {
-      MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
-      return Base64.getEncoder().encodeToString(
-          sha1.digest((key.trim() + GUID).getBytes(StandardCharsets.US_ASCII)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-1 is part of every JDK", e);
-    }
+    MessageDigest sha1 = SHA1.get();
+    sha1.reset();
+    return Base64.getEncoder().encodeToString(
+        sha1.digest((key.trim() + GUID).getBytes(StandardCharsets.US_ASCII)));
   }
 
   private static int parseOr(String value, int fallback) {
