@@ -35,9 +35,10 @@ public final class Lane {
    * Frames written per batch before flushing: a batch of publications to large channels stops
    * here, so the first subscriber's frame does not wait behind every other subscriber's for many
    * publications (latency), while each flush still carries several frames per connection
-   * (throughput).
+   * (throughput). The system property {@code beacon.laneWriteBudget} overrides it, for
+   * measuring the trade (docs/BENCHMARKS.md).
    */
-  static final int WRITE_BUDGET = 16384;
+  static final int WRITE_BUDGET = Math.max(1, Integer.getInteger("beacon.laneWriteBudget", 16384));
 
   private final int index;
   private final LaneExecutor executor;
