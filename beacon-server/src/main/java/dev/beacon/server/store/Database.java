@@ -52,6 +52,10 @@ public final class Database implements AutoCloseable {
       config.addDataSourceProperty("journal_mode", "WAL");
       config.addDataSourceProperty("synchronous", "NORMAL");
       config.addDataSourceProperty("busy_timeout", "10000");
+      // a transaction takes the write lock when it begins: one that read first and wrote after
+      // another connection's commit would otherwise fail at once (SQLITE_BUSY_SNAPSHOT, which no
+      // busy timeout waits out); SQLite has one writer at a time either way
+      config.addDataSourceProperty("transaction_mode", "IMMEDIATE");
       config.addDataSourceProperty("foreign_keys", "true");
     } else {
       settings.schema().ifPresent(s -> config.setSchema(s));
