@@ -14,6 +14,7 @@ import com.pusher.client.connection.ConnectionEventListener;
 import com.pusher.client.connection.ConnectionState;
 import com.pusher.client.connection.ConnectionStateChange;
 import com.pusher.rest.data.Result;
+import dev.beacon.server.it.PusherJavaClientSuite;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +24,7 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,6 +33,24 @@ import org.junit.jupiter.api.Test;
  * (pusher-http-java) calling yet another: a client sees one server whichever node it reaches.
  */
 class ClusterPusherTest {
+
+  /**
+   * The suite written for one server ({@link PusherJavaClientSuite}) on this class's cluster:
+   * the {@code i}-th client of each test on node {@code i % 3}, the server SDK on node 2 (another
+   * node than the first two clients').
+   */
+  @Nested
+  class PusherJavaClientSuiteOnThreeNodes extends PusherJavaClientSuite {
+    @Override
+    protected int clientPort(int index) {
+      return cluster.node(index % 3).port;
+    }
+
+    @Override
+    protected int apiPort() {
+      return cluster.node(2).port;
+    }
+  }
 
   private static ClusterNodes cluster;
   private static final Duration WAIT = Duration.ofSeconds(10);
