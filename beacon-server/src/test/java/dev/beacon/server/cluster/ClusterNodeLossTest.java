@@ -49,8 +49,10 @@ class ClusterNodeLossTest {
       PresenceChannel ann = annClient.subscribePresence("presence-kill");
       PresenceChannel bob2 = clients.connect(cluster.node(2), "bob").subscribePresence("presence-kill");
       PresenceChannel bob1 = clients.connect(cluster.node(1), "bob").subscribePresence("presence-kill");
+      // everything in place before the kill: the subscriptions and ann's sign-in confirmed
+      // (pusher:signin_success), or the kill could race them
       await().atMost(PusherClients.WAIT).until(() -> ann.isSubscribed() && bob1.isSubscribed()
-          && bob2.isSubscribed());
+          && bob2.isSubscribed() && "ann".equals(annClient.user().userId()));
       await().atMost(PusherClients.WAIT).until(() -> watcher.log.contains("+ann")
           && watcher.log.contains("+bob"));
       await().atMost(PusherClients.WAIT).until(() -> ClusterNodes.online(cluster.node(0), "ann"));

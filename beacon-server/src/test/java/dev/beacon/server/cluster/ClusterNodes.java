@@ -2,7 +2,6 @@ package dev.beacon.server.cluster;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,7 +19,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A cluster of Beacon nodes for a test: each node a separate JVM ({@code dev.beacon.server.Main})
- * on a free port, all on the local Redis under a key prefix of their own and on the local
+ * on a port the OS gives it (port 0; read back from its "listening" line, so no other process
+ * can take the port between a probe and the bind), all on the local Redis under a key prefix of their own and on the local
  * PostgreSQL in a schema of their own; both are removed by {@link #close()}.
  */
 final class ClusterNodes implements AutoCloseable {
@@ -28,6 +28,8 @@ final class ClusterNodes implements AutoCloseable {
   static final String REDIS_URL = "redis://127.0.0.1:6379/0";
   static final String PG_URL = "jdbc:postgresql://127.0.0.1:5432/test";
   static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final java.util.regex.Pattern LISTENING =
+      java.util.regex.Pattern.compile("Beacon is listening on https?://[^ ]*:(\\d+)");
 
   final String prefix = "beacon-test-" + UUID.randomUUID().toString().substring(0, 8) + ":";
   final String schema = "beacon_c_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
@@ -41,13 +43,13 @@ final class ClusterNodes implements AutoCloseable {
   /** One node: its process, port and what it printed. */
   static final class Node {
     final String id;
-    final int port;
+    /** Known once the node is listening (before it is handed out). */
+    volatile int port;
     final Process process;
     final ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
 
-    Node(String id, int port, Process process) {
+    Node(String id, Process process) {
       this.id = id;
-      this.port = port;
       this.process = process;
     }
 
@@ -125,17 +127,13 @@ final class ClusterNodes implements AutoCloseable {
   }
 
   private Node launchAsync(String id, Map<String, String> env) throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
     Path data = Files.createTempDirectory("beacon-cluster-" + id);
     ProcessBuilder pb = new ProcessBuilder(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-ea:dev.beacon...", "-Xmx256m", "-XX:TieredStopAtLevel=1",
         "-cp", System.getProperty("java.class.path"), "dev.beacon.server.Main");
     pb.environment().keySet().removeIf(k -> k.startsWith("BEACON_"));
-    pb.environment().put("BEACON_PORT", Integer.toString(port));
+    pb.environment().put("BEACON_PORT", "0");
     pb.environment().put("BEACON_DATA_DIR", data.toString());
     pb.environment().put("BEACON_EVENT_LOOPS", "2");
     pb.environment().put("BEACON_SHUTDOWN_DRAIN_SECONDS", "0"); // a SIGTERM closes at once
@@ -149,7 +147,7 @@ final class ClusterNodes implements AutoCloseable {
     pb.environment().put("BEACON_CLUSTER_KEY_PREFIX", prefix);
     pb.environment().putAll(env);
     pb.redirectErrorStream(true);
-    return new Node(id, port, pb.start());
+    return new Node(id, pb.start());
   }
 
   private void awaitListening(Node n) throws Exception {
@@ -159,7 +157,9 @@ final class ClusterNodes implements AutoCloseable {
     String line;
     while ((line = out.readLine()) != null) {
       n.log.add(line);
-      if (line.startsWith("Beacon is listening")) {
+      java.util.regex.Matcher listening = LISTENING.matcher(line);
+      if (listening.lookingAt()) {
+        n.port = Integer.parseInt(listening.group(1));
         Thread drain = new Thread(() -> {
           try {
             String l;
@@ -246,8 +246,8 @@ final class ClusterNodes implements AutoCloseable {
          var s = c.createStatement()) {
       s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
     }
-    if (redisUrl.equals(REDIS_URL)) {
-      RedisKeys.delete(prefix);
-    }
+    // also when the nodes reached the shared Redis through a relay (a Redis of a test's own
+    // holds nothing under the prefix here)
+    RedisKeys.delete(prefix);
   }
 }

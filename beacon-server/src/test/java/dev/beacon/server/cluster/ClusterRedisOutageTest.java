@@ -9,7 +9,10 @@ import com.pusher.client.channel.PresenceChannel;
 import com.pusher.client.channel.PresenceChannelEventListener;
 import com.pusher.client.channel.PusherEvent;
 import com.pusher.client.channel.User;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -23,19 +26,18 @@ import org.junit.jupiter.api.Test;
  * Redis goes away and comes back empty (a restart without persistence), under two nodes with
  * clients: meanwhile {@code /ready} says why it is not ready, local delivery goes on and cluster
  * calls fail at once; afterwards delivery between nodes resumes and each node has put its own
- * members back. The test runs its own Redis server on a free port, so that it can kill it.
+ * members back. The test runs its own Redis server, so that it can kill it, behind a relay
+ * ({@link RedisRelay}) whose port stays the nodes' for the whole test: the Redis started again
+ * takes whatever port is free then, and the relay sends the nodes' new connections there.
  */
 class ClusterRedisOutageTest {
 
   @Test
   void aRedisRestartIsSurvivedWithLocalDeliveryMeanwhileAndMembersReRegisteredAfter()
       throws Exception {
-    int redisPort;
-    try (ServerSocket s = new ServerSocket(0)) {
-      redisPort = s.getLocalPort();
-    }
-    Process redis = startRedis(redisPort);
-    try (ClusterNodes cluster = ClusterNodes.start(2, "redis://127.0.0.1:" + redisPort + "/0");
+    Redis redis = Redis.start();
+    RedisRelay relay = new RedisRelay(redis.port);
+    try (relay; ClusterNodes cluster = ClusterNodes.start(2, relay.url());
          PusherClients clients = new PusherClients()) {
       ClusterNodes.Node n0 = cluster.node(0);
       ClusterNodes.Node n1 = cluster.node(1);
@@ -51,8 +53,7 @@ class ClusterRedisOutageTest {
           && onN0.isSubscribed() && onN1.isSubscribed());
       await().atMost(PusherClients.WAIT).until(() -> ann.getUsers().size() == 2);
 
-      redis.destroyForcibly();
-      redis.waitFor(10, TimeUnit.SECONDS);
+      redis.kill();
 
       // not ready, with the reason; alive
       await().atMost(Duration.ofSeconds(10)).until(() -> ClusterNodes.get(n0, "/ready").statusCode() == 503);
@@ -102,7 +103,8 @@ class ClusterRedisOutageTest {
       assertThat(errors.get(0)).contains("ClusterUnavailable").contains("503");
 
       // Redis is back, empty
-      redis = startRedis(redisPort);
+      redis = Redis.start();
+      relay.retarget(redis.port);
       await().atMost(Duration.ofSeconds(20)).until(() -> ClusterNodes.get(n0, "/ready").statusCode() == 200
           && ClusterNodes.get(n1, "/ready").statusCode() == 200);
 
@@ -122,25 +124,60 @@ class ClusterRedisOutageTest {
       backend0.close();
       backend1.close();
     } finally {
-      redis.destroyForcibly();
-      redis.waitFor(10, TimeUnit.SECONDS);
+      redis.kill();
     }
   }
 
-  private static Process startRedis(int port) throws Exception {
-    Process p = new ProcessBuilder("redis-server", "--port", Integer.toString(port),
-        "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (System.nanoTime() < deadline) {
-      try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
-        return p;
-      } catch (java.io.IOException e) {
-        Thread.sleep(50);
+  /** A redis-server of the test's own, without persistence. */
+  private record Redis(Process process, int port) {
+
+    /**
+     * Starts one on a port the OS had free, and tries another if something took that port
+     * before redis-server bound it (known from what it prints: ready, or gone).
+     */
+    static Redis start() throws Exception {
+      String last = "";
+      for (int attempt = 0; attempt < 5; attempt++) {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+          port = s.getLocalPort();
+        }
+        Process p = new ProcessBuilder("redis-server", "--port", Integer.toString(port),
+            "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+            .redirectErrorStream(true).start();
+        BufferedReader out = new BufferedReader(
+            new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        StringBuilder said = new StringBuilder();
+        String line;
+        while ((line = out.readLine()) != null) {
+          said.append(line).append('\n');
+          if (line.contains("Ready to accept connections")) {
+            Thread drain = new Thread(() -> {
+              try {
+                while (out.readLine() != null) {
+                  // what it says later is not needed
+                }
+              } catch (java.io.IOException e) {
+                // gone
+              }
+            });
+            drain.setDaemon(true);
+            drain.start();
+            return new Redis(p, port);
+          }
+        }
+        // it exited without getting ready (the port was taken meanwhile): another port
+        p.destroyForcibly();
+        p.waitFor(10, TimeUnit.SECONDS);
+        last = said.toString();
       }
+      throw new AssertionError("redis-server did not start:\n" + last);
     }
-    p.destroyForcibly();
-    throw new AssertionError("redis-server did not start on port " + port);
+
+    void kill() throws InterruptedException {
+      process.destroyForcibly();
+      process.waitFor(10, TimeUnit.SECONDS);
+    }
   }
 
   private static com.pusher.rest.Pusher backend(ClusterNodes.Node node) {
