@@ -52,6 +52,22 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
   static final long ALIVE_TTL_MILLIS = 3000;
   static final long PROBE_SILENCE_MILLIS = 3000;
   static final long COMMAND_TIMEOUT_MILLIS = 2000;
+  /**
+   * How long a new connection may take (TCP and the client's handshake): a Redis that hangs
+   * accepts connections and never answers their handshake.
+   */
+  static final long CONNECT_TIMEOUT_MILLIS = 2000;
+  /**
+   * Heartbeats in a row that Redis did not answer before the command connection is given up and
+   * made again (a connection a stalled Redis or a failover left half-open answers nothing again).
+   */
+  static final int HEARTBEATS_MISSED_BEFORE_RECONNECTING = 2;
+  /**
+   * How long a node, once (re)registered, leaves other nodes' lapsed liveness keys alone: if it
+   * was cut off from Redis, the others may have been too and are registering again (after a
+   * stall of the whole Redis every key has lapsed), and must not be settled as dead meanwhile.
+   */
+  static final long SETTLE_OTHERS_AFTER_MILLIS = 2 * ALIVE_TTL_MILLIS;
   static final int MAX_IN_FLIGHT = 20_000;
   /** How often each node takes the webhook vacates and removals whose grace period is over. */
   static final long WEBHOOK_POLL_MILLIS = 250;
@@ -74,7 +90,7 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
   private final String node;
   private final String prefix;
   private final String busChannel;
-  private final Redis client;
+  private final RedisOptions options;
   private final Context context;
   private final ClusterScripts scripts = ClusterScripts.load();
   private final AtomicInteger inFlight = new AtomicInteger();
@@ -82,6 +98,17 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
   private final AtomicLong settledNodes = new AtomicLong();
   private volatile RedisConnection commands;
   private volatile RedisConnection pubsub;
+  /**
+   * The clients the two connections came from, one each: closing a client closes its socket
+   * (closing a connection of a pooled client would hand a half-open one back to its pool for
+   * the next connect). On the context.
+   */
+  private Redis commandsClient;
+  private Redis pubsubClient;
+  /** When this node last (re)registered (context). */
+  private long registeredAt;
+  /** Heartbeats in a row that failed (context). */
+  private int heartbeatsMissed;
   private volatile String trouble = "connecting to Redis";
   private volatile long lastProbeHeard;
   /** Whether the current subscription has delivered a probe yet. */
@@ -109,10 +136,10 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
     this.node = settings.nodeId();
     this.prefix = settings.keyPrefix();
     this.busChannel = prefix + "bus";
-    this.client = Redis.createClient(vertx, new RedisOptions()
+    this.options = new RedisOptions()
         .setConnectionString(settings.redisUrl().orElseThrow())
         .setPreferredProtocolVersion(ProtocolVersion.RESP2)
-        .setMaxWaitingHandlers(MAX_IN_FLIGHT));
+        .setMaxWaitingHandlers(MAX_IN_FLIGHT);
     this.context = vertx.getOrCreateContext();
   }
 
@@ -237,9 +264,12 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
       return;
     }
     connecting = true;
-    client.connect().compose(cmd -> {
+    heartbeatsMissed = 0;
+    newConnection().compose(made -> {
+      RedisConnection cmd = made.connection();
       cmd.exceptionHandler(e -> lost(cmd, "Redis connection failed: " + e.getMessage()));
       cmd.endHandler(v -> lost(cmd, "Redis closed the connection"));
+      commandsClient = made.client();
       commands = cmd;
       return subscribe();
     }).compose(v -> webhookGrace())
@@ -249,6 +279,7 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
           connecting = false;
           if (ar.succeeded()) {
             registered = true;
+            registeredAt = System.currentTimeMillis();
             LOG.info("cluster: node {} registered in Redis (key prefix '{}')", node, prefix);
             registered();
             if (!probeHeard) {
@@ -279,8 +310,40 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
     }
   }
 
+  /** A connection with the client it came from. */
+  private record Made(Redis client, RedisConnection connection) {}
+
+  /**
+   * A new connection from a client of its own, within {@value #CONNECT_TIMEOUT_MILLIS} ms (a
+   * stalled Redis accepts the connection and never answers the handshake); a connection made
+   * after the time is up is closed with its client. On the context.
+   */
+  private Future<Made> newConnection() {
+    Redis client = Redis.createClient(vertx, options);
+    Promise<Made> made = Promise.promise();
+    long timer = vertx.setTimer(CONNECT_TIMEOUT_MILLIS, id -> {
+      if (made.tryFail(new java.util.concurrent.TimeoutException("Redis did not complete a new "
+          + "connection within " + CONNECT_TIMEOUT_MILLIS + " ms"))) {
+        client.close();
+      }
+    });
+    client.connect().onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.failed()) {
+        if (made.tryFail(ar.cause())) {
+          client.close();
+        }
+      } else if (!made.tryComplete(new Made(client, ar.result()))) {
+        client.close(); // too late: given up already
+      }
+    });
+    return made.future();
+  }
+
   private Future<Void> subscribe() {
-    return client.connect().compose(sub -> {
+    return newConnection().compose(made -> {
+      RedisConnection sub = made.connection();
+      pubsubClient = made.client();
       sub.exceptionHandler(e -> lost(sub, "Redis pub/sub connection failed: " + e.getMessage()));
       sub.endHandler(v -> lost(sub, "Redis closed the pub/sub connection"));
       sub.handler(this::onPush);
@@ -388,16 +451,26 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
   }
 
   private void dropConnections() {
-    RedisConnection c = commands;
-    RedisConnection s = pubsub;
     commands = null;
     pubsub = null;
     registered = false;
+    closeCommandsClient();
+    closePubsubClient();
+  }
+
+  private void closeCommandsClient() {
+    Redis c = commandsClient;
+    commandsClient = null;
     if (c != null) {
       c.close();
     }
-    if (s != null) {
-      s.close();
+  }
+
+  private void closePubsubClient() {
+    Redis c = pubsubClient;
+    pubsubClient = null;
+    if (c != null) {
+      c.close();
     }
   }
 
@@ -412,11 +485,8 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
           + " ms: resubscribing";
       trouble = reason;
       logFailure(reason);
-      RedisConnection s = pubsub;
       pubsub = null;
-      if (s != null) {
-        s.close();
-      }
+      closePubsubClient();
       connecting = true;
       subscribe().compose(v -> settle(node, false, holdings.get())).onComplete(ar -> {
         connecting = false;
@@ -429,15 +499,29 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
       });
       return;
     }
+    RedisConnection beating = commands;
     send(aliveRequest()).onComplete(ar -> {
       if (ar.failed()) {
         trouble = "Redis heartbeat failed: " + message(ar.cause());
         logFailure(trouble);
-      } else if (probeHeard && now - lastProbeHeard <= PROBE_SILENCE_MILLIS && registered) {
+        if (ar.cause() instanceof ClusterUnavailableException && beating == commands
+            && ++heartbeatsMissed >= HEARTBEATS_MISSED_BEFORE_RECONNECTING) {
+          // Redis answers nothing on this connection: a stall, or a connection left half-open;
+          // a new one is made (and fails within the connect timeout while Redis hangs)
+          lost(beating, "Redis did not answer " + heartbeatsMissed + " heartbeats in a row: "
+              + "reconnecting");
+        }
+        return;
+      }
+      heartbeatsMissed = 0;
+      if (probeHeard && now - lastProbeHeard <= PROBE_SILENCE_MILLIS && registered) {
         trouble = null;
       }
     });
     publishMessage(new BusMessage('p', node, "", "", "", Long.toString(now).getBytes(StandardCharsets.US_ASCII)));
+    if (now - registeredAt < SETTLE_OTHERS_AFTER_MILLIS) {
+      return; // just (re)registered: the others may be registering again too
+    }
     send(Request.cmd(Command.SMEMBERS).arg(prefix + "nodes")).onSuccess(members -> {
       for (Response m : members) {
         String other = m.toString();
@@ -524,6 +608,10 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
           } else if (ar.cause() instanceof java.util.concurrent.TimeoutException) {
             p.fail(new ClusterUnavailableException("cluster unavailable: Redis did not answer within "
                 + COMMAND_TIMEOUT_MILLIS + " ms (" + inFlight.get() + " commands waiting)"));
+          } else if (c != commands) {
+            // the connection was lost or given up while the command waited
+            p.fail(new ClusterUnavailableException("cluster unavailable: the Redis connection was "
+                + "lost (" + message(ar.cause()) + ")"));
           } else {
             p.fail(ar.cause());
           }
@@ -970,7 +1058,7 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
       Promise<Void> closed = Promise.promise();
       context.runOnContext(v -> {
         dropConnections();
-        client.close().onComplete(ar -> closed.tryComplete());
+        closed.tryComplete();
       });
       closed.future().await(2, TimeUnit.SECONDS);
     } catch (Exception e) {
