@@ -253,6 +253,15 @@ function startServer({ config = defaultConfig(), env = {} } = {}) {
  * @param {object} [options] startServer's options, and concurrentTests
  * @returns an object whose `server` property is the running BeaconProcess once tests run
  */
+/**
+ * Whether the suites run against a cluster (BEACON_TEST_NODES above 1, `npm run test:cluster`).
+ * A test that restarts or kills "the server" has no one server to restart then: it says so with
+ * `{ skip: ONE_SERVER_ONLY }` (a node's kill -9 is tested by ClusterNodeLossTest and
+ * ClusterFeaturesTest, a restart of Redis by ClusterRedisOutageTest).
+ */
+const CLUSTERED = Number(process.env.BEACON_TEST_NODES ?? '1') > 1;
+const ONE_SERVER_ONLY = CLUSTERED && 'restarts the one server: not run on a cluster';
+
 function useServer({ concurrentTests = false, ...options } = {}) {
   const { closeAllClients } = require('./clients');
   const handle = { server: null };
@@ -332,4 +341,6 @@ async function restartServer(server, { kill = false } = {}) {
   });
 }
 
-module.exports = { APPS, JAR, defaultConfig, restartServer, startServer, toYaml, useServer };
+module.exports = {
+  APPS, CLUSTERED, JAR, ONE_SERVER_ONLY, defaultConfig, restartServer, startServer, toYaml, useServer,
+};

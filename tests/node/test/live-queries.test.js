@@ -13,7 +13,9 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { ConvexClient, ConvexHttpClient } = require('convex/browser');
 const { anyApi: api } = require('convex/server');
-const { useServer, startServer, defaultConfig } = require('../lib/server');
+const {
+  useServer, startServer, defaultConfig, ONE_SERVER_ONLY,
+} = require('../lib/server');
 const { connectClient, subscribed } = require('../lib/clients');
 const { once, eventually, withTimeout } = require('../lib/wait');
 const { WebSocketRelay } = require('../lib/relay');
@@ -311,7 +313,7 @@ async function mutationAppliedThenKilledBeforeTheReply(env) {
   }
 }
 
-describe('restarting the server', () => {
+describe('restarting the server', { skip: ONE_SERVER_ONLY }, () => {
   test('a mutation applied by a server killed before it replied is applied once when the client '
     + 'sends it again (SQLite)', async () => {
     await mutationAppliedThenKilledBeforeTheReply({});
