@@ -109,6 +109,8 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
   private long registeredAt;
   /** Heartbeats in a row that failed (context). */
   private int heartbeatsMissed;
+  /** When the last heartbeat that Redis took was sent (context). */
+  private long lastHeartbeat;
   private volatile String trouble = "connecting to Redis";
   private volatile long lastProbeHeard;
   /** Whether the current subscription has delivered a probe yet. */
@@ -280,6 +282,7 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
           if (ar.succeeded()) {
             registered = true;
             registeredAt = System.currentTimeMillis();
+            lastHeartbeat = registeredAt;
             LOG.info("cluster: node {} registered in Redis (key prefix '{}')", node, prefix);
             registered();
             if (!probeHeard) {
@@ -431,9 +434,37 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
         .compose(r -> send(aliveRequest())).mapEmpty();
   }
 
+  /** Refreshes the liveness key, answering its previous value (none if it had lapsed). */
   private Request aliveRequest() {
     return Request.cmd(Command.SET).arg(prefix + "node:" + node + ":alive")
-        .arg(Long.toString(System.currentTimeMillis())).arg("PX").arg(ALIVE_TTL_MILLIS);
+        .arg(Long.toString(System.currentTimeMillis())).arg("PX").arg(ALIVE_TTL_MILLIS).arg("GET");
+  }
+
+  /**
+   * This node's liveness key had lapsed while it was registered (the process was paused, or its
+   * heartbeats did not get through, for longer than the TTL): another node may have settled it
+   * as dead meanwhile, removing its members and forgetting it, though its connections are still
+   * here. Its own connections being the truth for what it holds, it registers them again, as
+   * after a reconnection. On the context.
+   */
+  private void lapsed(long lastHeartbeat) {
+    String reason = "this node's liveness key had lapsed (no heartbeat for "
+        + (System.currentTimeMillis() - lastHeartbeat) + " ms): registering its members again";
+    LOG.warn("cluster: {}", reason);
+    trouble = reason;
+    connecting = true;
+    settle(node, false, holdings.get()).compose(v -> register()).onComplete(ar -> {
+      connecting = false;
+      if (ar.failed()) {
+        lost(commands, "cannot register again: " + message(ar.cause()));
+        return;
+      }
+      registeredAt = System.currentTimeMillis();
+      registered();
+      if (probeHeard) {
+        trouble = null;
+      }
+    });
   }
 
   private void lost(RedisConnection which, String reason) {
@@ -500,6 +531,7 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
       return;
     }
     RedisConnection beating = commands;
+    long previousBeat = lastHeartbeat;
     send(aliveRequest()).onComplete(ar -> {
       if (ar.failed()) {
         trouble = "Redis heartbeat failed: " + message(ar.cause());
@@ -514,6 +546,11 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
         return;
       }
       heartbeatsMissed = 0;
+      lastHeartbeat = now;
+      if (ar.result() == null && registered && !connecting && beating == commands) {
+        lapsed(previousBeat);
+        return;
+      }
       if (probeHeard && now - lastProbeHeard <= PROBE_SILENCE_MILLIS && registered) {
         trouble = null;
       }

@@ -111,6 +111,62 @@ class ClusterNodeLossTest {
     }
   }
 
+  /**
+   * A node whose process stops for longer than the liveness TTL (a long GC pause, a starved or
+   * suspended VM; here SIGSTOP) is taken for dead: the others remove its members. When it runs
+   * again its connections are still open, so it must notice that its liveness key had lapsed and
+   * register its members again (before, it refreshed the key and went on serving clients that
+   * were members of nothing, and was not in the cluster's list of nodes any more, so that its
+   * members were left behind for ever when it died later).
+   */
+  @Test
+  void aNodePausedPastTheLivenessTtlIsTakenForDeadThenRegistersItsMembersAgain() throws Exception {
+    ClusterNodes.Node paused = cluster.add("n8", Map.of());
+    try (PusherClients clients = new PusherClients()) {
+      PusherClients.Roster watcher = new PusherClients.Roster();
+      PresenceChannel w = clients.connect(cluster.node(0), "watcher3").subscribePresence(
+          "presence-pause", watcher);
+      await().atMost(PusherClients.WAIT).until(w::isSubscribed);
+      PresenceChannel gus = clients.connect(paused, "gus").subscribePresence("presence-pause");
+      await().atMost(PusherClients.WAIT).until(() -> gus.isSubscribed() && watcher.log.contains("+gus"));
+
+      signal(paused, "STOP");
+      try {
+        await().atMost(Duration.ofSeconds(15)).until(() -> watcher.log.contains("-gus"));
+      } finally {
+        signal(paused, "CONT");
+      }
+      long resumed = System.nanoTime();
+      // its member is back in the cluster's roster and the node in the cluster
+      await().atMost(Duration.ofSeconds(10)).until(() -> watcher.log.size() >= 3);
+      System.out.println("paused node running again -> member_added again after "
+          + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - resumed) + " ms");
+      assertThat(watcher.log).containsExactly("+gus", "-gus", "+gus");
+      com.pusher.rest.Pusher backend = backend(1);
+      assertThat(backend.get("/channels/presence-pause/users").getMessage())
+          .contains("\"gus\"").contains("\"watcher3\"");
+      // (within a heartbeat or two: its member may be back sooner, by the resubscription after
+      // the probe's silence, which does not register the node)
+      await().atMost(PusherClients.WAIT).until(() -> RedisKeys.command(Request.cmd(Command.SISMEMBER)
+          .arg(cluster.prefix + "nodes").arg("n8")).toInteger() == 1);
+      await().atMost(PusherClients.WAIT).until(() -> ClusterNodes.get(paused, "/ready").statusCode() == 200);
+      // and a kill now is cleaned up after as any other (a node the cluster had forgotten would
+      // leave its members behind for ever)
+      paused.kill();
+      await().atMost(Duration.ofSeconds(15)).until(() -> watcher.log.size() >= 4);
+      assertThat(watcher.log).containsExactly("+gus", "-gus", "+gus", "-gus");
+      backend.close();
+    } finally {
+      paused.kill();
+    }
+  }
+
+  private static void signal(ClusterNodes.Node node, String signal) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(node.process.pid()))
+        .inheritIO().start();
+    assertThat(kill.waitFor()).isZero();
+  }
+
   private static com.pusher.rest.Pusher backend(int node) {
     com.pusher.rest.Pusher backend = new com.pusher.rest.Pusher("app-id", "app-key", "app-secret");
     backend.setHost("127.0.0.1:" + cluster.node(node).port);
