@@ -7,8 +7,6 @@ import com.pusher.client.Pusher;
 import com.pusher.client.channel.Channel;
 import com.pusher.client.channel.PresenceChannel;
 import com.pusher.client.channel.PresenceChannelEventListener;
-import com.pusher.client.channel.PusherEvent;
-import com.pusher.client.channel.User;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
@@ -17,7 +15,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -73,29 +70,7 @@ class ClusterRedisOutageTest {
       assertThat(users.getHttpStatus()).isEqualTo(503);
       assertThat(users.getMessage()).contains("cluster unavailable");
       List<String> errors = new CopyOnWriteArrayList<>();
-      PresenceChannelEventListener errorsOnly = new PresenceChannelEventListener() {
-        @Override
-        public void onUsersInformationReceived(String channelName, Set<User> u) {}
-
-        @Override
-        public void userSubscribed(String channelName, User user) {}
-
-        @Override
-        public void userUnsubscribed(String channelName, User user) {}
-
-        @Override
-        public void onAuthenticationFailure(String message, Exception e) {}
-
-        @Override
-        public void onSubscriptionSucceeded(String channelName) {}
-
-        @Override
-        public void onEvent(PusherEvent event) {
-          if (event.getEventName().equals("pusher:subscription_error")) {
-            errors.add(event.getData());
-          }
-        }
-      };
+      PresenceChannelEventListener errorsOnly = PusherClients.errorsOnly(errors);
       PresenceChannel refused = clients.connect(n0, "eve").subscribePresence("presence-later",
           errorsOnly);
       refused.bind("pusher:subscription_error", errorsOnly);

@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.pusher.client.channel.Channel;
 import com.pusher.client.channel.PresenceChannel;
-import com.pusher.client.channel.PresenceChannelEventListener;
-import com.pusher.client.channel.PusherEvent;
 import com.pusher.client.channel.User;
 import com.pusher.rest.data.Result;
 import java.net.http.HttpResponse;
@@ -14,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -155,8 +152,8 @@ class ClusterRedisStallTest {
       List<String> errors = new CopyOnWriteArrayList<>();
       long asked = System.nanoTime();
       PresenceChannel refused = clients.connect(n0, "eve").subscribePresence(room + "-later",
-          errorsOnly(errors));
-      refused.bind("pusher:subscription_error", errorsOnly(errors));
+          PusherClients.errorsOnly(errors));
+      refused.bind("pusher:subscription_error", PusherClients.errorsOnly(errors));
       await().atMost(PusherClients.WAIT).until(() -> !errors.isEmpty());
       assertThat(errors.get(0)).contains("ClusterUnavailable").contains("503");
       assertThat(millisSince(asked)).isLessThan(FAIL_BOUND_MILLIS + 2000);
@@ -214,31 +211,5 @@ class ClusterRedisStallTest {
     backend.setEncrypted(false);
     all.add(backend);
     return backend;
-  }
-
-  private static PresenceChannelEventListener errorsOnly(List<String> errors) {
-    return new PresenceChannelEventListener() {
-      @Override
-      public void onUsersInformationReceived(String channelName, Set<User> u) {}
-
-      @Override
-      public void userSubscribed(String channelName, User user) {}
-
-      @Override
-      public void userUnsubscribed(String channelName, User user) {}
-
-      @Override
-      public void onAuthenticationFailure(String message, Exception e) {}
-
-      @Override
-      public void onSubscriptionSucceeded(String channelName) {}
-
-      @Override
-      public void onEvent(PusherEvent event) {
-        if (event.getEventName().equals("pusher:subscription_error")) {
-          errors.add(event.getData());
-        }
-      }
-    };
   }
 }

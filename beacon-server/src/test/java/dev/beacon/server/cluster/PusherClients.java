@@ -49,6 +49,32 @@ final class PusherClients implements AutoCloseable {
     clients.forEach(Pusher::disconnect);
   }
 
+  /** A presence listener that notes only the {@code pusher:subscription_error}s it hears. */
+  static PresenceChannelEventListener errorsOnly(List<String> errors) {
+    return new PresenceChannelEventListener() {
+      @Override
+      public void onUsersInformationReceived(String channelName, Set<User> users) {}
+
+      @Override
+      public void userSubscribed(String channelName, User user) {}
+
+      @Override
+      public void userUnsubscribed(String channelName, User user) {}
+
+      @Override
+      public void onAuthenticationFailure(String message, Exception e) {}
+
+      @Override
+      public void onSubscriptionSucceeded(String channelName) {}
+
+      @Override
+      public void onEvent(PusherEvent event) {
+        if (event.getEventName().equals("pusher:subscription_error")) {
+          errors.add(event.getData());
+        }
+      }
+    };
+  }
   /** What a presence channel's listener saw, in order, with when each change arrived. */
   static final class Roster implements PresenceChannelEventListener {
     final List<String> log = new CopyOnWriteArrayList<>();
