@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import dev.beacon.bench.client.Endpoint;
+import dev.beacon.bench.client.WireProtocol;
 import dev.beacon.bench.config.ScenarioConfig;
 import dev.beacon.bench.config.ScenarioKind;
 import dev.beacon.bench.config.TargetKind;
@@ -29,9 +30,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runs a scenario against each server in turn — Beacon, then the baseline, same sizes, on the
- * same machine — as many times as asked, and writes the results: a JSON file and an SVG picture
- * under the output folder, named for the scenario and the time.
+ * Runs a scenario against each server in turn — Beacon, then the baseline (and uWebSockets.js or
+ * an external server when asked), same sizes, on the same machine — as many times as asked, and
+ * writes the results: a JSON file and an SVG picture under the output folder, named for the
+ * scenario and the time.
  */
 public final class Runner {
 
@@ -114,9 +116,12 @@ public final class Runner {
       }
       return BenchCluster.start(config, logs, 3);
     }
-    var address = target == TargetKind.BEACON ? config.beaconAddress() : config.baselineAddress();
+    var address = config.address(target);
     if (address.isPresent()) {
-      return ServerUnderTest.running(target, Endpoint.parse(address.get()));
+      WireProtocol protocol = target == TargetKind.BEACON ? WireProtocol.PUSHER
+          : target == TargetKind.EXTERNAL ? config.externalProtocol() : WireProtocol.RAW;
+      return ServerUnderTest.running(target, Endpoint.parse(address.get()), config.pid(target),
+          protocol);
     }
     return ServerProcess.start(target, config, logs);
   }
@@ -137,6 +142,14 @@ public final class Runner {
     s.put("client_threads", config.clientThreads());
     s.put("server_event_loops", config.serverEventLoops());
     s.put("server_jvm_args", config.serverJvmArgs());
+    s.put("targets", config.targets().stream().map(TargetKind::label).toList());
+    Map<String, Object> given = new LinkedHashMap<>();
+    for (TargetKind t : config.targets()) {
+      var pid = config.pid(t);
+      config.address(t).ifPresent(a -> given.put(t.label(), a + (pid.isPresent()
+          ? " pid " + pid.getAsLong() : " (no pid given: CPU and RSS not sampled)")));
+    }
+    s.put("running_servers", given);
     return s;
   }
 

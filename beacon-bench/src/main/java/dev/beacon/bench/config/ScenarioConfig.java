@@ -1,10 +1,14 @@
 package dev.beacon.bench.config;
 
+import dev.beacon.bench.client.WireProtocol;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Everything one run is told: the scenario, its sizes and rates, which servers to measure and how
@@ -27,8 +31,14 @@ import java.util.Optional;
  * @param window fanout: deliveries in flight while finding saturation; the publisher keeps
  *     {@code max(2, window / subscribers)} publications in flight (HTTP: on as many keep-alive
  *     connections, at most 32), so the server always has queued work but the queue stays short
- * @param beaconAddress an already running Beacon ({@code host:port}) instead of starting one
- * @param baselineAddress an already running baseline server instead of starting one
+ * @param addresses servers already running ({@code host:port}) to measure instead of starting
+ *     them ({@code --beacon}, {@code --baseline}, {@code --uws}, {@code --external})
+ * @param pids the process ids of those running servers ({@code --beacon-pid} ...), so that their
+ *     CPU and RSS are sampled (and a JVM's heap read) as for a server the tool started
+ * @param externalProtocol what the external server speaks: {@code raw} (the baseline's broadcast
+ *     protocol) or {@code pusher}
+ * @param uwsScript the uWebSockets.js server script the tool starts for the {@code uws} target
+ * @param node the Node.js executable that runs it
  * @param users heartbeat: distinct users the calls rotate over
  * @param rounds connect: storms opened one after the other against the same server processes
  *     (each closed before the next), so a warm server is measured as well as a fresh one
@@ -52,8 +62,11 @@ public record ScenarioConfig(
     int sources,
     int serverEventLoops,
     boolean heapSamples,
-    Optional<String> beaconAddress,
-    Optional<String> baselineAddress,
+    Map<TargetKind, String> addresses,
+    Map<TargetKind, Long> pids,
+    WireProtocol externalProtocol,
+    Path uwsScript,
+    String node,
     Path beaconJar,
     String serverJvmArgs,
     String appId,
@@ -68,8 +81,14 @@ public record ScenarioConfig(
     targets = List.copyOf(targets);
     payloads = List.copyOf(payloads);
     publishers = List.copyOf(publishers);
+    addresses = Map.copyOf(addresses);
+    pids = Map.copyOf(pids);
     if (targets.isEmpty()) {
       throw new ConfigException("option --targets names no server");
+    }
+    if (targets.contains(TargetKind.EXTERNAL) && !addresses.containsKey(TargetKind.EXTERNAL)) {
+      throw new ConfigException("target external needs --external=HOST:PORT (and "
+          + "--external-pid=PID to sample its CPU and memory)");
     }
     for (String p : publishers) {
       if (!p.equals("http") && !p.equals("client")) {
@@ -81,11 +100,33 @@ public record ScenarioConfig(
     }
   }
 
+  /** A running server to measure instead of starting {@code kind}, if one was given. */
+  public Optional<String> address(TargetKind kind) {
+    return Optional.ofNullable(addresses.get(kind));
+  }
+
+  /** The process id of the running server given for {@code kind}, if one was given. */
+  public OptionalLong pid(TargetKind kind) {
+    Long pid = pids.get(kind);
+    return pid == null ? OptionalLong.empty() : OptionalLong.of(pid);
+  }
+
+  public Optional<String> beaconAddress() {
+    return address(TargetKind.BEACON);
+  }
+
+  public Optional<String> baselineAddress() {
+    return address(TargetKind.BASELINE);
+  }
+
   public static final String USAGE = """
       usage: java -jar beacon-bench.jar SCENARIO [--option=value ...]
         scenarios: idle, fanout, rooms, churn, connect, live, heartbeat, messages, stream, cluster
-        common:   --targets=beacon,baseline  --duration=10s --warmup=3s --repeat=1
-                  --beacon=HOST:PORT (measure a running Beacon) --baseline=HOST:PORT
+        common:   --targets=beacon,baseline(,uws,external)  --duration=10s --warmup=3s --repeat=1
+                  --beacon=HOST:PORT (measure a running Beacon) --baseline=HOST:PORT --uws=HOST:PORT
+                  --beacon-pid=PID (its process, sampled as a started one; --baseline-pid ...)
+                  --external=HOST:PORT --external-pid=PID --external-protocol=raw|pusher
+                  --uws-script=beacon-bench/uws/server.js (npm ci there first) --node=node
                   --beacon-jar=beacon-server/target/beacon.jar --server-jvm-args="..."
                   --server-event-loops=CORES --client-threads=CORES --processes=1 --sources=0
                   --heap=true (force a GC in the server and read its heap) --out=bench-results
@@ -120,13 +161,32 @@ public record ScenarioConfig(
     List<TargetKind> targets = new ArrayList<>();
     for (String t : o.string("targets", kind == ScenarioKind.FANOUT || kind == ScenarioKind.IDLE
         ? "beacon,baseline" : "beacon").split(",")) {
-      switch (t.trim()) {
-        case "beacon" -> targets.add(TargetKind.BEACON);
-        case "baseline" -> targets.add(TargetKind.BASELINE);
-        default -> throw new ConfigException("option --targets takes beacon and/or baseline, got '" + t + "'");
+      TargetKind target = TargetKind.parse(t.trim());
+      if (!targets.contains(target)) {
+        targets.add(target);
       }
     }
     b.targets(targets);
+    for (TargetKind target : TargetKind.values()) {
+      String name = target.label();
+      if (o.has(name)) {
+        String address = o.string(name, null);
+        dev.beacon.bench.client.Endpoint.parse(address); // fails early on a bad HOST:PORT
+        b.address(target, address);
+      }
+      if (o.has(name + "-pid")) {
+        b.pid(target, o.longValue(name + "-pid", 0, 1, Long.MAX_VALUE));
+      }
+    }
+    String protocol = o.string("external-protocol", "raw");
+    b.externalProtocol(switch (protocol) {
+      case "raw" -> WireProtocol.RAW;
+      case "pusher" -> WireProtocol.PUSHER;
+      default -> throw new ConfigException("option --external-protocol takes raw or pusher, got '"
+          + protocol + "'");
+    });
+    b.uwsScript(Path.of(o.string("uws-script", b.uwsScript.toString())));
+    b.node(o.string("node", b.node));
     b.connections(o.integer("connections", b.connections, 1, 1_000_000));
     b.rooms(o.integer("rooms", b.rooms, 1, 1_000_000));
     b.members(o.integer("members", b.members, 1, 100_000));
@@ -143,12 +203,6 @@ public record ScenarioConfig(
     b.sources(o.integer("sources", 0, 0, 250));
     b.serverEventLoops(o.integer("server-event-loops", cores, 1, 256));
     b.heapSamples(o.flag("heap", true));
-    if (o.has("beacon")) {
-      b.beaconAddress(o.string("beacon", null));
-    }
-    if (o.has("baseline")) {
-      b.baselineAddress(o.string("baseline", null));
-    }
     b.beaconJar(Path.of(o.string("beacon-jar", b.beaconJar.toString())));
     b.serverJvmArgs(o.string("server-jvm-args", b.serverJvmArgs));
     b.appId(o.string("app-id", b.appId));
@@ -187,8 +241,11 @@ public record ScenarioConfig(
     private int sources;
     private int serverEventLoops = Runtime.getRuntime().availableProcessors();
     private boolean heapSamples = true;
-    private Optional<String> beaconAddress = Optional.empty();
-    private Optional<String> baselineAddress = Optional.empty();
+    private final Map<TargetKind, String> addresses = new EnumMap<>(TargetKind.class);
+    private final Map<TargetKind, Long> pids = new EnumMap<>(TargetKind.class);
+    private WireProtocol externalProtocol = WireProtocol.RAW;
+    private Path uwsScript = Path.of("beacon-bench/uws/server.js");
+    private String node = "node";
     private Path beaconJar = Path.of("beacon-server/target/beacon.jar");
     private String serverJvmArgs = "";
     private String appId = "bench";
@@ -270,8 +327,13 @@ public record ScenarioConfig(
     public Builder sources(int v) { sources = v; return this; }
     public Builder serverEventLoops(int v) { serverEventLoops = v; return this; }
     public Builder heapSamples(boolean v) { heapSamples = v; return this; }
-    public Builder beaconAddress(String v) { beaconAddress = Optional.of(v); return this; }
-    public Builder baselineAddress(String v) { baselineAddress = Optional.of(v); return this; }
+    public Builder beaconAddress(String v) { return address(TargetKind.BEACON, v); }
+    public Builder baselineAddress(String v) { return address(TargetKind.BASELINE, v); }
+    public Builder address(TargetKind k, String v) { addresses.put(k, v); return this; }
+    public Builder pid(TargetKind k, long v) { pids.put(k, v); return this; }
+    public Builder externalProtocol(WireProtocol v) { externalProtocol = v; return this; }
+    public Builder uwsScript(Path v) { uwsScript = v; return this; }
+    public Builder node(String v) { node = v; return this; }
     public Builder beaconJar(Path v) { beaconJar = v; return this; }
     public Builder serverJvmArgs(String v) { serverJvmArgs = v; return this; }
     public Builder appId(String v) { appId = v; return this; }
@@ -285,8 +347,8 @@ public record ScenarioConfig(
     public ScenarioConfig build() {
       return new ScenarioConfig(scenario, targets, connections, rooms, members, rate, payloads,
           publishers, fraction, duration, warmup, inFlight, window, clientThreads, processes, sources,
-          serverEventLoops, heapSamples, beaconAddress, baselineAddress, beaconJar, serverJvmArgs,
-          appId, appKey, appSecret, outputDir, repeat, users, rounds);
+          serverEventLoops, heapSamples, addresses, pids, externalProtocol, uwsScript, node,
+          beaconJar, serverJvmArgs, appId, appKey, appSecret, outputDir, repeat, users, rounds);
     }
   }
 }

@@ -37,6 +37,19 @@ public final class HeapProbe {
     }
   }
 
+  /**
+   * Whether {@code pid} runs a Java VM (its executable is named {@code java}): only a JVM can be
+   * asked for its heap, and a jcmd against any other process waits for an attach that never comes.
+   */
+  public static boolean isJvm(long pid) {
+    if (pid == ProcessHandle.current().pid()) {
+      return true;
+    }
+    return ProcessHandle.of(pid).flatMap(h -> h.info().command())
+        .map(c -> java.nio.file.Path.of(c).getFileName().toString().equals("java"))
+        .orElse(false);
+  }
+
   /** Reads "total NK, used NK" from {@code GC.heap_info} output (G1, Parallel and Serial). */
   static OptionalLong parseUsed(String heapInfo) {
     Matcher m = USED.matcher(heapInfo);

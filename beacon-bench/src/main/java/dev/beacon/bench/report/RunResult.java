@@ -21,21 +21,34 @@ public record RunResult(String scenario, String command, String startedAt, Machi
   /** Medians over repeats of each figure, per server, in the order figures first appeared. */
   public static List<SummaryRow> summarize(List<TargetRun> runs) {
     Map<String, Metric> firstSeen = new LinkedHashMap<>();
-    Map<String, List<Double>> beacon = new LinkedHashMap<>();
-    Map<String, List<Double>> baseline = new LinkedHashMap<>();
+    Map<String, Map<String, List<Double>>> byTarget = new LinkedHashMap<>();
     for (TargetRun run : runs) {
+      Map<String, List<Double>> into =
+          byTarget.computeIfAbsent(run.target(), t -> new LinkedHashMap<>());
       for (Metric m : run.metrics()) {
         firstSeen.putIfAbsent(m.key(), m);
-        Map<String, List<Double>> into = run.target().equals("beacon") ? beacon : baseline;
         into.computeIfAbsent(m.key(), k -> new ArrayList<>()).add(m.value());
       }
     }
     List<SummaryRow> rows = new ArrayList<>();
     for (Metric m : firstSeen.values()) {
-      rows.add(new SummaryRow(m.key(), m.unit(), median(beacon.get(m.key())),
-          median(baseline.get(m.key())), m.higherIsBetter()));
+      Map<String, Double> values = new LinkedHashMap<>();
+      byTarget.forEach((target, figures) ->
+          median(figures.get(m.key())).ifPresent(v -> values.put(target, v)));
+      rows.add(new SummaryRow(m.key(), m.unit(), values, m.higherIsBetter()));
     }
     return rows;
+  }
+
+  /** The servers measured, in the order they ran. */
+  public List<String> targets() {
+    List<String> out = new ArrayList<>();
+    for (TargetRun r : runs) {
+      if (!out.contains(r.target())) {
+        out.add(r.target());
+      }
+    }
+    return out;
   }
 
   static OptionalDouble median(List<Double> values) {

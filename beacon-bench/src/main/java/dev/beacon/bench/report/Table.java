@@ -1,10 +1,14 @@
 package dev.beacon.bench.report;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.OptionalDouble;
 
-/** The human summary printed on stdout: one row per figure, Beacon, baseline and the ratio. */
+/**
+ * The human summary printed on stdout: one row per figure, a column per server measured (Beacon,
+ * the baseline, uWS, an external server), and Beacon's value as a ratio of each other server's.
+ */
 public final class Table {
 
   private Table() {}
@@ -16,17 +20,44 @@ public final class Table {
         result.scenario(), m.cpuModel(), m.cores(), m.memoryBytes() / (1024.0 * 1024 * 1024), m.jdk(),
         m.loadAverage()));
     List<SummaryRow> rows = result.summary();
+    List<String> targets = new ArrayList<>(result.targets());
+    if (targets.isEmpty()) {
+      targets.addAll(List.of("beacon", "baseline"));
+    }
+    // one ratio per other server; with only Beacon and the baseline, the one column "ratio"
+    List<String> ratios = new ArrayList<>();
+    if (targets.contains("beacon")) {
+      for (String t : targets) {
+        if (!t.equals("beacon")) {
+          ratios.add(t);
+        }
+      }
+    }
     int width = "figure".length();
     for (SummaryRow r : rows) {
       width = Math.max(width, r.key().length());
     }
-    String format = "%-" + width + "s  %14s  %14s  %8s%n";
-    sb.append(String.format(Locale.ROOT, format, "figure", "beacon", "baseline", "ratio"));
-    sb.append("-".repeat(width + 44)).append('\n');
+    List<String> header = new ArrayList<>(List.of("figure"));
+    header.addAll(targets);
+    for (String t : ratios) {
+      header.add(t.equals("baseline") ? "ratio" : "÷ " + t);
+    }
+    StringBuilder format = new StringBuilder("%-" + width + "s");
+    targets.forEach(t -> format.append("  %14s"));
+    ratios.forEach(t -> format.append("  %10s"));
+    format.append("%n");
+    sb.append(String.format(Locale.ROOT, format.toString(), header.toArray()));
+    sb.append("-".repeat(width + 16 * targets.size() + 12 * ratios.size())).append('\n');
     for (SummaryRow r : rows) {
-      sb.append(String.format(Locale.ROOT, format, r.key(), value(r.beacon(), r.unit()),
-          value(r.baseline(), r.unit()), r.ratio().isPresent()
-              ? String.format(Locale.ROOT, "%.2f", r.ratio().getAsDouble()) : ""));
+      List<Object> cells = new ArrayList<>(List.of(r.key()));
+      for (String t : targets) {
+        cells.add(value(r.value(t), r.unit()));
+      }
+      for (String t : ratios) {
+        OptionalDouble ratio = r.ratio(t);
+        cells.add(ratio.isPresent() ? String.format(Locale.ROOT, "%.2f", ratio.getAsDouble()) : "");
+      }
+      sb.append(String.format(Locale.ROOT, format.toString(), cells.toArray()));
     }
     for (TargetRun run : result.runs()) {
       if (run.failed()) {

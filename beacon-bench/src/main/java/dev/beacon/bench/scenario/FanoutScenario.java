@@ -117,6 +117,9 @@ final class FanoutScenario implements Scenario {
       double cpu = IdleScenario.averageCpu(ctx.sampler().samples(), "saturation " + label);
       if (cpu >= 0) {
         out.add(Metric.cost(label + " server CPU at saturation", cpu, "%"));
+        // the fair comparison when the generator, not the server, bounds the rate (issue 17)
+        out.add(Metric.cost(label + " server CPU per delivery at saturation",
+            perDeliveryMicros(cpu, perSecond), "µs"));
       }
       out.add(Metric.cost(label + " load generator CPU at saturation",
           IdleScenario.averageClientCpu(ctx.sampler().samples(), "saturation " + label), "%"));
@@ -141,12 +144,24 @@ final class FanoutScenario implements Scenario {
     double seconds = (System.nanoTime() - t0) / 1e9;
     ctx.sampler().flush();
     Percentiles p = Percentiles.of(ctx.latency().total());
-    out.add(Metric.rate(label + " paced deliveries/s" + at, (ctx.delivered().sum() - before) / seconds, "/s"));
+    double paced = (ctx.delivered().sum() - before) / seconds;
+    out.add(Metric.rate(label + " paced deliveries/s" + at, paced, "/s"));
+    double pacedCpu = IdleScenario.averageCpu(ctx.sampler().samples(), "paced " + label);
+    if (pacedCpu >= 0) {
+      out.add(Metric.cost(label + " server CPU" + at, pacedCpu, "%"));
+      out.add(Metric.cost(label + " server CPU per delivery" + at,
+          perDeliveryMicros(pacedCpu, paced), "µs"));
+    }
     out.add(Metric.cost(label + " p50" + at, p.p50(), "ms"));
     out.add(Metric.cost(label + " p99" + at, p.p99(), "ms"));
     out.add(Metric.cost(label + " p99.9" + at, p.p999(), "ms"));
     out.add(Metric.cost(label + " max" + at, p.max(), "ms"));
     return out;
+  }
+
+  /** Server CPU time per delivery in µs: CPU in percent of a core ÷ deliveries per second. */
+  static double perDeliveryMicros(double cpuPercent, double deliveriesPerSecond) {
+    return cpuPercent / 100 * 1e6 / Math.max(1, deliveriesPerSecond);
   }
 
   /** Publications kept in flight at saturation: the delivery window spread over the subscribers. */

@@ -59,10 +59,11 @@ public final class RunContext implements AutoCloseable {
         events);
   }
 
-  /** The server's live heap after a forced GC, when known and asked for. */
+  /** The server's live heap after a forced GC, when known, a JVM's, and asked for. */
   public OptionalLong liveHeapBytes() {
-    if (!config.heapSamples() || server.pid().isEmpty()) {
-      return OptionalLong.empty();
+    if (!config.heapSamples() || server.pid().isEmpty()
+        || !HeapProbe.isJvm(server.pid().getAsLong())) {
+      return OptionalLong.empty(); // a server that is not a JVM (uWS) has RSS, no Java heap
     }
     return HeapProbe.liveHeapBytes(server.pid().getAsLong());
   }

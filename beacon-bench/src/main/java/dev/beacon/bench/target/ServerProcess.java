@@ -17,9 +17,10 @@ import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A server the tool starts as its own JVM, so that its CPU, memory and heap are its own: Beacon
- * from its jar with a bench app of generous limits, or the {@link BaselineServer}. Output goes to
- * a log file beside the run's results.
+ * A server the tool starts as its own process, so that its CPU, memory and heap are its own:
+ * Beacon from its jar with a bench app of generous limits, the {@link BaselineServer} (a JVM), or
+ * the uWebSockets.js server script ({@code node beacon-bench/uws/server.js}). Output goes to a
+ * log file beside the run's results.
  */
 public final class ServerProcess implements ServerUnderTest {
 
@@ -64,13 +65,20 @@ public final class ServerProcess implements ServerUnderTest {
         pb.environment().put("BEACON_PORT", Integer.toString(port));
         pb.environment().put("BEACON_DATA_DIR", dir.resolve("data").toString());
         pb.environment().put("BEACON_LOG_LEVEL", "WARN");
-      } else {
+      } else if (kind == TargetKind.UWS) {
+        cmd.clear();
+        cmd.addAll(uwsCommand(config, port));
+        pb.command(cmd);
+      } else if (kind == TargetKind.BASELINE) {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(BaselineServer.class.getName());
         cmd.add("--port=" + port);
         cmd.add("--threads=" + config.serverEventLoops());
         pb.command(cmd);
+      } else {
+        throw new IllegalStateException("the tool does not start " + kind.label()
+            + " servers: give --" + kind.label() + "=HOST:PORT");
       }
       pb.redirectErrorStream(true).redirectOutput(log.toFile());
       Process p = pb.start();
@@ -117,6 +125,25 @@ public final class ServerProcess implements ServerUnderTest {
             messages_per_second: 100000
         """.formatted(config.serverEventLoops(), config.appId(), config.appKey(), config.appSecret(),
         BenchTokens.SECRET);
+  }
+
+  /**
+   * {@code node <script> --port=N}: Node itself, not npm, so that the process id sampled is the
+   * server's. The script's dependency must have been installed ({@code npm ci} beside it).
+   */
+  static List<String> uwsCommand(ScenarioConfig config, int port) {
+    Path script = config.uwsScript();
+    if (!Files.isRegularFile(script)) {
+      throw new IllegalStateException("no uWebSockets.js server script at "
+          + script.toAbsolutePath() + ": run from the repository's root or give --uws-script");
+    }
+    Path modules = script.toAbsolutePath().getParent().resolve("node_modules")
+        .resolve("@trufflesuite").resolve("uws-js-unofficial");
+    if (!Files.isDirectory(modules)) {
+      throw new IllegalStateException("uWebSockets.js is not installed beside " + script
+          + ": run 'npm ci' in " + script.toAbsolutePath().getParent());
+    }
+    return List.of(config.node(), script.toAbsolutePath().toString(), "--port=" + port);
   }
 
   private static void awaitListening(Process p, Endpoint endpoint, Path log) {

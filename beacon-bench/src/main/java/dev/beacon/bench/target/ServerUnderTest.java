@@ -6,8 +6,8 @@ import dev.beacon.bench.config.TargetKind;
 import java.util.OptionalLong;
 
 /**
- * A server being measured: where it listens, what it speaks, and — when the tool started it — its
- * process id, so that its CPU, RSS and heap can be sampled.
+ * A server being measured: where it listens, what it speaks, and — when the tool started it or
+ * was given it — its process id, so that its CPU, RSS and (for a JVM) heap can be sampled.
  */
 public interface ServerUnderTest extends AutoCloseable {
 
@@ -18,6 +18,7 @@ public interface ServerUnderTest extends AutoCloseable {
   /** The server's process id, if known. */
   OptionalLong pid();
 
+  /** Beacon speaks Pusher; the baseline and uWS the bare broadcast protocol. */
   default WireProtocol protocol() {
     return kind() == TargetKind.BEACON ? WireProtocol.PUSHER : WireProtocol.RAW;
   }
@@ -26,12 +27,27 @@ public interface ServerUnderTest extends AutoCloseable {
   @Override
   void close();
 
-  /** A server the tool was pointed at. */
+  /** A server the tool was pointed at, its process unknown. */
   static ServerUnderTest running(TargetKind kind, Endpoint endpoint) {
+    return running(kind, endpoint, OptionalLong.empty(),
+        kind == TargetKind.BEACON ? WireProtocol.PUSHER : WireProtocol.RAW);
+  }
+
+  /**
+   * A server the tool was pointed at: {@code pid}, when given, is sampled exactly as a server the
+   * tool started; the tool never stops it.
+   */
+  static ServerUnderTest running(TargetKind kind, Endpoint endpoint, OptionalLong pid,
+      WireProtocol protocol) {
+    if (pid.isPresent() && ProcessHandle.of(pid.getAsLong()).isEmpty()) {
+      throw new IllegalStateException("no process " + pid.getAsLong() + " for the " + kind.label()
+          + " server at " + endpoint);
+    }
     return new ServerUnderTest() {
       @Override public TargetKind kind() { return kind; }
       @Override public Endpoint endpoint() { return endpoint; }
-      @Override public OptionalLong pid() { return OptionalLong.empty(); }
+      @Override public OptionalLong pid() { return pid; }
+      @Override public WireProtocol protocol() { return protocol; }
       @Override public void close() {}
     };
   }

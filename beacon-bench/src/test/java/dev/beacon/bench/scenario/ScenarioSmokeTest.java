@@ -2,12 +2,9 @@ package dev.beacon.bench.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.beacon.bench.Runner;
+import dev.beacon.bench.BenchRuns;
 import dev.beacon.bench.client.BenchTokens;
-import dev.beacon.bench.config.ScenarioConfig;
-import dev.beacon.bench.report.Metric;
 import dev.beacon.bench.report.RunResult;
-import dev.beacon.bench.report.TargetRun;
 import dev.beacon.bench.target.BaselineServer;
 import dev.beacon.server.BeaconServer;
 import dev.beacon.server.config.ConfigLoader;
@@ -72,20 +69,11 @@ class ScenarioSmokeTest {
     all.addAll(List.of("--beacon=127.0.0.1:" + beacon.port(),
         "--baseline=127.0.0.1:" + baseline.port(), "--heap=false", "--client-threads=1",
         "--out=" + out, "--warmup=300ms", "--duration=1s"));
-    Runner.Written w = new Runner(ScenarioConfig.parse(all), String.join(" ", all)).run();
-    assertThat(w.json()).exists();
-    assertThat(Files.readString(w.svg())).startsWith("<svg").contains("</svg>");
-    for (TargetRun r : w.result().runs()) {
-      assertThat(r.error()).as(r.target()).isEmpty();
-    }
-    return w.result();
+    return BenchRuns.run(all);
   }
 
   private static double value(RunResult result, String target, String key) {
-    return result.runs().stream().filter(r -> r.target().equals(target))
-        .flatMap(r -> r.metrics().stream()).filter(m -> m.key().equals(key))
-        .mapToDouble(Metric::value).findFirst()
-        .orElseThrow(() -> new AssertionError("no figure '" + key + "' for " + target));
+    return BenchRuns.value(result, target, key);
   }
 
   @Test
