@@ -46,3 +46,12 @@ run heartbeat   heartbeat --connections=64 --users=10000 --rate=20000 --warmup=2
 run messages    messages --rooms=100 --members=10 --rate=1000 --warmup=20s --duration=10s
 run stream      stream --rooms=100 --members=10 --rate=5000 --warmup=20s --duration=10s
 run cluster     cluster --connections=300 --duration=4s --warmup=2s --rooms=10 --members=10
+# Beacon, the Netty baseline and uWebSockets.js in the same run (issue 17); needs `npm ci` in
+# beacon-bench/uws first, and is left out when that was not done
+if [ -d beacon-bench/uws/node_modules ]; then
+  run uws-fanout-1k  fanout --connections=1000  --payloads=64 --publishers=client,http --warmup=5s --duration=5s --targets=beacon,baseline,uws
+  run uws-fanout-10k fanout --connections=10000 --payloads=64 --publishers=client,http --warmup=5s --duration=5s --targets=beacon,baseline,uws
+  run uws-idle-10k   idle --connections=10000 --duration=5s --targets=beacon,baseline,uws
+else
+  echo "uws-*: skipped (run 'npm ci' in beacon-bench/uws to measure uWebSockets.js too)"
+fi
