@@ -430,9 +430,15 @@ public final class ConversationFunctions implements FunctionModule {
     String id = conversation(call);
     requireMember(call, id);
     PageRequest page = PageRequest.of(call.args(), 50, MAX_PAGE);
-    List<Message> fetched = store.latest(call.appId(), id, page.fetch(),
-        SeqCursor.parse(page.cursor()));
-    return page.result(fetched, m -> SeqCursor.of(m.seq()), Message::toJson);
+    // every member's page with the same bounds is the same: read and built once per round
+    return call.shared(List.of("messages:list", call.appId(), id, page), () -> {
+      // a page with an end (a live page, or one split) needs nothing older than one message
+      // below its end (which tells whether more follow), however many the conversation holds
+      Optional<Long> from = SeqCursor.parse(page.endCursor()).map(end -> Math.max(0, end - 1));
+      List<Message> fetched = store.latest(call.appId(), id, page.fetch(),
+          SeqCursor.parse(page.cursor()), from);
+      return page.result(fetched, m -> SeqCursor.of(m.seq()), Message::toJson);
+    });
   }
 
   private JsonNode listAfter(Call call) {
@@ -525,9 +531,11 @@ public final class ConversationFunctions implements FunctionModule {
   private JsonNode getStreaming(Call call) {
     String id = conversation(call);
     requireMember(call, id);
-    ArrayNode out = NODES.arrayNode();
-    store.streaming(call.appId(), id).forEach(m -> out.add(m.toJson()));
-    return out;
+    return call.shared(List.of("messages:getStreaming", call.appId(), id), () -> {
+      ArrayNode out = NODES.arrayNode();
+      store.streaming(call.appId(), id).forEach(m -> out.add(m.toJson()));
+      return out;
+    });
   }
 
   // ------------------------------------------------------------------ helpers
@@ -554,17 +562,31 @@ public final class ConversationFunctions implements FunctionModule {
    */
   Conversation requireMember(Call call, String id) {
     call.read(CONVERSATION, id);
-    Optional<Conversation> c = store.find(call.appId(), id);
+    Optional<Conversation> c = call.shared(List.of("conversation", call.appId(), id),
+        () -> store.find(call.appId(), id));
     if (call.caller().trusted()) {
       return c.orElseThrow(() -> FunctionException.notFound("conversation '" + id + "'"));
     }
     String user = call.endUser().orElseThrow(() -> FunctionException.unauthenticated(
         "conversations need a signed-in user (Authorization: Bearer <JWT>)"));
-    if (c.isEmpty() || !store.isMember(call.appId(), id, user)) {
+    if (c.isEmpty() || !isMember(call, id, user)) {
       throw FunctionException.forbidden("user '" + user + "' is not a member of conversation '"
           + id + "'");
     }
     return c.get();
+  }
+
+  /**
+   * Whether the user is a member: in a live-query round the members are read once for all the
+   * watchers of the conversation; otherwise the one row is looked up.
+   */
+  private boolean isMember(Call call, String id, String user) {
+    if (!call.sharesReads()) {
+      return store.isMember(call.appId(), id, user);
+    }
+    Set<String> members = call.shared(List.of("conversation:members", call.appId(), id),
+        () -> Set.copyOf(store.members(call.appId(), id)));
+    return members.contains(user);
   }
 
   private static String content(Call call, String name) {

@@ -56,6 +56,24 @@ public interface ConversationStore {
   /** Replaces a message's content (an edit, or a stream's text so far); keeps its status. */
   boolean updateContent(String appId, String messageId, String content, long at, boolean edit);
 
+  /** A streamed message's text so far, to store. */
+  record StreamText(String appId, String messageId, String content, long at) {}
+
+  /**
+   * Stores the text so far of streamed messages still {@code streaming}, all in one transaction.
+   *
+   * @return the messages stored, each as its app id, NUL, and message id
+   */
+  default java.util.Set<String> updateStreams(List<StreamText> texts) {
+    java.util.Set<String> stored = new java.util.HashSet<>();
+    for (StreamText t : texts) {
+      if (updateContent(t.appId(), t.messageId(), t.content(), t.at(), false)) {
+        stored.add(t.appId() + '\u0000' + t.messageId());
+      }
+    }
+    return stored;
+  }
+
   /** Ends a stream: its final text and status; only while it is {@code streaming}. */
   boolean finishStream(String appId, String messageId, String content, String status, long at);
 
@@ -63,7 +81,17 @@ public interface ConversationStore {
   boolean delete(String appId, String messageId, long at);
 
   /** Messages with sequence numbers below {@code beforeSeq} (all when empty), newest first. */
-  List<Message> latest(String appId, String conversationId, int limit, Optional<Long> beforeSeq);
+  default List<Message> latest(String appId, String conversationId, int limit,
+      Optional<Long> beforeSeq) {
+    return latest(appId, conversationId, limit, beforeSeq, Optional.empty());
+  }
+
+  /**
+   * Messages with sequence numbers below {@code beforeSeq} (all when empty) and at least {@code
+   * fromSeq} (all when empty), newest first.
+   */
+  List<Message> latest(String appId, String conversationId, int limit, Optional<Long> beforeSeq,
+      Optional<Long> fromSeq);
 
   /** Messages with sequence numbers above {@code afterSeq}, oldest first. */
   List<Message> after(String appId, String conversationId, long afterSeq, int limit);

@@ -19,9 +19,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * shown to live queries at most once per {@link #COALESCE_MILLIS} per message.
  *
  * <p>Durability: a flush stores the whole text so far and only then tells live queries, so text
- * any watcher has seen is stored. A crash (kill -9) loses the chunks appended since the last
- * flush: at most {@link #COALESCE_MILLIS} of chunks plus those appended while that flush was being
- * written (one row update). The stream then resumes from the stored text, or times out.
+ * any watcher has seen is stored. The streams due at about the same time are flushed together,
+ * in one transaction. A crash (kill -9) loses the chunks appended since the last flush: at most
+ * {@link #COALESCE_MILLIS} of chunks plus those appended while that flush was being written. The
+ * stream then resumes from the stored text, or times out.
  *
  * <p>A stream with no chunk for the app's {@code stream_idle_timeout_seconds} (since its last
  * chunk, not its start) ends with status {@code timeout}, also after a restart (the idle time
@@ -174,7 +175,10 @@ public final class MessageStreams {
     return new long[] {seq, length};
   }
 
-  /** On the expiry thread: hands the flush to the durable writes (which may block). */
+  /**
+   * On the expiry thread: queues the stream's flush. The streams due are stored together, in one
+   * transaction made by the durable writes (which may block), then told to live queries at once.
+   */
   private void flushLater(Active a) {
     synchronized (a) {
       a.flushPending = false;
@@ -183,21 +187,49 @@ public final class MessageStreams {
         return;
       }
     }
-    writes.write("stream " + a.key(), () -> flush(a));
+    due.add(a);
+    writes.write(FLUSH_KEY, this::flushDue);
   }
 
-  private void flush(Active a) {
-    String text;
-    long at;
-    synchronized (a) {
-      if (a.finished) {
-        return;
+  /** The key of the durable write that stores the streams due (one pending at a time). */
+  private static final String FLUSH_KEY = "message streams";
+
+  /** Streams whose text is to be stored by the next {@link #flushDue}. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<Active> due =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  /**
+   * Stores the text so far of every stream due, in one transaction, then tells live queries. If
+   * the store fails, the streams stay due and the durable writes try again.
+   */
+  private void flushDue() {
+    java.util.Map<Active, ConversationStore.StreamText> batch = new java.util.LinkedHashMap<>();
+    for (Active a; (a = due.poll()) != null; ) {
+      synchronized (a) {
+        if (!a.finished) {
+          batch.put(a, new ConversationStore.StreamText(a.app.id(), a.messageId, a.text.toString(),
+              a.lastChunkAt));
+        }
       }
-      text = a.text.toString();
-      at = a.lastChunkAt;
     }
-    if (store.updateContent(a.app.id(), a.messageId, text, at, false)) {
-      changed(a);
+    if (batch.isEmpty()) {
+      return;
+    }
+    java.util.Set<String> stored;
+    try {
+      stored = store.updateStreams(List.copyOf(batch.values()));
+    } catch (RuntimeException e) {
+      due.addAll(batch.keySet()); // the next attempt stores their text as it is then
+      throw e;
+    }
+    java.util.Set<DependencyKey> keys = new java.util.LinkedHashSet<>();
+    for (Active a : batch.keySet()) {
+      if (stored.contains(a.app.id() + '\u0000' + a.messageId)) {
+        keys.add(DependencyKey.of(a.app.id(), ConversationFunctions.CONVERSATION, a.conversationId));
+      }
+    }
+    if (!keys.isEmpty()) {
+      changes.changed(keys);
     }
   }
 

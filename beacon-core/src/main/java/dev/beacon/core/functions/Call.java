@@ -35,12 +35,12 @@ public final class Call {
    * setting (the {@code @convex-dev/presence} room token, anonymous presence).
    */
   public Call actingAs(Caller other) {
-    return new Call(other, args, now, requestKey, reads);
+    return new Call(other, args, now, requestKey, reads).sharing(shared);
   }
 
   /** The same call with other arguments, recording its reads into this one's. */
   Call with(Args other) {
-    return new Call(caller, other, now, requestKey, reads);
+    return new Call(caller, other, now, requestKey, reads).sharing(shared);
   }
 
   /**
@@ -114,5 +114,30 @@ public final class Call {
 
   public Set<DependencyKey> reads() {
     return reads;
+  }
+
+  /** The reads this call shares with the other evaluations of its live-query round. */
+  private SharedReads shared = SharedReads.NONE;
+
+  Call sharing(SharedReads reads) {
+    this.shared = reads;
+    return this;
+  }
+
+  /**
+   * A read whose value does not depend on the caller (a conversation's members, a page of its
+   * messages): made once per live-query round however many users' queries ask for it, and made
+   * each time outside one. The value must not be changed afterwards. The caller still records
+   * what the read depends on with {@link #read}.
+   *
+   * @param key equal exactly for reads that return the same value (with the app id in it)
+   */
+  public <T> T shared(Object key, java.util.function.Supplier<T> read) {
+    return shared.get(key, read);
+  }
+
+  /** Whether {@link #shared} reads are shared with other evaluations (in a live-query round). */
+  public boolean sharesReads() {
+    return shared != SharedReads.NONE;
   }
 }

@@ -128,9 +128,19 @@ public final class Functions {
 
   /** Runs a call, catching its failure, so that a live query knows what a failed run read. */
   public Evaluation evaluate(FunctionDefinition def, Caller caller, JsonNode args) {
+    return evaluate(def, caller, args, SharedReads.NONE);
+  }
+
+  /**
+   * As {@link #evaluate(FunctionDefinition, Caller, JsonNode)}, sharing the reads that do not
+   * depend on the caller with the other evaluations of a live-query round ({@link Call#shared}).
+   */
+  public Evaluation evaluate(FunctionDefinition def, Caller caller, JsonNode args,
+      SharedReads shared) {
     Call[] call = new Call[1];
     try {
-      Result r = invoke(def, caller, args, java.util.Optional.empty(), c -> call[0] = c);
+      Result r = invoke(def, caller, args, java.util.Optional.empty(),
+          c -> call[0] = c.sharing(shared));
       return new Evaluation(r.value(), java.util.Optional.empty(), r.reads());
     } catch (FunctionException e) {
       return new Evaluation(NullNode.getInstance(), java.util.Optional.of(e),

@@ -6,6 +6,7 @@ import dev.beacon.core.functions.Changes;
 import dev.beacon.core.functions.DependencyKey;
 import dev.beacon.core.functions.FunctionDefinition;
 import dev.beacon.core.functions.Functions;
+import dev.beacon.core.functions.SharedReads;
 import dev.beacon.protocol.json.Json;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -58,6 +59,8 @@ public final class LiveQueries implements Changes {
    * not read before (so is not indexed under it yet) just before that key changes; it is re-run.
    */
   private final Set<DependencyKey> changedThisRound = new HashSet<>();
+  /** The results of the running round by the identity of their value (see {@link #encoded}). */
+  private final Map<JsonNode, QueryResult> roundResults = new java.util.IdentityHashMap<>();
   /** Evaluations the worker pool refused this round (it is full): retried after a pause. */
   private boolean refusedThisRound;
   private final AtomicLong evaluations = new AtomicLong();
@@ -215,13 +218,16 @@ public final class LiveQueries implements Changes {
     roundWaiters = nextRoundWaiters;
     nextRoundWaiters = new ArrayList<>();
     outstanding = batch.size();
+    // what the round's evaluations read alike (a conversation's page for each of its watchers)
+    // is read once, and a value they share is encoded once
+    SharedReads shared = SharedReads.round();
     for (LiveQuery q : batch) {
       q.evaluating = true;
       evaluations.incrementAndGet();
       if (q.def.blocking(q.caller.app())) {
         try {
           workers.execute(() -> {
-            Functions.Evaluation e = run(q);
+            Functions.Evaluation e = run(q, shared);
             engine.execute(() -> complete(q, e));
           });
         } catch (java.util.concurrent.RejectedExecutionException full) {
@@ -234,14 +240,14 @@ public final class LiveQueries implements Changes {
           done();
         }
       } else {
-        complete(q, run(q));
+        complete(q, run(q, shared));
       }
     }
   }
 
-  private Functions.Evaluation run(LiveQuery q) {
+  private Functions.Evaluation run(LiveQuery q, SharedReads shared) {
     try {
-      return functions.evaluate(q.def, q.caller, q.evaluatedArgs);
+      return functions.evaluate(q.def, q.caller, q.evaluatedArgs, shared);
     } catch (RuntimeException e) {
       LOG.error("live query {} failed", q.def.path(), e);
       return new Functions.Evaluation(com.fasterxml.jackson.databind.node.NullNode.getInstance(),
@@ -259,7 +265,7 @@ public final class LiveQueries implements Changes {
           break;
         }
       }
-      QueryResult result = e.failed() ? QueryResult.failure(e.error().get()) : QueryResult.success(e.value());
+      QueryResult result = e.failed() ? QueryResult.failure(e.error().get()) : encoded(e.value());
       if (q.evaluatedArgs == q.args && !e.failed()) {
         pinPageEnd(q, e.value());
       }
@@ -301,11 +307,25 @@ public final class LiveQueries implements Changes {
     q.evaluatedArgs = pinned;
   }
 
+  /**
+   * The result of a successful evaluation; evaluations of the round that returned the same value
+   * (a shared read's) share one result, encoded once.
+   */
+  private QueryResult encoded(JsonNode value) {
+    QueryResult r = roundResults.get(value);
+    if (r == null) {
+      r = QueryResult.success(value);
+      roundResults.put(value, r);
+    }
+    return r;
+  }
+
   private void done() {
     if (--outstanding > 0) {
       return;
     }
     roundRunning = false;
+    roundResults.clear();
     changedThisRound.clear();
     List<Runnable> waiters = roundWaiters;
     roundWaiters = new ArrayList<>();

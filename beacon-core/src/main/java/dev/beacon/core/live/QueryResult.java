@@ -8,7 +8,8 @@ import java.util.Optional;
 
 /**
  * A live query's latest result as subscribers receive it: the Convex-encoded value, or the error
- * message and code. Two results are the same when their JSON is.
+ * message and code. Two results are the same when their JSON is: a value's fingerprint is its JSON
+ * (which never starts with NUL), an error's a NUL and its message and code.
  */
 public record QueryResult(Optional<JsonNode> value, Optional<String> errorMessage,
     Optional<String> errorCode, String fingerprint) {
@@ -16,12 +17,21 @@ public record QueryResult(Optional<JsonNode> value, Optional<String> errorMessag
   public static QueryResult success(JsonNode raw) {
     JsonNode encoded = ConvexValues.toJson(raw);
     return new QueryResult(Optional.of(encoded), Optional.empty(), Optional.empty(),
-        "v" + Json.write(encoded));
+        Json.write(encoded));
   }
 
   public static QueryResult failure(FunctionException e) {
     return new QueryResult(Optional.empty(), Optional.of(e.getMessage()), e.errorDataCode(),
-        "e" + e.getMessage() + "\u0000" + e.errorDataCode().orElse(""));
+        "\u0000" + e.getMessage() + "\u0000" + e.errorDataCode().orElse(""));
+  }
+
+  /**
+   * The value as a session writes it: its JSON, already written once for the fingerprint, copied
+   * into each session's Transition as it is rather than encoded again per session.
+   */
+  public JsonNode wireValue() {
+    return new com.fasterxml.jackson.databind.node.POJONode(
+        new com.fasterxml.jackson.databind.util.RawValue(fingerprint));
   }
 
   public boolean failed() {

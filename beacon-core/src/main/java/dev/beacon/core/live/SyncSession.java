@@ -259,7 +259,7 @@ public final class SyncSession implements Attached {
       awaiting--;
     }
     pending.put(q.id, result.failed() ? failed(q.id, result)
-        : new SyncServerMessage.QueryUpdated(q.id, result.value().get()));
+        : new SyncServerMessage.QueryUpdated(q.id, result.wireValue()));
     scheduleFlush();
   }
 

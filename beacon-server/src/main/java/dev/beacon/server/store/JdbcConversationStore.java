@@ -210,6 +210,20 @@ final class JdbcConversationStore implements ConversationStore {
   }
 
   @Override
+  public java.util.Set<String> updateStreams(List<StreamText> texts) {
+    return db.transaction(conn -> {
+      java.util.Set<String> stored = new java.util.HashSet<>();
+      for (StreamText t : texts) {
+        if (Database.update(conn, "UPDATE messages SET content = ?, updated_at = ? WHERE app_id = ? "
+            + "AND id = ? AND status = 'streaming'", t.content(), t.at(), t.appId(), t.messageId()) > 0) {
+          stored.add(t.appId() + '\u0000' + t.messageId());
+        }
+      }
+      return stored;
+    });
+  }
+
+  @Override
   public boolean finishStream(String appId, String messageId, String content, String status, long at) {
     return db.update("UPDATE messages SET content = ?, status = ?, updated_at = ? WHERE app_id = ? "
         + "AND id = ? AND status = 'streaming'", content, status, at, appId, messageId) > 0;
@@ -222,12 +236,15 @@ final class JdbcConversationStore implements ConversationStore {
   }
 
   @Override
-  public List<Message> latest(String appId, String conversationId, int limit, Optional<Long> beforeSeq) {
+  public List<Message> latest(String appId, String conversationId, int limit, Optional<Long> beforeSeq,
+      Optional<Long> fromSeq) {
     List<Object> params = new ArrayList<>(List.of(appId, conversationId));
     beforeSeq.ifPresent(params::add);
+    fromSeq.ifPresent(params::add);
     params.add(limit);
     return db.list("SELECT " + MSG + " FROM messages WHERE app_id = ? AND conversation_id = ?"
-        + (beforeSeq.isPresent() ? " AND seq < ?" : "") + " ORDER BY seq DESC LIMIT ?",
+        + (beforeSeq.isPresent() ? " AND seq < ?" : "") + (fromSeq.isPresent() ? " AND seq >= ?" : "")
+        + " ORDER BY seq DESC LIMIT ?",
         JdbcConversationStore::message, params.toArray());
   }
 
