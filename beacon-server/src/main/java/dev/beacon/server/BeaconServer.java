@@ -218,7 +218,8 @@ public final class BeaconServer implements AutoCloseable {
           }), java.util.concurrent.ExecutorService::shutdownNow);
       LiveQueries live = new LiveQueries(builtIns.functions(), liveEngine, functionRunner.workers());
       changes.target(live, bus);
-      cluster.ifPresent(c -> ClusterWiring.connect(c, hub, pusher, live, builtIns, apps));
+      cluster.ifPresent(c -> ClusterWiring.connect(c, hub, pusher, live, builtIns, apps,
+          functionRunner.workers()));
       Timestamps timestamps = new Timestamps(stores.timestamps(), background.writes(),
           () -> clock.millis() * 1_000_000L);
       this.sync = new SyncService(builtIns.functions(), live, timestamps,

@@ -1,6 +1,8 @@
 package dev.beacon.core.conversations;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.beacon.core.app.App;
 import dev.beacon.core.functions.Changes;
 import dev.beacon.core.functions.DependencyKey;
@@ -64,6 +66,13 @@ public final class MessageStreams {
     long lastFlushAt;
     boolean flushPending;
     boolean finished;
+    /**
+     * Watched, not held: a stream the store had as streaming when this node started. Its text is
+     * not here (another node of a cluster may hold it, or nobody after a restart): this node only
+     * ends it as {@code timeout} when the store shows no update for the idle time, and takes it
+     * over when a chunk comes here and no node holds it.
+     */
+    boolean dormant;
     ExpiryScheduler.Handle idle;
 
     Active(App app, Message m, long lastChunkAt) {
@@ -100,13 +109,15 @@ public final class MessageStreams {
   }
 
   /**
-   * Resumes the streams the store holds as {@code streaming} (after a restart): their idle time
-   * counts from their last stored update. Blocking.
+   * Watches the streams the store holds as {@code streaming} (after a restart, or a node started
+   * in a cluster where others hold streams): each ends as {@code timeout} once the store shows no
+   * update for the idle time, counted from its last stored update. Blocking.
    */
   public void resume(App app) {
     for (Message m : store.allStreaming(app.id())) {
       active.computeIfAbsent(key(app.id(), m.id()), k -> {
         Active a = new Active(app, m, m.updatedAt());
+        a.dormant = true;
         synchronized (a) {
           armIdle(a);
         }
@@ -115,10 +126,24 @@ public final class MessageStreams {
     }
   }
 
+  /** The stream held here (not only watched), if it is. */
+  private Active held(String appId, String messageId) {
+    Active a = active.get(key(appId, messageId));
+    return a == null || a.dormant ? null : a;
+  }
+
   /** The author of a stream held here, if it is one. */
   Optional<String> authorOf(String appId, String messageId) {
-    Active a = active.get(key(appId, messageId));
+    Active a = held(appId, messageId);
     return a == null ? Optional.empty() : Optional.of(a.authorId);
+  }
+
+  /** Where chunks for streams another node holds are sent; none on a single node. */
+  private volatile StreamRelay relay = StreamRelay.NONE;
+
+  /** In a cluster: sends chunks and ends of streams held by other nodes to them. */
+  public void relay(StreamRelay relay) {
+    this.relay = relay;
   }
 
   /**
@@ -130,20 +155,104 @@ public final class MessageStreams {
    *     {@code max_stream_bytes}
    */
   long[] append(App app, Message m, String chunk, long now) {
-    Active a = active.computeIfAbsent(key(app.id(), m.id()), k -> {
-      Active resumed = new Active(app, m, now); // stored as streaming, not held: a restart
-      synchronized (resumed) {
-        armIdle(resumed);
+    Optional<JsonNode> relayed = relay.send(app.id(), NODES.objectNode().put("op", "append")
+        .put("messageId", m.id()).put("text", chunk));
+    if (relayed.isPresent()) {
+      JsonNode r = answer(relayed.get());
+      return new long[] {r.path("seq").asLong(), r.path("length").asLong()};
+    }
+    // no node holds it (a restart, or its node is gone): this node takes it over from the store
+    Active a = active.compute(key(app.id(), m.id()), (k, old) -> {
+      if (old != null && !old.dormant) {
+        return old;
       }
-      return resumed;
+      if (old != null) {
+        synchronized (old) {
+          old.finished = true;
+          if (old.idle != null) {
+            old.idle.cancel();
+          }
+        }
+      }
+      Active taken = new Active(app, m, now);
+      synchronized (taken) {
+        armIdle(taken);
+      }
+      return taken;
     });
     return append(app, a, chunk, now);
   }
 
   /** As {@link #append(App, Message, String, long)} for a stream held here, if it is. */
   Optional<long[]> appendHeld(App app, String messageId, String chunk, long now) {
-    Active a = active.get(key(app.id(), messageId));
+    Active a = held(app.id(), messageId);
     return a == null ? Optional.empty() : Optional.of(append(app, a, chunk, now));
+  }
+
+  /** A relayed operation's answer: itself, or the holder's refusal thrown here. */
+  private static JsonNode answer(JsonNode r) {
+    if (r.hasNonNull("error")) {
+      throw new Relayed(r.path("error").asText(), r.path("code").asText("CONFLICT"),
+          r.path("data").asBoolean(true));
+    }
+    return r;
+  }
+
+  /** A refusal made by the node holding the stream, as it made it. */
+  private static final class Relayed extends FunctionException {
+    Relayed(String message, String code, boolean hasData) {
+      super(message, code, hasData);
+    }
+  }
+
+  /**
+   * Serves another node's chunk or end of a stream (a cluster's relay, {@link StreamRelay}): only
+   * if this node holds the stream, else nothing is answered. A chunk is appended on the calling
+   * thread (it does not block, and chunks keep the order they came in); an end is stored on
+   * {@code blocking}.
+   *
+   * @param reply told the outcome: {@code {seq, length}}, {@code {finished}}, or {@code {error,
+   *     code, data}}
+   */
+  public void serve(App app, JsonNode request, java.util.concurrent.Executor blocking,
+      java.util.function.Consumer<JsonNode> reply) {
+    String messageId = request.path("messageId").asText();
+    if (held(app.id(), messageId) == null) {
+      return;
+    }
+    long now = expiry.clock().millis();
+    String op = request.path("op").asText();
+    if ("append".equals(op)) {
+      reply.accept(outcome(() -> appendHeld(app, messageId, request.path("text").asText(), now)
+          .map(r -> (JsonNode) NODES.objectNode().put("seq", r[0]).put("length", r[1]))
+          .orElseGet(() -> NODES.objectNode().put("error", "Not found: stream of message '"
+              + messageId + "'").put("code", "NOT_FOUND").put("data", true))));
+    } else if ("finish".equals(op)) {
+      Runnable finish = () -> reply.accept(outcome(() -> {
+        Optional<String> last = request.hasNonNull("last")
+            ? Optional.of(request.get("last").asText()) : Optional.empty();
+        Optional<Message> m = store.message(app.id(), messageId);
+        boolean finished = m.isPresent() && m.get().streaming()
+            && finishHere(app, m.get(), request.path("status").asText("done"), last, now);
+        return NODES.objectNode().put("finished", finished);
+      }));
+      try {
+        blocking.execute(finish);
+      } catch (java.util.concurrent.RejectedExecutionException full) {
+        reply.accept(outcome(() -> {
+          throw FunctionException.overloaded("the node holding the stream is too busy; try again");
+        }));
+      }
+    }
+  }
+
+  private static JsonNode outcome(java.util.function.Supplier<JsonNode> op) {
+    try {
+      return op.get();
+    } catch (FunctionException e) {
+      return NODES.objectNode().put("error", e.getMessage()).put("code", e.code())
+          .put("data", e.errorDataCode().isPresent());
+    }
   }
 
   private long[] append(App app, Active a, String chunk, long now) {
@@ -239,7 +348,31 @@ public final class MessageStreams {
    * @return whether it was streaming (false: already ended)
    */
   boolean finish(App app, Message m, String status, Optional<String> finalChunk, long now) {
+    if (held(app.id(), m.id()) == null) {
+      ObjectNode request = NODES.objectNode().put("op", "finish").put("messageId", m.id())
+          .put("status", status);
+      finalChunk.ifPresent(t -> request.put("last", t));
+      Optional<JsonNode> relayed = relay.send(app.id(), request);
+      if (relayed.isPresent()) {
+        return answer(relayed.get()).path("finished").asBoolean();
+      }
+    }
+    return finishHere(app, m, status, finalChunk, now);
+  }
+
+  /** Ends a stream with the text held here, or (none held) the stored text. Blocking. */
+  private boolean finishHere(App app, Message m, String status, Optional<String> finalChunk,
+      long now) {
     Active a = active.remove(key(app.id(), m.id()));
+    if (a != null && a.dormant) {
+      synchronized (a) {
+        a.finished = true;
+        if (a.idle != null) {
+          a.idle.cancel();
+        }
+      }
+      a = null; // only watched: the stored text is the stream's
+    }
     String text;
     if (a == null) {
       text = m.content() + finalChunk.orElse("");
@@ -265,6 +398,10 @@ public final class MessageStreams {
   private void idleCheck(Active a) {
     long now = expiry.clock().millis();
     long idleMillis = a.app.messages().streamIdleSeconds() * 1000L;
+    if (a.dormant) {
+      writes.write("stream idle " + a.key(), () -> dormantCheck(a, idleMillis));
+      return;
+    }
     synchronized (a) {
       if (a.finished) {
         return;
@@ -289,6 +426,44 @@ public final class MessageStreams {
             store.members(a.app.id(), a.conversationId)));
       }
     });
+  }
+
+  /**
+   * A watched stream's idle time is up: unless the store shows an update since (its holder
+   * stores the text at least every {@link #COALESCE_MILLIS} while chunks come), it ends as
+   * {@code timeout} with its stored text. Blocking.
+   */
+  private void dormantCheck(Active a, long idleMillis) {
+    synchronized (a) {
+      if (a.finished) {
+        return;
+      }
+    }
+    Optional<Message> m = store.message(a.app.id(), a.messageId);
+    long now = expiry.clock().millis();
+    if (m.isEmpty() || !m.get().streaming()) {
+      active.remove(a.key(), a);
+      return;
+    }
+    synchronized (a) {
+      if (a.finished) {
+        return;
+      }
+      if (m.get().updatedAt() + idleMillis > now) {
+        a.lastChunkAt = m.get().updatedAt();
+        armIdle(a);
+        return;
+      }
+      a.finished = true;
+    }
+    active.remove(a.key(), a);
+    if (store.finishStream(a.app.id(), a.messageId, m.get().content(), "timeout", now)) {
+      changed(a);
+      store.message(a.app.id(), a.messageId).ifPresent(done -> live.toConversation(a.app,
+          a.conversationId, "message-updated", done.toJson()));
+      changes.changed(ConversationFunctions.memberKeys(a.app.id(),
+          store.members(a.app.id(), a.conversationId)));
+    }
   }
 
   private void changed(Active a) {

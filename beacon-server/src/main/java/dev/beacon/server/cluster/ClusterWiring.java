@@ -58,7 +58,10 @@ public final class ClusterWiring {
   static final String ROOM_LEAVE_TOPIC = "roomleave";
 
   public static void connect(RedisClusterBus bus, ChannelHub hub, PusherChannels pusher,
-      Changes live, BuiltInFunctions builtIns, Apps apps) {
+      Changes live, BuiltInFunctions builtIns, Apps apps, java.util.concurrent.Executor blocking) {
+    // a stream's chunks and end through any node are made by the node that holds it
+    ClusterStreams streams = new ClusterStreams(bus, bus.nodeId());
+    builtIns.conversations().streams().relay(streams);
     UserPresence presence = builtIns.userPresence();
     RoomPresence rooms = builtIns.roomPresence();
     TypingIndicators typing = builtIns.typing();
@@ -110,6 +113,10 @@ public final class ClusterWiring {
         } else if (PRESENCE_TOPIC.equals(topic) && payload.length > 1) {
           String userId = new String(payload, 1, payload.length - 1, StandardCharsets.UTF_8);
           presence.clusterChanged(appId, userId, payload[0] == '1', false);
+        } else if (ClusterStreams.REQUEST_TOPIC.equals(topic)) {
+          streams.requested(apps, builtIns.conversations().streams(), blocking, appId, payload);
+        } else if (ClusterStreams.REPLY_TOPIC.equals(topic)) {
+          streams.replied(payload);
         } else if (feature(topic, appId, payload, origin, presence, rooms, typing, apps, clock)) {
           return;
         } else if (PusherChannels.GRANT_TOPIC.equals(topic) || PusherChannels.REVOKE_TOPIC.equals(topic)) {

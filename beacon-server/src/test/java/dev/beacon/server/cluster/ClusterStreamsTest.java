@@ -1,0 +1,185 @@
+package dev.beacon.server.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.pusher.client.Pusher;
+import com.pusher.client.channel.PrivateChannel;
+import com.pusher.client.channel.PrivateChannelEventListener;
+import com.pusher.client.channel.PusherEvent;
+import dev.beacon.protocol.json.Json;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * A streamed message written through any node of a cluster (issue 15): nodes as separate
+ * processes on Redis and PostgreSQL. Chunks and the end sent through nodes that do not hold the
+ * stream are made by the node that does (one count of chunks, one text, in the order sent), a
+ * node started after the stream began passes them on too, watchers on other nodes get every
+ * chunk in order; and when the holder is killed ({@code kill -9}) the next chunk, through any
+ * node, takes the stream over from its stored text, which holds at least all a watcher saw.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterStreamsTest {
+
+  private static ClusterNodes cluster;
+
+  @BeforeAll
+  static void start() throws Exception {
+    cluster = ClusterNodes.start(3);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  private static ClusterNodes.Node n(int i) {
+    return cluster.node(i);
+  }
+
+  private static JsonNode call(ClusterNodes.Node node, String kind, String path, String args)
+      throws Exception {
+    return ClusterNodes.function(node, kind, path, args);
+  }
+
+  private static String conversation(String id) throws Exception {
+    call(n(0), "mutation", "conversations:create", "{\"conversationId\":\"" + id
+        + "\",\"memberIds\":[\"alice\",\"bob\"]}");
+    return id;
+  }
+
+  private static String startStream(ClusterNodes.Node node, String conversationId) throws Exception {
+    return call(node, "mutation", "messages:startStream", "{\"conversationId\":\"" + conversationId
+        + "\"}").get("_id").asText();
+  }
+
+  private static JsonNode append(ClusterNodes.Node node, String messageId, String text)
+      throws Exception {
+    return call(node, "mutation", "messages:appendStream", "{\"messageId\":\"" + messageId
+        + "\",\"text\":" + Json.quote(text) + "}");
+  }
+
+  /** The text so far of the conversation's streaming message, as a node's getStreaming has it. */
+  private static String streamingText(ClusterNodes.Node node, String conversationId)
+      throws Exception {
+    JsonNode all = call(node, "query", "messages:getStreaming", "{\"conversationId\":\""
+        + conversationId + "\"}");
+    return all.isEmpty() ? null : all.get(0).path("content").asText();
+  }
+
+  @Test
+  @Order(1)
+  void chunksAndTheEndThroughAnyNodeAreMadeByTheNodeHoldingTheStream() throws Exception {
+    String conv = conversation("cs-any");
+    List<JsonNode> chunks = new CopyOnWriteArrayList<>();
+    try (PusherClients clients = new PusherClients()) {
+      Pusher watcher = clients.connect(n(1), "bob");
+      PrivateChannel channel = watcher.subscribePrivate("private-conversation-" + conv,
+          chunkCollector(chunks), "message-chunk");
+      await().atMost(PusherClients.WAIT).until(channel::isSubscribed);
+
+      String id = startStream(n(0), conv);
+      StringBuilder expected = new StringBuilder();
+      List<String> sent = new ArrayList<>();
+      for (int i = 1; i <= 30; i++) {
+        String text = "c" + i + ";";
+        expected.append(text);
+        sent.add(text);
+        JsonNode r = append(n(i % 3), id, text); // n0 holds it; n1 and n2 pass chunks on
+        assertThat(r.path("seq").asLong()).as("chunk %d's number", i).isEqualTo(i);
+        assertThat(r.path("length").asLong()).isEqualTo(expected.length());
+      }
+
+      // a node started after the stream began has it in the store as streaming: it passes the
+      // chunks on to the holder too (it does not start a text of its own from the store)
+      ClusterNodes.Node late = cluster.add("n3", Map.of());
+      for (int i = 31; i <= 40; i++) {
+        String text = "c" + i + ";";
+        expected.append(text);
+        sent.add(text);
+        JsonNode r = append(i % 2 == 0 ? late : n(2), id, text);
+        assertThat(r.path("seq").asLong()).as("chunk %d's number", i).isEqualTo(i);
+        assertThat(r.path("length").asLong()).isEqualTo(expected.length());
+      }
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+          assertThat(streamingText(n(2), conv)).isEqualTo(expected.toString()));
+
+      JsonNode done = call(late, "mutation", "messages:finishStream", "{\"messageId\":\"" + id
+          + "\",\"text\":\"end\"}");
+      assertThat(done.path("status").asText()).isEqualTo("done");
+      assertThat(done.path("content").asText()).isEqualTo(expected + "end");
+      assertThat(streamingText(n(0), conv)).isNull();
+      assertThat(call(n(1), "query", "messages:list", "{\"conversationId\":\"" + conv
+          + "\",\"limit\":1}").path("page").get(0).path("content").asText())
+          .isEqualTo(expected + "end");
+
+      // the watcher on another node got every chunk once, numbered and in the order sent
+      await().atMost(PusherClients.WAIT).until(() -> chunks.size() >= sent.size());
+      List<String> texts = new ArrayList<>();
+      for (int i = 0; i < chunks.size(); i++) {
+        assertThat(chunks.get(i).path("seq").asLong()).isEqualTo(i + 1);
+        texts.add(chunks.get(i).path("text").asText());
+      }
+      assertThat(texts).containsExactlyElementsOf(sent);
+    }
+  }
+
+  @Test
+  @Order(2)
+  void whenTheHoldingNodeIsKilledTheNextChunkTakesTheStreamOverFromItsStoredText()
+      throws Exception {
+    String conv = conversation("cs-kill");
+    ClusterNodes.Node holder = n(2);
+    String id = startStream(holder, conv);
+    StringBuilder seen = new StringBuilder();
+    for (int i = 1; i <= 5; i++) {
+      seen.append("k").append(i).append(';');
+      append(n(i % 2), id, "k" + i + ";"); // through n0 and n1, made on n2
+    }
+    // what a watcher on another node saw is stored (stored before it is shown)
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(streamingText(n(0), conv)).isEqualTo(seen.toString()));
+
+    holder.kill();
+    long t0 = System.nanoTime();
+    JsonNode r = append(n(0), id, "after;"); // nobody answers for it: n0 takes it over
+    assertThat(System.nanoTime() - t0).isGreaterThanOrEqualTo(
+        Duration.ofMillis(ClusterStreams.TIMEOUT_MILLIS).toNanos());
+    assertThat(r.path("length").asLong()).isEqualTo(seen.length() + "after;".length());
+    JsonNode again = append(n(1), id, "more;"); // n0 holds it now: n1 passes it on
+    assertThat(again.path("seq").asLong()).isEqualTo(r.path("seq").asLong() + 1);
+
+    JsonNode done = call(n(1), "mutation", "messages:finishStream", "{\"messageId\":\"" + id
+        + "\"}");
+    assertThat(done.path("status").asText()).isEqualTo("done");
+    assertThat(done.path("content").asText()).isEqualTo(seen + "after;more;");
+  }
+
+  private static PrivateChannelEventListener chunkCollector(List<JsonNode> into) {
+    return new PrivateChannelEventListener() {
+      @Override
+      public void onAuthenticationFailure(String message, Exception e) {}
+
+      @Override
+      public void onSubscriptionSucceeded(String channelName) {}
+
+      @Override
+      public void onEvent(PusherEvent event) {
+        into.add(Json.parse(event.getData()));
+      }
+    };
+  }
+}
