@@ -523,7 +523,7 @@ public final class SyncSession implements Attached {
       return;
     }
     lastSentAt = lane.clock().millis();
-    transport.send(SyncCodec.encode(message));
+    transport.send(SyncCodec.encodeBytes(message));
   }
 
   // ------------------------------------------------------------------ liveness and closing

@@ -79,10 +79,15 @@ final class SyncWebSocket extends WebSocketConnection implements SyncTransport {
 
   @Override
   public void send(String text) {
+    send(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Override
+  public void send(byte[] utf8) {
     if (state != OPEN) {
       return;
     }
-    ctx.writeAndFlush(Frames.text(ctx.alloc(), text.getBytes(StandardCharsets.UTF_8)), ctx.voidPromise());
+    ctx.writeAndFlush(Frames.text(ctx.alloc(), utf8), ctx.voidPromise());
     long pending = pendingBytes();
     if (pending > loop.maxBufferedBytes) {
       state = CLOSING;

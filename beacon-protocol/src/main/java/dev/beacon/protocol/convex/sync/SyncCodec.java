@@ -119,6 +119,15 @@ public final class SyncCodec {
     return Json.string(gen -> write(gen, message));
   }
 
+  /**
+   * Encodes a server message as one text frame's UTF-8 bytes. A value given as raw JSON in a
+   * {@link com.fasterxml.jackson.core.SerializableString} (whose UTF-8 bytes it keeps) is copied
+   * in as bytes, not encoded again.
+   */
+  public static byte[] encodeBytes(SyncServerMessage message) {
+    return Json.bytes(gen -> write(gen, message));
+  }
+
   private static void write(JsonGenerator g, SyncServerMessage message) throws IOException {
     g.writeStartObject();
     if (message instanceof SyncServerMessage.Transition t) {
