@@ -48,6 +48,10 @@ async function populate(prefix) {
   }
   await subscribed(clients[0], `public-${prefix}`);
   await subscribed(clients[1], `public-${prefix}`);
+  // in a cluster a public subscription reaches the cluster's count in Redis just after its
+  // subscription_succeeded (a presence subscription before it): an API read on another node may
+  // be a moment early (docs/CLUSTER.md); on one node this answers at once
+  await subscriptionCount(serverSdk(ctx.server), `public-${prefix}`, 2);
   return clients;
 }
 
