@@ -76,6 +76,7 @@ public final class BuiltInFunctions {
   private final UserPresence userPresence;
   private final RoomPresence roomPresence;
   private final TypingIndicators typing;
+  private final RateLimiter limiter;
   private final Retention retention;
   private final PushPolicy push;
   private final ConversationFunctions conversations;
@@ -99,6 +100,7 @@ public final class BuiltInFunctions {
     FriendGraph friends = new FriendGraph(stores.friends(), changes, 100_000);
     RoomAccess access = new RoomAccess(stores.rooms());
     RateLimiter limiter = new RateLimiter(expiry);
+    this.limiter = limiter;
     this.roomPresence = new RoomPresence(hub, stores.rooms(), writes, expiry, changes);
     Visibility visibility = new Visibility(friends, stores.rooms(), roomPresence);
     this.userPresence = new UserPresence(apps, stores.presence(), background, writes, expiry, changes, live,
@@ -168,6 +170,11 @@ public final class BuiltInFunctions {
 
   public RoomPresence roomPresence() {
     return roomPresence;
+  }
+
+  /** The per-user rate limits of the built-in functions (counted in the cluster when clustered). */
+  public RateLimiter rateLimiter() {
+    return limiter;
   }
 
   public TypingIndicators typing() {

@@ -609,8 +609,8 @@ public final class ConversationFunctions implements FunctionModule {
   }
 
   private void rateLimit(Call call, String user) {
-    limiter.acquire(call.appId() + "\u0000messages\u0000" + user, call.app().messages().messagesPerSecond(),
-        call.now(), "user '" + user + "' may send messages");
+    limiter.acquire(call, "messages", user, call.app().messages().messagesPerSecond(),
+        "user '" + user + "' may send messages");
   }
 
   /** In an app with closed rooms, a conversation's members may enter its room (typing, receipts). */

@@ -15,18 +15,35 @@ public final class Call {
   private final long now;
   private final Set<DependencyKey> reads;
   private final java.util.Optional<String> requestKey;
+  /**
+   * In a cluster: the rate-limit tokens the cluster granted this call before this run (key to
+   * how many are left to use), see {@link RateLimiter}.
+   */
+  private final java.util.Map<String, Integer> admitted;
 
-  Call(Caller caller, Args args, long now, java.util.Optional<String> requestKey) {
-    this(caller, args, now, requestKey, new LinkedHashSet<>());
+  Call(Caller caller, Args args, long now, java.util.Optional<String> requestKey,
+      java.util.Map<String, Integer> admitted) {
+    this(caller, args, now, requestKey, new LinkedHashSet<>(), admitted);
   }
 
   private Call(Caller caller, Args args, long now, java.util.Optional<String> requestKey,
-      Set<DependencyKey> reads) {
+      Set<DependencyKey> reads, java.util.Map<String, Integer> admitted) {
     this.caller = caller;
     this.args = args;
     this.now = now;
     this.requestKey = requestKey;
     this.reads = reads;
+    this.admitted = admitted;
+  }
+
+  /** Uses one of the tokens the cluster granted for {@code key}, if one is left. */
+  boolean useAdmission(String key) {
+    Integer left = admitted.get(key);
+    if (left == null || left <= 0) {
+      return false;
+    }
+    admitted.put(key, left - 1);
+    return true;
   }
 
   /**
@@ -35,12 +52,12 @@ public final class Call {
    * setting (the {@code @convex-dev/presence} room token, anonymous presence).
    */
   public Call actingAs(Caller other) {
-    return new Call(other, args, now, requestKey, reads).sharing(shared);
+    return new Call(other, args, now, requestKey, reads, admitted).sharing(shared);
   }
 
   /** The same call with other arguments, recording its reads into this one's. */
   Call with(Args other) {
-    return new Call(caller, other, now, requestKey, reads).sharing(shared);
+    return new Call(caller, other, now, requestKey, reads, admitted).sharing(shared);
   }
 
   /**

@@ -159,8 +159,62 @@ public final class Functions {
 
   private Result invoke(FunctionDefinition called, Caller caller, JsonNode args,
       java.util.Optional<String> requestKey, java.util.function.Consumer<Call> started) {
+    return invoke(called, caller, args, requestKey, started, new java.util.HashMap<>());
+  }
+
+  /**
+   * Runs a call that may have to wait for the cluster (a rate limit counted in Redis: {@link
+   * RateLimiter}), never blocking: the first run is made here, on the calling thread; a run that
+   * stopped at a limit ({@link RateLimiter.Admission}) is made again through {@code again} (the
+   * thread the call belongs on) once the cluster granted the token, with every token granted so
+   * far. Only the built-in functions' limits stop a run, before the body changed anything (a body
+   * passing two limits, such as a chat heartbeat with a thread, runs its idempotent first part
+   * again). On one node this is one run, as {@link #invoke(FunctionDefinition, Caller, JsonNode,
+   * java.util.Optional)}.
+   *
+   * @param done told the result or the failure, once, on whichever thread finished the call
+   */
+  public void invoke(FunctionDefinition def, Caller caller, JsonNode args,
+      java.util.Optional<String> requestKey, java.util.concurrent.Executor again,
+      java.util.function.BiConsumer<Result, RuntimeException> done) {
+    pass(def, caller, args, requestKey, again, done, new java.util.HashMap<>());
+  }
+
+  private void pass(FunctionDefinition def, Caller caller, JsonNode args,
+      java.util.Optional<String> requestKey, java.util.concurrent.Executor again,
+      java.util.function.BiConsumer<Result, RuntimeException> done,
+      java.util.Map<String, Integer> granted) {
+    Result result;
+    try {
+      result = invoke(def, caller, args, requestKey, c -> { }, new java.util.HashMap<>(granted));
+    } catch (RateLimiter.Admission admission) {
+      admission.ask().whenComplete((ok, e) -> {
+        if (!Boolean.TRUE.equals(ok)) {
+          done.accept(null, admission.refused());
+          return;
+        }
+        java.util.Map<String, Integer> next = new java.util.HashMap<>(granted);
+        next.merge(admission.key(), 1, Integer::sum);
+        try {
+          again.execute(() -> pass(def, caller, args, requestKey, again, done, next));
+        } catch (java.util.concurrent.RejectedExecutionException full) {
+          done.accept(null, FunctionException.overloaded(
+              "too many calls are waiting; try again shortly"));
+        }
+      });
+      return;
+    } catch (RuntimeException e) {
+      done.accept(null, e);
+      return;
+    }
+    done.accept(result, null);
+  }
+
+  private Result invoke(FunctionDefinition called, Caller caller, JsonNode args,
+      java.util.Optional<String> requestKey, java.util.function.Consumer<Call> started,
+      java.util.Map<String, Integer> admitted) {
     FunctionDefinition def = select(called, args);
-    Call call = new Call(caller, new Args(args), clock.millis(), requestKey);
+    Call call = new Call(caller, new Args(args), clock.millis(), requestKey, admitted);
     started.accept(call);
     JsonNode value = run(def, call);
     return new Result(value == null ? NullNode.getInstance() : value, call.reads());

@@ -390,17 +390,17 @@ public final class SyncSession implements Attached {
     // no user id and session id can be chosen to spell another user's key
     Optional<String> requestKey = log.isEmpty() ? Optional.empty()
         : Optional.of(actor.length() + "/" + actor + ":" + sessionId + ":" + m.requestId());
-    Runnable run = () -> {
+    boolean blocking = def.blocking(who.app());
+    long start = System.nanoTime();
+    java.util.function.BiConsumer<Functions.Result, RuntimeException> done = (r, e) -> {
       SyncServerMessage response;
-      long start = System.nanoTime();
       String outcome = "success";
-      try {
-        Functions.Result r = service.functions.invoke(def, who, m.args(), requestKey);
+      if (e == null) {
         response = new SyncServerMessage.MutationSucceeded(m.requestId(), ConvexValues.toJson(r.value()), 0);
-      } catch (FunctionException e) {
-        outcome = e.code().toLowerCase(java.util.Locale.ROOT);
-        response = mutationFailed(m.requestId(), e);
-      } catch (RuntimeException e) {
+      } else if (e instanceof FunctionException f) {
+        outcome = f.code().toLowerCase(java.util.Locale.ROOT);
+        response = mutationFailed(m.requestId(), f);
+      } else {
         outcome = "error";
         org.slf4j.LoggerFactory.getLogger(SyncSession.class).error("{} failed", def.path(), e);
         response = mutationFailed(m.requestId(), new FunctionException.Internal());
@@ -411,7 +411,10 @@ public final class SyncSession implements Attached {
       SyncServerMessage answer = response;
       lane.submitControl(() -> completed(entry, answer));
     };
-    if (def.blocking(who.app())) {
+    // a run waiting for the cluster (a rate limit counted in Redis) runs again where it belongs
+    java.util.concurrent.Executor again = blocking ? service.workers : lane::submitControl;
+    Runnable run = () -> service.functions.invoke(def, who, m.args(), requestKey, again, done);
+    if (blocking) {
       try {
         service.workers.execute(run);
       } catch (java.util.concurrent.RejectedExecutionException e) {

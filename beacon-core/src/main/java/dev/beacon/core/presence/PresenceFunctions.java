@@ -78,8 +78,8 @@ public final class PresenceFunctions implements FunctionModule {
 
   private JsonNode heartbeat(Call call) {
     String user = call.actingUser();
-    limiter.acquire(call.appId() + "/heartbeat/" + user,
-        call.app().functions().heartbeatsPerSecond(), call.now(), "heartbeats are accepted");
+    limiter.acquire(call, "heartbeat", user, call.app().functions().heartbeatsPerSecond(),
+        "heartbeats are accepted");
     String session = call.args().optString("sessionId").orElse(UserPresence.DEFAULT_SESSION);
     return presence.heartbeat(call.app(), user, session, call.now()).toJson();
   }

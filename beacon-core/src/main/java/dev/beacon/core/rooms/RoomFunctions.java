@@ -149,8 +149,8 @@ public final class RoomFunctions implements FunctionModule {
       java.util.Optional<JsonNode> given, long ttlMillis) {
     access.requireEnter(call, room);
     String user = call.actingUser();
-    limiter.acquire(call.appId() + "/rooms/" + user, call.app().functions().heartbeatsPerSecond(),
-        call.now(), "room heartbeats are accepted");
+    limiter.acquire(call, "rooms", user, call.app().functions().heartbeatsPerSecond(),
+        "room heartbeats are accepted");
     String data = given.map(Json::write).orElse(null);
     if (data == null) {
       data = rooms.present(call.app(), room).stream().filter(p -> p.userId().equals(user))

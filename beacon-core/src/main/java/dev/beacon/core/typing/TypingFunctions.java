@@ -39,8 +39,8 @@ public final class TypingFunctions implements FunctionModule {
               String room = call.args().string("chatroomId");
               access.requireEnter(call, room);
               String user = call.actingUser();
-              limiter.acquire(call.appId() + "/typing/" + user,
-                  call.app().functions().typingPerSecond(), call.now(), "typing updates are accepted");
+              limiter.acquire(call, "typing", user, call.app().functions().typingPerSecond(),
+                  "typing updates are accepted");
               typing.start(call.app(), room, user, call.now());
               return NODES.nullNode();
             }),

@@ -15,7 +15,7 @@ import java.util.HexFormat;
  */
 record ClusterScripts(Script join, Script leave, Script count, Script settle, Script occupied,
     Script user, Script webhooks, Script roster,
-    Script signIn, Script cache) {
+    Script signIn, Script cache, Script limit) {
 
   record Script(String name, String text, String sha) {}
 
@@ -25,7 +25,7 @@ record ClusterScripts(Script join, Script leave, Script count, Script settle, Sc
         script(prelude, "count"), script(prelude, "settle"), script(prelude, "occupied"),
         script(prelude, "user"), script(prelude, "wh"),
         script(prelude, "roster"), script(prelude, "signin"),
-        script(prelude, "cache"));
+        script(prelude, "cache"), script(prelude, "limit"));
   }
 
   private static Script script(String prelude, String name) {

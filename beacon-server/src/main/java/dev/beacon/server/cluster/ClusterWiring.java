@@ -66,6 +66,8 @@ public final class ClusterWiring {
     RoomPresence rooms = builtIns.roomPresence();
     TypingIndicators typing = builtIns.typing();
     dev.beacon.core.time.Clock clock = dev.beacon.core.time.Clock.system();
+    // per-user rate limits counted for the whole cluster (Redis), the node's own as pre-check
+    builtIns.rateLimiter().cluster(bus::takeToken);
     ClusterRooms roomRosters = new ClusterRooms(bus.nodeId(), rooms, bus);
     rooms.cluster(roomRosters, live);
     typing.cluster((appId, roomId, userId, ttl) ->

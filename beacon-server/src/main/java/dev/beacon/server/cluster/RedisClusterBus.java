@@ -971,6 +971,39 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
         }).toCompletionStage();
   }
 
+  /**
+   * How long a rate-limited call waits for the cluster's bucket before the node's own decides
+   * (Redis stalling: a heartbeat is not held for the full command timeout).
+   */
+  static final long LIMIT_WAIT_MILLIS = 250;
+
+  /**
+   * Takes a token from the cluster's bucket of a user's rate limit ({@code limit.lua}): true
+   * when there was one. Fails at once while Redis is unreachable, and after {@value
+   * #LIMIT_WAIT_MILLIS} ms without an answer.
+   */
+  public CompletionStage<Boolean> takeToken(String appId, String limit, String userId,
+      int perSecond) {
+    Promise<Boolean> out = Promise.promise();
+    Future<Response> asked = script(scripts.limit(), node, List.of(appId, limit, userId, perSecond));
+    if (asked.isComplete()) {
+      // refused at once (not connected, too many waiting)
+      return asked.map(r -> r != null && r.toInteger() == 1).toCompletionStage();
+    }
+    long timer = vertx.setTimer(LIMIT_WAIT_MILLIS, id -> out.tryFail(new ClusterUnavailableException(
+        "cluster unavailable: Redis did not answer a rate limit within " + LIMIT_WAIT_MILLIS
+            + " ms")));
+    asked.onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.succeeded()) {
+        out.tryComplete(ar.result() != null && ar.result().toInteger() == 1);
+      } else {
+        out.tryFail(ar.cause());
+      }
+    });
+    return out.future().toCompletionStage();
+  }
+
   /** A presence roster as of its version. */
   public record RosterSnapshot(String appId, String channel, long version, List<Member> members) {}
 

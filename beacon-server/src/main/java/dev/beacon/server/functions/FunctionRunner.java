@@ -54,40 +54,54 @@ public final class FunctionRunner implements AutoCloseable {
     return functions;
   }
 
-  /** Calls a resolved function for a caller, on the right thread, completing on {@code context}. */
+  /**
+   * Calls a resolved function for a caller, on the right thread, completing on {@code context}.
+   * A call that waits for the cluster (a rate limit counted in Redis) runs again on the same
+   * kind of thread once it is admitted, never blocking one ({@link Functions#invoke(
+   * FunctionDefinition, Caller, JsonNode, java.util.Optional, java.util.concurrent.Executor,
+   * java.util.function.BiConsumer)}).
+   */
   public Future<Functions.Result> run(Context context, FunctionDefinition def, Caller caller, JsonNode args) {
     long start = System.nanoTime();
-    if (!def.blocking(caller.app())) {
-      try {
-        Functions.Result result = functions.invoke(def, caller, args);
-        record(caller, def, "success", start);
-        return Future.succeededFuture(result);
-      } catch (RuntimeException e) {
-        record(caller, def, outcome(e), start);
-        return Future.failedFuture(e);
-      }
-    }
     Promise<Functions.Result> promise = Promise.promise();
-    try {
-      workers.execute(() -> {
-        try {
-          Functions.Result result = functions.invoke(def, caller, args);
-          record(caller, def, "success", start);
-          context.runOnContext(v -> promise.complete(result));
-        } catch (RuntimeException e) {
-          record(caller, def, outcome(e), start);
-          if (!(e instanceof FunctionException)) {
-            LOG.error("{} failed", def.path(), e);
-          }
-          context.runOnContext(v -> promise.fail(e));
+    java.util.function.BiConsumer<Functions.Result, RuntimeException> done = (result, e) -> {
+      if (e == null) {
+        record(caller, def, "success", start);
+      } else {
+        record(caller, def, outcome(e), start);
+        if (!(e instanceof FunctionException) && def.blocking(caller.app())) {
+          LOG.error("{} failed", def.path(), e);
         }
-      });
+      }
+      if (io.vertx.core.Vertx.currentContext() == context) {
+        complete(promise, result, e);
+      } else {
+        context.runOnContext(v -> complete(promise, result, e));
+      }
+    };
+    if (!def.blocking(caller.app())) {
+      functions.invoke(def, caller, args, java.util.Optional.empty(),
+          r -> context.runOnContext(v -> r.run()), done);
+      return promise.future();
+    }
+    try {
+      workers.execute(() -> functions.invoke(def, caller, args, java.util.Optional.empty(),
+          workers, done));
     } catch (RejectedExecutionException e) {
       record(caller, def, "overloaded", start);
       return Future.failedFuture(FunctionException.overloaded(
           "the server has " + workers.getQueue().size() + " calls waiting; try again shortly"));
     }
     return promise.future();
+  }
+
+  private static void complete(Promise<Functions.Result> promise, Functions.Result result,
+      RuntimeException e) {
+    if (e == null) {
+      promise.complete(result);
+    } else {
+      promise.fail(e);
+    }
   }
 
   private static String outcome(RuntimeException e) {

@@ -168,6 +168,32 @@ class ClusterFeaturesTest {
   }
 
   @Test
+  void aUsersRateLimitIsCountedForTheClusterWhicheverNodesItsCallsReach() throws Exception {
+    // heartbeats_per_second is 5 (the default): a burst spread over three nodes gets 5 calls
+    // (plus what refills while it lasts), not 5 per node
+    int accepted = 0;
+    long began = System.nanoTime();
+    for (int i = 0; i < 30; i++) {
+      java.net.http.HttpResponse<String> r = ClusterNodes.post(n(i % 3), "/api/mutation",
+          "{\"path\":\"presence:heartbeat\",\"args\":{\"userId\":\"rl\"}}", "Convex app-secret");
+      if (Json.parse(r.body()).path("status").asText().equals("success")) {
+        accepted++;
+      } else {
+        assertThat(r.body()).contains("Rate limited: heartbeats are accepted at most 5 times");
+      }
+    }
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
+    System.out.println("rate limit 5/s: " + accepted + " of 30 heartbeats over 3 nodes accepted in "
+        + millis + " ms");
+    assertThat(accepted).isBetween(5, 5 + (int) Math.ceil(5 * millis / 1000.0));
+    // refused calls took no token: a second later the bucket is full again, for any node
+    Thread.sleep(1000);
+    for (int i = 0; i < 5; i++) {
+      call(n(i % 3), "mutation", "presence:heartbeat", "{\"userId\":\"rl\"}");
+    }
+  }
+
+  @Test
   void aNodeStartedLaterHasTheCacheChannelsLastEventAndWhenKilledItsRoomMembersAndTypistsGo()
       throws Exception {
     // published before the node exists: it reads the last event from Redis when it registers
