@@ -80,11 +80,13 @@ local function member(app, ch, user, info, delta, frame)
   if c <= 0 then
     redis.call('HDEL', base, user)
     redis.call('HDEL', base .. ':i', user)
+    redis.call('HDEL', base .. ':d', user)
     publish(app, ch, nextVersion(base .. ':v'), frame or removedFrame(ch, user))
     whLeft(app, 'r\n' .. app .. '\n' .. ch .. '\n' .. user)
     note('-', app, ch, user)
   elseif c == delta then
     redis.call('HSET', base .. ':i', user, info)
+    redis.call('HDEL', base .. ':d', user)
     publish(app, ch, nextVersion(base .. ':v'), frame or addedFrame(ch, user, info))
     note(whBack(app, 'r\n' .. app .. '\n' .. ch .. '\n' .. user) and 'A' or '+', app, ch, user)
   end
@@ -168,4 +170,9 @@ end
 
 local function signedIn(app, user, delta)
   nodeHolds('si', 'watch', 'I', 'Q', app, user, delta)
+end
+
+-- A signal of the topic to every node (the body as given), as RedisClusterBus.signal sends it.
+local function signal(app, topic, body)
+  redis.call('PUBLISH', BUS, 's\n' .. NODE .. '\n' .. app .. '\n' .. topic .. '\n\n' .. body)
 end

@@ -267,9 +267,19 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
     left(appId, channel, userId, recordVisit, localChanges);
   }
 
+  /** A present member's data as this node knows it. */
+  public Optional<String> dataOf(String appId, String roomId, String userId) {
+    return Optional.ofNullable(dataByMember.get(key(appId, roomId, userId)));
+  }
+
   /** In a cluster: another node changed a present member's data. */
   public void remoteData(String appId, String roomId, String userId, String dataJson) {
-    if (dataByMember.computeIfPresent(key(appId, roomId, userId), (k, v) -> dataJson) != null) {
+    boolean[] changed = new boolean[1];
+    dataByMember.computeIfPresent(key(appId, roomId, userId), (k, v) -> {
+      changed[0] = !v.equals(dataJson);
+      return dataJson;
+    });
+    if (changed[0]) {
       localChanges.changed(List.of(DependencyKey.of(appId, "room", roomId)));
     }
   }

@@ -38,6 +38,87 @@ public final class TypingIndicators {
 
     /** {@code userId} types in the room for {@code ttlMillis} more, or stopped ({@code 0}). */
     void shared(String appId, String roomId, String userId, long ttlMillis);
+
+    /** This node's typist reached its deadline (every node expires it by itself). */
+    default void expired(String appId, String roomId, String userId) {}
+  }
+
+  /** A typist with the node that holds it (null: this one) and the time it has left. */
+  public record Held(String appId, String roomId, String userId, String origin, long ttlMillis) {}
+
+  /** The typists this node started (or refreshed last), with the time they have left. */
+  public List<Held> held(long now) {
+    List<Held> out = new ArrayList<>();
+    for (Room room : rooms.values()) {
+      synchronized (room) {
+        room.typists.forEach((user, t) -> {
+          if (t.origin() == null && t.until() > now) {
+            out.add(new Held(room.app.id(), room.roomId, user, null, t.until() - now));
+          }
+        });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * In a cluster: the other nodes' typists as the cluster keeps them (read after this node
+   * (re)registered): they replace what this node knew of other nodes' typists, with no event
+   * (those were sent when they started and stop); readers here are told of the rooms that
+   * changed. {@code apps} finds an app by id (typists of apps unknown here are skipped).
+   */
+  public void remoteSnapshot(List<Held> typists, long now,
+      java.util.function.Function<String, java.util.Optional<App>> apps) {
+    Map<String, Map<String, Held>> byRoom = new HashMap<>();
+    for (Held t : typists) {
+      if (t.origin() != null && t.ttlMillis() > 0) {
+        byRoom.computeIfAbsent(t.appId() + '\u0000' + t.roomId(), k -> new HashMap<>())
+            .put(t.userId(), t);
+      }
+    }
+    List<DependencyKey> changed = new ArrayList<>();
+    // remote typists no longer in the cluster
+    for (Room room : rooms.values()) {
+      Map<String, Held> want = byRoom.getOrDefault(room.app.id() + '\u0000' + room.roomId, Map.of());
+      boolean gone = false;
+      synchronized (room) {
+        var it = room.typists.entrySet().iterator();
+        while (it.hasNext()) {
+          var e = it.next();
+          if (e.getValue().origin() != null && !want.containsKey(e.getKey())) {
+            it.remove();
+            gone = true;
+          }
+        }
+        retireIfEmpty(room);
+      }
+      if (gone) {
+        changed.add(DependencyKey.of(room.app.id(), "typing", room.roomId));
+      }
+    }
+    for (Map<String, Held> room : byRoom.values()) {
+      for (Held t : room.values()) {
+        java.util.Optional<App> app = apps.apply(t.appId());
+        if (app.isEmpty()) {
+          continue;
+        }
+        Room r = rooms.get(t.appId() + '\u0000' + t.roomId());
+        Typing known;
+        if (r != null) {
+          synchronized (r) {
+            known = r.typists.get(t.userId());
+          }
+          if (known != null && known.origin() == null) {
+            continue; // this node's own typist: its state is the truth
+          }
+        }
+        remote(app.get(), t.roomId(), t.userId(), t.ttlMillis(), now, t.origin());
+        changed.add(DependencyKey.of(t.appId(), "typing", t.roomId()));
+      }
+    }
+    if (!changed.isEmpty()) {
+      localChanges.changed(List.copyOf(new java.util.LinkedHashSet<>(changed)));
+    }
   }
 
   /**
@@ -157,6 +238,12 @@ public final class TypingIndicators {
         arm(room, next);
       }
       retireIfEmpty(room);
+    }
+    Cluster c = cluster;
+    if (c != null) {
+      for (String user : stopped) {
+        c.expired(room.app.id(), room.roomId, user);
+      }
     }
     if (!stopped.isEmpty()) {
       report(room.app, room.roomId, stopped, false);

@@ -47,8 +47,38 @@ final class ClusterRooms implements RoomPresence.Cluster {
     final LinkedHashMap<String, String> members = new LinkedHashMap<>();
   }
 
+  /**
+   * A member event ({@code data} false: added or removed, {@code info} its user_info), or a
+   * member's new data ({@code data} true, {@code info} the data).
+   */
   private record Event(String app, String channel, long version, boolean added, String userId,
-      String info, boolean mine) {}
+      String info, boolean mine, boolean data) {}
+
+  /**
+   * A room member's new data, this node's change or another node's ({@code roomdata}): held
+   * while a snapshot is read, like member events, so the snapshot's older data never wins.
+   */
+  void dataEvent(String appId, String roomId, String userId, String dataJson, boolean mine) {
+    Event e = new Event(appId, PREFIX + roomId, -1, false, userId, dataJson, mine, true);
+    synchronized (this) {
+      if (!hold(e)) {
+        apply(e, false);
+      }
+    }
+  }
+
+  /** Holds {@code e} while a snapshot is read (true), else false. Lock held. */
+  private boolean hold(Event e) {
+    if (held == null) {
+      return false;
+    }
+    if (held.size() >= MAX_HELD) {
+      overflowed = true;
+    } else {
+      held.add(e);
+    }
+    return true;
+  }
 
   /** A member event of the cluster (any node's, this one's too). */
   void memberEvent(String appId, String channel, byte[] frame, long version, String origin) {
@@ -60,15 +90,9 @@ final class ClusterRooms implements RoomPresence.Cluster {
       return;
     }
     synchronized (this) {
-      if (held != null) {
-        if (held.size() >= MAX_HELD) {
-          overflowed = true;
-        } else {
-          held.add(e);
-        }
-        return;
+      if (!hold(e)) {
+        apply(e, false);
       }
-      apply(e, false);
     }
   }
 
@@ -118,11 +142,16 @@ final class ClusterRooms implements RoomPresence.Cluster {
               rooms.rosterLeft(s.appId(), s.channel(), user, false);
             }
           }
+          String roomId = s.channel().substring(PREFIX.length());
           for (Map.Entry<String, String> m : want.entrySet()) {
             if (!r.members.containsKey(m.getKey())) {
               r.members.put(m.getKey(), m.getValue());
               rooms.rosterJoined(s.appId(), s.channel(), new Member(m.getKey(), m.getValue()));
             }
+            // the member's latest data as the cluster keeps it (its user_info if it never
+            // changed since it joined); this node's own later changes are replayed below
+            rooms.remoteData(s.appId(), roomId, m.getKey(),
+                s.data().getOrDefault(m.getKey(), m.getValue()));
           }
           r.version = s.version();
         }
@@ -136,6 +165,10 @@ final class ClusterRooms implements RoomPresence.Cluster {
 
   /** Lock held. */
   private void apply(Event e, boolean anyVersion) {
+    if (e.data()) {
+      rooms.remoteData(e.app(), e.channel().substring(PREFIX.length()), e.userId(), e.info());
+      return;
+    }
     String k = key(e.app(), e.channel());
     Roster r = rosters.get(k);
     if (r == null) {
@@ -176,7 +209,12 @@ final class ClusterRooms implements RoomPresence.Cluster {
 
   @Override
   public void dataChanged(String appId, String roomId, String userId, String dataJson) {
-    bus.signal(ClusterWiring.ROOM_DATA_TOPIC, appId, ClusterWiring.payload(roomId, userId, dataJson));
+    synchronized (this) {
+      // replayed after a snapshot being read, which may predate it
+      hold(new Event(appId, PREFIX + roomId, -1, false, userId, dataJson, true, true));
+    }
+    bus.roomData(appId, PREFIX + roomId, userId, dataJson,
+        ClusterWiring.payload(roomId, userId, dataJson));
   }
 
   @Override
@@ -199,10 +237,10 @@ final class ClusterRooms implements RoomPresence.Cluster {
       if ("pusher_internal:member_added".equals(event)) {
         JsonNode info = data.get("user_info");
         return new Event(appId, channel, version, true, user,
-            info == null ? "null" : Json.write(info), mine);
+            info == null ? "null" : Json.write(info), mine, false);
       }
       if ("pusher_internal:member_removed".equals(event)) {
-        return new Event(appId, channel, version, false, user, null, mine);
+        return new Event(appId, channel, version, false, user, null, mine, false);
       }
     } catch (RuntimeException e) {
       // not a member event this node can read: the roster copy catches up on the next snapshot

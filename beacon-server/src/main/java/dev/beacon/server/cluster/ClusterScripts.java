@@ -15,7 +15,8 @@ import java.util.HexFormat;
  */
 record ClusterScripts(Script join, Script leave, Script count, Script settle, Script occupied,
     Script user, Script webhooks, Script roster,
-    Script signIn, Script cache, Script limit) {
+    Script signIn, Script cache, Script limit, Script roomData, Script typing,
+    Script typists) {
 
   record Script(String name, String text, String sha) {}
 
@@ -25,7 +26,8 @@ record ClusterScripts(Script join, Script leave, Script count, Script settle, Sc
         script(prelude, "count"), script(prelude, "settle"), script(prelude, "occupied"),
         script(prelude, "user"), script(prelude, "wh"),
         script(prelude, "roster"), script(prelude, "signin"),
-        script(prelude, "cache"), script(prelude, "limit"));
+        script(prelude, "cache"), script(prelude, "limit"), script(prelude, "roomdata"),
+        script(prelude, "typing"), script(prelude, "typists"));
   }
 
   private static Script script(String prelude, String name) {

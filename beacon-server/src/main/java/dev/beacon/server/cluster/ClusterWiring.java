@@ -70,8 +70,19 @@ public final class ClusterWiring {
     builtIns.rateLimiter().cluster(bus::takeToken);
     ClusterRooms roomRosters = new ClusterRooms(bus.nodeId(), rooms, bus);
     rooms.cluster(roomRosters, live);
-    typing.cluster((appId, roomId, userId, ttl) ->
-        bus.signal(TYPING_TOPIC, appId, payload(roomId, userId, ttl)), live);
+    ClusterTypists typists = new ClusterTypists(bus, typing, apps, clock);
+    typing.cluster(new TypingIndicators.Cluster() {
+      @Override
+      public void shared(String appId, String roomId, String userId, long ttlMillis) {
+        // kept in Redis for nodes that start later, and told to the others, in one step
+        bus.typing(appId, roomId, userId, ttlMillis, payload(roomId, userId, ttlMillis));
+      }
+
+      @Override
+      public void expired(String appId, String roomId, String userId) {
+        bus.typing(appId, roomId, userId, -1, new byte[0]);
+      }
+    }, live);
     bus.inbound(new ClusterBus.Inbound() {
       @Override
       public void published(String appId, String channel, byte[] frame, String excludeSocketId) {
@@ -119,7 +130,8 @@ public final class ClusterWiring {
           streams.requested(apps, builtIns.conversations().streams(), blocking, appId, payload);
         } else if (ClusterStreams.REPLY_TOPIC.equals(topic)) {
           streams.replied(payload);
-        } else if (feature(topic, appId, payload, origin, presence, rooms, typing, apps, clock)) {
+        } else if (feature(topic, appId, payload, origin, presence, rooms, typists, roomRosters,
+            apps)) {
           return;
         } else if (PusherChannels.GRANT_TOPIC.equals(topic) || PusherChannels.REVOKE_TOPIC.equals(topic)) {
           try {
@@ -187,6 +199,7 @@ public final class ClusterWiring {
       }
     }, live);
     bus.onRegistered(roomRosters::reload);
+    bus.onRegistered(typists::reload);
     // cache channels: a node started after an event has it too
     bus.onRegistered(() -> bus.cachedEvents().onSuccess(events -> events.forEach(
         e -> hub.cacheFromCluster(e.appId(), e.channel(), e.frame(), e.ttlMillis()))));
@@ -212,7 +225,12 @@ public final class ClusterWiring {
 
         @Override
         public void member(String appId, String channel, Member member, int connections) {
-          members.add(new RedisClusterBus.HeldMember(appId, channel, member, connections));
+          // a room member's data as this node knows it, put back in Redis if Redis lost it
+          String data = channel.startsWith(ClusterRooms.PREFIX)
+              ? rooms.dataOf(appId, channel.substring(ClusterRooms.PREFIX.length()),
+                  member.userId()).orElse(null)
+              : null;
+          members.add(new RedisClusterBus.HeldMember(appId, channel, member, connections, data));
         }
       });
       List<RedisClusterBus.HeldUser> users = new ArrayList<>();
@@ -223,7 +241,12 @@ public final class ClusterWiring {
       for (String[] u : pusher.localSignedIn()) {
         signedIn.add(new RedisClusterBus.HeldUser(u[0], u[1]));
       }
-      return new RedisClusterBus.Holdings(members, channels, users, signedIn);
+      List<RedisClusterBus.HeldTypist> ownTypists = new ArrayList<>();
+      for (TypingIndicators.Held t : typing.held(clock.millis())) {
+        ownTypists.add(new RedisClusterBus.HeldTypist(t.appId(), t.roomId(), t.userId(),
+            t.ttlMillis()));
+      }
+      return new RedisClusterBus.Holdings(members, channels, users, signedIn, ownTypists);
     });
   }
 
@@ -232,8 +255,8 @@ public final class ClusterWiring {
    * data and leaves); false if the topic is none of theirs.
    */
   private static boolean feature(String topic, String appId, byte[] payload, String origin,
-      UserPresence presence,
-      RoomPresence rooms, TypingIndicators typing, Apps apps, dev.beacon.core.time.Clock clock) {
+      UserPresence presence, RoomPresence rooms, ClusterTypists typists, ClusterRooms roomRosters,
+      Apps apps) {
     if (!FEATURE_TOPICS.contains(topic)) {
       return false;
     }
@@ -254,10 +277,10 @@ public final class ClusterWiring {
       case END_TOPIC -> presence.remoteSessionsEnded(appId, a.path(0).asText(),
           java.util.Optional.ofNullable(text(a.get(1))), a.path(2).asBoolean());
       case SIGN_ON_TOPIC -> presence.remoteSignedOn(appId, a.path(0).asText());
-      case TYPING_TOPIC -> typing.remote(app.get(), a.path(0).asText(), a.path(1).asText(),
-          a.path(2).asLong(), clock.millis(), origin);
-      case ROOM_DATA_TOPIC -> rooms.remoteData(appId, a.path(0).asText(), a.path(1).asText(),
-          a.path(2).asText());
+      case TYPING_TOPIC -> typists.signal(app.get(), a.path(0).asText(), a.path(1).asText(),
+          a.path(2).asLong(), origin);
+      case ROOM_DATA_TOPIC -> roomRosters.dataEvent(appId, a.path(0).asText(), a.path(1).asText(),
+          a.path(2).asText(), false);
       case ROOM_LEAVE_TOPIC -> rooms.leaveHere(app.get(), a.path(0).asText(), a.path(1).asText(),
           java.util.Optional.ofNullable(text(a.get(2))));
       default -> { }

@@ -75,14 +75,27 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
 
   /** What this node holds, for settling its entries in Redis to exactly that. */
   public record Holdings(List<HeldMember> members, List<HeldChannel> channels,
-      List<HeldUser> users, List<HeldUser> signedIn) {
-    public static final Holdings NONE = new Holdings(List.of(), List.of(), List.of(), List.of());
+      List<HeldUser> users, List<HeldUser> signedIn, List<HeldTypist> typists) {
+    public static final Holdings NONE = new Holdings(List.of(), List.of(), List.of(), List.of(),
+        List.of());
   }
+
+  /** A typist this node started (or refreshed last), with the time it has left. */
+  public record HeldTypist(String appId, String roomId, String userId, long ttlMillis) {}
 
   /** A user live on this node (a session or a connection). */
   public record HeldUser(String appId, String userId) {}
 
-  public record HeldMember(String appId, String channel, Member member, int connections) {}
+  /**
+   * A presence member this node holds; {@code data}: a room member's latest data as this node
+   * knows it (null: none, not a room channel).
+   */
+  public record HeldMember(String appId, String channel, Member member, int connections,
+      String data) {
+    public HeldMember(String appId, String channel, Member member, int connections) {
+      this(appId, channel, member, connections, null);
+    }
+  }
 
   public record HeldChannel(String appId, String channel, int subscriptions) {}
 
@@ -699,6 +712,7 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
       args.add(m.member().userId());
       args.add(m.member().userInfoJson());
       args.add(m.connections());
+      args.add(m.data() == null ? "" : m.data());
     }
     args.add(held.channels().size());
     for (HeldChannel c : held.channels()) {
@@ -715,6 +729,13 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
     for (HeldUser u : held.signedIn()) {
       args.add(u.appId());
       args.add(u.userId());
+    }
+    args.add(held.typists().size());
+    for (HeldTypist t : held.typists()) {
+      args.add(t.appId());
+      args.add(t.roomId());
+      args.add(t.userId());
+      args.add(Math.max(1, t.ttlMillis()));
     }
     return script(scripts.settle(), holder, args).map(r -> {
       if (r.get(0).toLong() > 0 && dead) {
@@ -1004,8 +1025,53 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
     return out.future().toCompletionStage();
   }
 
-  /** A presence roster as of its version. */
-  public record RosterSnapshot(String appId, String channel, long version, List<Member> members) {}
+  /**
+   * A presence roster as of its version, with the latest data of the room members whose data
+   * changed since they joined (user to data JSON).
+   */
+  public record RosterSnapshot(String appId, String channel, long version, List<Member> members,
+      Map<String, String> data) {}
+
+  /**
+   * A room member's new data: kept with the roster in Redis while the user is a member (a node
+   * that reads the roster later shows it) and told to every node as a {@code roomdata} signal
+   * with {@code payload}, in one step.
+   */
+  public void roomData(String appId, String channel, String userId, String dataJson,
+      byte[] payload) {
+    script(scripts.roomData(), node, List.of(appId, channel, userId, dataJson, payload))
+        .onFailure(e -> logFailure("cluster: a room member's data was not shared (the other "
+            + "nodes show it from its next change): " + message(e)));
+  }
+
+  /**
+   * This node's typist starts or is refreshed ({@code ttlMillis} > 0), stops (0), or expired
+   * here (< 0, nothing is told): kept in {@code P node:{node}:ty} for nodes that start later,
+   * and told to every node as a {@code typing} signal with {@code payload}, in one step.
+   */
+  public void typing(String appId, String roomId, String userId, long ttlMillis, byte[] payload) {
+    script(scripts.typing(), node, List.of(appId, roomId, userId, ttlMillis, payload))
+        .onFailure(e -> logFailure("cluster: a typist was not shared (the other nodes have it "
+            + "until its deadline, or from its next start): " + message(e)));
+  }
+
+  /** Another node's typist as Redis keeps it, with the time it has left. */
+  public record RemoteTypist(String node, String appId, String roomId, String userId,
+      long ttlMillis) {}
+
+  /** Every other node's typists (one script). */
+  public Future<List<RemoteTypist>> typists() {
+    return script(scripts.typists(), node, List.of()).map(r -> {
+      List<RemoteTypist> out = new ArrayList<>(r.size() / 3);
+      for (int i = 0; i + 2 < r.size(); i += 3) {
+        String[] f = r.get(i + 1).toString().split("\n", 3);
+        if (f.length == 3) {
+          out.add(new RemoteTypist(r.get(i).toString(), f[0], f[1], f[2], r.get(i + 2).toLong()));
+        }
+      }
+      return out;
+    });
+  }
 
   /**
    * The cluster's presence rosters of the channels whose name starts with {@code channelPrefix}
@@ -1031,8 +1097,13 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
           for (int i = 0; i + 1 < info.size(); i += 2) {
             members.add(new Member(info.get(i).toString(), info.get(i + 1).toString()));
           }
+          Map<String, String> data = new java.util.HashMap<>();
+          Response d = r.size() > 2 ? r.get(2) : null;
+          for (int i = 0; d != null && i + 1 < d.size(); i += 2) {
+            data.put(d.get(i).toString(), d.get(i + 1).toString());
+          }
           if (!members.isEmpty()) {
-            out.add(new RosterSnapshot(app, channel, r.get(0).toLong(), members));
+            out.add(new RosterSnapshot(app, channel, r.get(0).toLong(), members, data));
           }
         }));
       }

@@ -168,6 +168,40 @@ class ClusterFeaturesTest {
   }
 
   @Test
+  void aNodeStartedLaterHasTheTypistsAndTheRoomMembersLatestData() throws Exception {
+    call(n(0), "mutation", "rooms:heartbeat",
+        "{\"roomId\":\"later\",\"userId\":\"hal\",\"data\":{\"v\":1}}");
+    // her data changes through another node after she joined
+    call(n(1), "mutation", "rooms:heartbeat",
+        "{\"roomId\":\"later\",\"userId\":\"hal\",\"data\":{\"v\":2}}");
+    call(n(2), "mutation", "typing:startTyping", "{\"chatroomId\":\"later\",\"userId\":\"ivy\"}");
+    for (int i = 0; i < 3; i++) {
+      ClusterNodes.Node node = n(i);
+      await().atMost(CARRIED).until(() -> present(node, "later").equals(Map.of("hal", "{\"v\":2}"))
+          && typing(node, "later", "v").equals(List.of("ivy")));
+    }
+    ClusterNodes.Node late = cluster.add("n8", Map.of("BEACON_APPS_0_TYPING_TTL_SECONDS", "30"));
+    try {
+      // nothing changes after it started: what it shows it read from Redis on registering
+      await().atMost(CARRIED).until(() -> present(late, "later").equals(Map.of("hal", "{\"v\":2}"))
+          && typing(late, "later", "v").equals(List.of("ivy")));
+      JsonNode typist = call(late, "query", "typing:getTypingInChatroom",
+          "{\"chatroomId\":\"later\",\"userId\":\"v\"}").get(0);
+      // the deadline came with it (30 s from the start, less the time since)
+      assertThat(typist.path("expiresAt").asLong() - System.currentTimeMillis())
+          .isBetween(1L, 30_000L);
+      // and from then on it follows the cluster: a stop and a change through other nodes
+      call(n(0), "mutation", "typing:stopTyping", "{\"chatroomId\":\"later\",\"userId\":\"ivy\"}");
+      call(n(2), "mutation", "rooms:heartbeat",
+          "{\"roomId\":\"later\",\"userId\":\"hal\",\"data\":{\"v\":3}}");
+      await().atMost(CARRIED).until(() -> typing(late, "later", "v").isEmpty()
+          && present(late, "later").equals(Map.of("hal", "{\"v\":3}")));
+    } finally {
+      late.stop();
+    }
+  }
+
+  @Test
   void aUsersRateLimitIsCountedForTheClusterWhicheverNodesItsCallsReach() throws Exception {
     // heartbeats_per_second is 5 (the default): a burst spread over three nodes gets 5 calls
     // (plus what refills while it lasts), not 5 per node

@@ -50,6 +50,13 @@ class ClusterRedisOutageTest {
           && onN0.isSubscribed() && onN1.isSubscribed());
       await().atMost(PusherClients.WAIT).until(() -> ann.getUsers().size() == 2);
 
+      // a room member on n1 whose data changed after she joined
+      ClusterNodes.function(n1, "mutation", "rooms:heartbeat",
+          "{\"roomId\":\"out\",\"userId\":\"hal\",\"data\":{\"v\":1}}");
+      ClusterNodes.function(n1, "mutation", "rooms:heartbeat",
+          "{\"roomId\":\"out\",\"userId\":\"hal\",\"data\":{\"v\":2}}");
+      await().atMost(PusherClients.WAIT).until(() -> roomData(n0, "out", "hal").equals("{\"v\":2}"));
+
       redis.kill();
 
       // not ready, with the reason; alive
@@ -107,11 +114,26 @@ class ClusterRedisOutageTest {
       });
       assertThat(backend1.get("/channels/feed", Map.of("info", "subscription_count")).getMessage())
           .isEqualTo("{\"occupied\":true,\"subscription_count\":2}");
+      // the room member n1 holds is back with her latest data (n1 put it back in Redis), not
+      // the data she joined with
+      await().atMost(PusherClients.WAIT).until(() -> roomData(n0, "out", "hal").equals("{\"v\":2}"));
       backend0.close();
       backend1.close();
     } finally {
       redis.kill();
     }
+  }
+
+  /** rooms:list on a node: the user's data while it is online, else "". */
+  private static String roomData(ClusterNodes.Node node, String room, String user)
+      throws Exception {
+    for (com.fasterxml.jackson.databind.JsonNode m : ClusterNodes.function(node, "query",
+        "rooms:list", "{\"roomId\":\"" + room + "\"}")) {
+      if (m.path("userId").asText().equals(user) && m.path("online").asBoolean()) {
+        return dev.beacon.protocol.json.Json.write(m.get("data"));
+      }
+    }
+    return "";
   }
 
   /** A redis-server of the test's own, without persistence. */
