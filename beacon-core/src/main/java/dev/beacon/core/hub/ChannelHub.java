@@ -155,11 +155,37 @@ public final class ChannelHub {
   private Joined subscribeClustered(App app, Channel ch, Subscription sub, LocalSubscribers local,
       Optional<PresenceData> presence) {
     bus.subscriptionChanged(app.id(), ch.name().value(), 1);
+    // a cache channel this node has no event of: the cluster may have one (published on another
+    // node a moment ago, not heard here yet); what reaches the subscription meanwhile is held
+    CompletableFuture<Optional<ClusterBus.CachedFrame>> lookup =
+        ch.name().cache() && cached(app, ch.name().value()).isEmpty()
+            ? lookup(app.id(), ch.name().value()) : null;
+    Lane lane = sub.subscriber().lane();
     if (ch.roster == null) {
       sub.joinedVersion = 0;
+      if (lookup == null) {
+        local.add(sub);
+        countChanged(app, ch, lane);
+        return new Joined(sub, CompletableFuture.completedFuture(Optional.empty()));
+      }
+      sub.pending = new ArrayList<>();
       local.add(sub);
-      countChanged(app, ch, sub.subscriber().lane());
-      return new Joined(sub, CompletableFuture.completedFuture(Optional.empty()));
+      countChanged(app, ch, lane);
+      CompletableFuture<Optional<List<Member>>> result = new CompletableFuture<>();
+      lookup.thenAccept(found -> lane.submitControl(() -> {
+        List<Subscription.Held> held = sub.pending;
+        sub.pending = null;
+        if (!sub.left) {
+          adoptCached(app, sub, held, found);
+        }
+        result.complete(Optional.empty());
+        if (!sub.left) {
+          for (Subscription.Held h : held) {
+            sub.subscriber().deliver(h.frame());
+          }
+        }
+      }));
+      return new Joined(sub, result);
     }
     sub.pending = new ArrayList<>();
     local.add(sub);
@@ -169,16 +195,50 @@ public final class ChannelHub {
     Member self = new Member(p.userId(), p.userInfoJson());
     byte[] added = PusherCodec.encode(new ServerMessage.MemberAdded(ch.name().value(), self));
     CompletableFuture<Optional<List<Member>>> result = new CompletableFuture<>();
-    Lane lane = sub.subscriber().lane();
+    CompletableFuture<Optional<ClusterBus.CachedFrame>> found = lookup != null ? lookup
+        : CompletableFuture.completedFuture(null);
     bus.joinPresence(app.id(), ch.name().value(), self, added, app.maxPresenceMembers())
-        .whenComplete((roster, error) -> lane.submitControl(
-            () -> joinAnswered(app, sub, roster, error, result)));
+        .whenComplete((roster, error) -> found.thenAccept(cachedFrame -> lane.submitControl(
+            () -> joinAnswered(app, sub, roster, error, result, cachedFrame))));
     return new Joined(sub, result);
+  }
+
+  /** The cluster's last event of a cache channel; empty if it has none or cannot answer. */
+  private CompletableFuture<Optional<ClusterBus.CachedFrame>> lookup(String appId,
+      String channel) {
+    try {
+      return bus.cachedEvent(appId, channel).toCompletableFuture()
+          .exceptionally(e -> Optional.empty());
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+  }
+
+  /**
+   * A cache channel's subscription in a cluster, once the cluster said what it keeps ({@code
+   * found}, null when it was not asked): if the channel's event this node holds now reached
+   * the subscription live (it is among {@code held}, the very frame), there is nothing to
+   * replay; else the cluster's event is kept here, unless one was heard meanwhile, and replayed
+   * by the caller as on one node. Lane thread.
+   */
+  private void adoptCached(App app, Subscription sub, List<Subscription.Held> held,
+      Optional<ClusterBus.CachedFrame> found) {
+    if (found == null) {
+      return;
+    }
+    String channel = sub.channel().name().value();
+    Optional<byte[]> now = cached(app, channel);
+    if (now.isPresent()) {
+      byte[] frame = now.get();
+      sub.heardLive = held.stream().anyMatch(h -> h.frame() == frame);
+    } else if (found.isPresent()) {
+      cacheFromCluster(app.id(), channel, found.get().frame(), found.get().ttlMillis());
+    }
   }
 
   /** The cluster answered a presence join: confirm, then replay what arrived meanwhile. */
   private void joinAnswered(App app, Subscription sub, ClusterBus.Roster roster, Throwable error,
-      CompletableFuture<Optional<List<Member>>> result) {
+      CompletableFuture<Optional<List<Member>>> result, Optional<ClusterBus.CachedFrame> found) {
     sub.subscriber().lane().assertOnLane();
     List<Subscription.Held> held = sub.pending;
     sub.pending = null;
@@ -209,6 +269,7 @@ public final class ChannelHub {
       return;
     }
     sub.joinedVersion = roster.version();
+    adoptCached(app, sub, held, found);
     result.complete(Optional.of(roster.members()));
     Subscriber subscriber = sub.subscriber();
     for (Subscription.Held h : held) {
@@ -371,11 +432,17 @@ public final class ChannelHub {
   }
 
   /** Publishes what {@link #admit} accepted: delivered whatever the queues hold now. */
-  public void publishAdmitted(App app, ChannelName name, byte[] frame, String excludeSocketId) {
-    publish(app, name, frame, null, excludeSocketId, false);
+  /**
+   * Publishes what {@link #admit} accepted: delivered whatever the queues hold now. Completes
+   * once the frame is kept where any node's subscriber finds it: at once but for a cache channel
+   * in a cluster (then once the cluster keeps it as the channel's last event).
+   */
+  public CompletionStage<Void> publishAdmitted(App app, ChannelName name, byte[] frame,
+      String excludeSocketId) {
+    return publish(app, name, frame, null, excludeSocketId, false);
   }
 
-  private void publish(App app, ChannelName name, byte[] frame, Subscriber exclude,
+  private CompletionStage<Void> publish(App app, ChannelName name, byte[] frame, Subscriber exclude,
       String excludeSocketId, boolean check) {
     AppChannels ac = appChannels(app.id());
     if (check) {
@@ -388,8 +455,14 @@ public final class ChannelHub {
       cache(ac, name.value(), frame);
     }
     deliverLocal(ac, name.value(), frame, exclude, excludeSocketId);
+    if (name.cache()) {
+      return bus.publishedToCache(app.id(), name.value(), frame, excludeSocketId);
+    }
     bus.published(app.id(), name.value(), frame, excludeSocketId);
+    return PUBLISHED;
   }
+
+  private static final CompletionStage<Void> PUBLISHED = CompletableFuture.completedFuture(null);
 
   private void checkCapacity(Channel ch) {
     for (int i = 0; i < lanes.size(); i++) {

@@ -74,6 +74,29 @@ public interface ClusterBus {
     return CompletableFuture.completedFuture(true);
   }
 
+  /**
+   * As {@link #published}, for a cache channel: completes once a subscriber on any node can find
+   * {@code frame} as the channel's last event ({@link #cachedEvent}), so that an HTTP trigger
+   * answers only then. Never fails: a frame that could not be kept went out all the same.
+   */
+  default CompletionStage<Void> publishedToCache(String appId, String channel, byte[] frame,
+      String excludeSocketId) {
+    published(appId, channel, frame, excludeSocketId);
+    return CompletableFuture.completedFuture(null);
+  }
+
+  /** A cache channel's last event as the cluster keeps it, with the time it has left. */
+  record CachedFrame(byte[] frame, long ttlMillis) {}
+
+  /**
+   * A cache channel's last event as the cluster keeps it, for a subscriber that found none on
+   * this node; empty when there is none (or the cluster cannot answer).
+   */
+  default CompletionStage<java.util.Optional<CachedFrame>> cachedEvent(String appId,
+      String channel) {
+    return CompletableFuture.completedFuture(java.util.Optional.empty());
+  }
+
   /** Asks every other node to close the connections signed in as {@code userId}. */
   default void terminateUser(String appId, String userId) {}
 

@@ -14,6 +14,11 @@ public final class Subscription {
   java.util.List<Held> pending;
   /** Set once unsubscribed (or refused); lane thread only. */
   boolean left;
+  /**
+   * A cache channel's subscription in a cluster whose channel's latest event reached it live
+   * while the cluster was asked for the last one: it needs no replay. Lane thread only.
+   */
+  boolean heardLive;
 
   /** Most frames held for a joining subscription; later ones are dropped. */
   static final int MAX_HELD = 1024;
@@ -32,6 +37,15 @@ public final class Subscription {
 
   public Subscriber subscriber() {
     return subscriber;
+  }
+
+  /**
+   * Whether a cache channel's newest event reached this subscription live while it was being
+   * set up (in a cluster): the subscriber then gets no replay of the last event, nor a miss.
+   * Lane thread only.
+   */
+  public boolean heardLive() {
+    return heardLive;
   }
 
   /** The presence user id this subscription joined as. */

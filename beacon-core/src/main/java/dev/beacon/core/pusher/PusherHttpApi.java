@@ -125,17 +125,18 @@ public final class PusherHttpApi {
   public CompletionStage<ObjectNode> trigger(App app, TriggerRequest request) {
     List<ChannelName> names = validate(app, request, false);
     admit(app, names);
-    publish(app, request, names);
+    CompletableFuture<Void> kept = publish(app, request, names);
     ObjectNode out = NODES.objectNode();
     if (request.info().isEmpty()) {
-      return CompletableFuture.completedFuture(out);
+      return kept.isDone() ? CompletableFuture.completedFuture(out) : kept.thenApply(v -> out);
     }
     ObjectNode byChannel = out.putObject("channels");
     List<CompletableFuture<ObjectNode>> infos = new ArrayList<>(names.size());
     for (ChannelName name : names) {
       infos.add(info(app, name, request.info()).toCompletableFuture());
     }
-    return CompletableFuture.allOf(infos.toArray(CompletableFuture[]::new)).thenApply(v -> {
+    return CompletableFuture.allOf(kept,
+        CompletableFuture.allOf(infos.toArray(CompletableFuture[]::new))).thenApply(v -> {
       for (int i = 0; i < names.size(); i++) {
         byChannel.set(names.get(i).value(), infos.get(i).join());
       }
@@ -163,13 +164,19 @@ public final class PusherHttpApi {
     names.forEach(all::addAll);
     admit(app, all);
     boolean anyInfo = false;
+    List<CompletableFuture<Void>> kept = new ArrayList<>(1);
     for (int i = 0; i < batch.size(); i++) {
-      publish(app, batch.get(i), names.get(i));
+      CompletableFuture<Void> stored = publish(app, batch.get(i), names.get(i));
+      if (!stored.isDone()) {
+        kept.add(stored);
+      }
       anyInfo |= !batch.get(i).info().isEmpty();
     }
     ObjectNode out = NODES.objectNode();
+    CompletableFuture<Void> allKept = kept.isEmpty() ? KEPT
+        : CompletableFuture.allOf(kept.toArray(CompletableFuture[]::new));
     if (!anyInfo) {
-      return CompletableFuture.completedFuture(out);
+      return allKept.isDone() ? CompletableFuture.completedFuture(out) : allKept.thenApply(v -> out);
     }
     List<CompletableFuture<ObjectNode>> infos = new ArrayList<>(batch.size());
     for (int i = 0; i < batch.size(); i++) {
@@ -177,7 +184,8 @@ public final class PusherHttpApi {
           ? CompletableFuture.completedFuture(NODES.objectNode())
           : info(app, names.get(i).get(0), batch.get(i).info()).toCompletableFuture());
     }
-    return CompletableFuture.allOf(infos.toArray(CompletableFuture[]::new)).thenApply(v -> {
+    return CompletableFuture.allOf(allKept,
+        CompletableFuture.allOf(infos.toArray(CompletableFuture[]::new))).thenApply(v -> {
       ArrayNode results = out.putArray("batch");
       infos.forEach(f -> results.add(f.join()));
       return out;
@@ -230,17 +238,30 @@ public final class PusherHttpApi {
     }
   }
 
-  private void publish(App app, TriggerRequest request, List<ChannelName> names) {
+  /**
+   * Publishes the event to its channels; completes once every cache channel's event is kept
+   * where any node's subscriber finds it (in a cluster, so that a client told "published"
+   * finds it whichever node it subscribes on).
+   */
+  private CompletableFuture<Void> publish(App app, TriggerRequest request, List<ChannelName> names) {
     String dataJson = Json.quote(request.data());
     String exclude = request.socketId().orElse(null);
+    List<CompletableFuture<Void>> kept = new ArrayList<>(1);
     for (ChannelName name : names) {
       byte[] frame = PusherCodec.encode(new ServerMessage.ChannelEvent(
           name.value(), request.name(), dataJson, Optional.empty()));
-      hub.publishAdmitted(app, name, frame, exclude);
+      CompletableFuture<Void> stored = hub.publishAdmitted(app, name, frame, exclude)
+          .toCompletableFuture();
+      if (!stored.isDone()) {
+        kept.add(stored);
+      }
     }
     channels.console().apiEvent(app.id(), request.channels(), request.name(), request.data());
     channels.metrics().apiEvent(app.id(), names.size());
+    return kept.isEmpty() ? KEPT : CompletableFuture.allOf(kept.toArray(CompletableFuture[]::new));
   }
+
+  private static final CompletableFuture<Void> KEPT = CompletableFuture.completedFuture(null);
 
   /** A channel's {@code info} attributes: the cluster's counts in a cluster. */
   private CompletionStage<ObjectNode> info(App app, ChannelName name, Set<String> attributes) {

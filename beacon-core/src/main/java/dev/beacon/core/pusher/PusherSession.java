@@ -284,7 +284,7 @@ public final class PusherSession implements Subscriber, Attached, Flushable, Run
       }
       confirm(name, members);
       console().subscribed(app.id(), socketId, name.value(), sub.userId());
-      if (name.cache()) {
+      if (name.cache() && !sub.heardLive()) {
         Optional<byte[]> cached = hub().cached(app, name.value());
         if (cached.isPresent()) {
           deliver(cached.get());

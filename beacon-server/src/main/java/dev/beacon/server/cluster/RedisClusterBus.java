@@ -813,23 +813,54 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
 
   @Override
   public void published(String appId, String channel, byte[] frame, String excludeSocketId) {
-    publishMessage(new BusMessage('e', node, appId, channel,
-        excludeSocketId == null ? "" : excludeSocketId, frame));
     boolean cache = dev.beacon.protocol.pusher.ChannelName.tryParse(channel)
         .map(dev.beacon.protocol.pusher.ChannelName::cache).orElse(false);
     if (cache) {
-      // a node that starts later reads it (the others cache what they hear)
-      send(Request.cmd(Command.SET).arg(prefix + "cache:" + appId + ":" + channel).arg(frame)
-          .arg("PX").arg(cacheTtlMillis)).onFailure(e -> logFailure(
-              "cluster: a cache channel's last event was not stored: " + message(e)));
+      publishedToCache(appId, channel, frame, excludeSocketId);
+      return;
     }
-    if (cache && cacheMissApps.contains(appId)) {
+    publishMessage(new BusMessage('e', node, appId, channel,
+        excludeSocketId == null ? "" : excludeSocketId, frame));
+  }
+
+  /**
+   * Publishes to the other nodes, then stores the frame as the channel's last event in {@code P
+   * cache:{app}:{channel}} (with the cache TTL), completing once Redis has it (or could not take
+   * it). In that order on one connection: by the time a subscriber anywhere can read the stored
+   * event, the publication has reached every node's pub/sub connection, so a node that replays
+   * the stored event to a new subscriber does not get the publication after it.
+   */
+  @Override
+  public CompletionStage<Void> publishedToCache(String appId, String channel, byte[] frame,
+      String excludeSocketId) {
+    publishMessage(new BusMessage('e', node, appId, channel,
+        excludeSocketId == null ? "" : excludeSocketId, frame));
+    Future<Response> stored = send(Request.cmd(Command.SET).arg(cacheKey(appId, channel))
+        .arg(frame).arg("PX").arg(cacheTtlMillis));
+    stored.onFailure(e -> logFailure(
+        "cluster: a cache channel's last event was not stored: " + message(e)));
+    if (cacheMissApps.contains(appId)) {
       // the channel holds an event again: its next miss is told again (sent after the
       // publication on the same connection, so Redis sees them in that order)
       send(Request.cmd(Command.DEL).arg(missKey(appId, channel)))
           .onFailure(e -> logFailure("cluster: a cache channel's miss mark was not cleared (it "
               + "lapses with the cache's TTL): " + message(e)));
     }
+    return stored.<Void>mapEmpty().recover(e -> Future.succeededFuture()).toCompletionStage();
+  }
+
+  @Override
+  public CompletionStage<Optional<CachedFrame>> cachedEvent(String appId, String channel) {
+    return script(scripts.cache(), node, List.of(cacheKey(appId, channel))).map(r -> {
+      if (r == null || r.size() < 3 || r.get(2).toLong() <= 0) {
+        return Optional.<CachedFrame>empty();
+      }
+      return Optional.of(new CachedFrame(r.get(1).toBytes(), r.get(2).toLong()));
+    }).toCompletionStage();
+  }
+
+  private String cacheKey(String appId, String channel) {
+    return prefix + "cache:" + appId + ":" + channel;
   }
 
   /**

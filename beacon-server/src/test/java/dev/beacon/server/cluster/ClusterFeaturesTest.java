@@ -171,7 +171,12 @@ class ClusterFeaturesTest {
   void aNodeStartedLaterHasTheTypistsAndTheRoomMembersLatestData() throws Exception {
     call(n(0), "mutation", "rooms:heartbeat",
         "{\"roomId\":\"later\",\"userId\":\"hal\",\"data\":{\"v\":1}}");
-    // her data changes through another node after she joined
+    for (int i = 0; i < 3; i++) {
+      ClusterNodes.Node node = n(i);
+      await().atMost(CARRIED).until(() -> present(node, "later").equals(Map.of("hal", "{\"v\":1}")));
+    }
+    // her data changes through another node after she joined (and after every node heard the
+    // join: writes through two nodes are ordered by when they reach Redis)
     call(n(1), "mutation", "rooms:heartbeat",
         "{\"roomId\":\"later\",\"userId\":\"hal\",\"data\":{\"v\":2}}");
     call(n(2), "mutation", "typing:startTyping", "{\"chatroomId\":\"later\",\"userId\":\"ivy\"}");
@@ -198,6 +203,65 @@ class ClusterFeaturesTest {
           && present(late, "later").equals(Map.of("hal", "{\"v\":3}")));
     } finally {
       late.stop();
+    }
+  }
+
+  @Test
+  void aCacheChannelsEventTriggeredOnOneNodeIsReplayedOnAnotherTheMomentTheTriggerIsAnswered()
+      throws Exception {
+    // every round: trigger through one node, and on its answer subscribe on the next with a
+    // raw socket (no client library in between to lose time): the event, once, no cache_miss
+    List<List<String>> sockets = new ArrayList<>();
+    List<java.net.http.WebSocket> open = new ArrayList<>();
+    try {
+      for (int i = 0; i < 12; i++) {
+        String channel = "cache-round-" + i;
+        // connected before the trigger, so the subscription goes out right after its answer
+        List<String> frames = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.net.http.WebSocket ws = ClusterNodes.HTTP.newWebSocketBuilder().buildAsync(
+            java.net.URI.create("ws://127.0.0.1:" + n((i + 1) % 3).port + "/app/app-key?protocol=7"),
+            new java.net.http.WebSocket.Listener() {
+              @Override
+              public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket socket,
+                  CharSequence data, boolean last) {
+                frames.add(data.toString());
+                socket.request(1);
+                return null;
+              }
+            }).get(10, TimeUnit.SECONDS);
+        open.add(ws);
+        sockets.add(frames);
+        await().atMost(CARRIED).until(() -> frames.stream()
+            .anyMatch(f -> f.contains("pusher:connection_established")));
+        assertThat(trigger(n(i % 3), channel, i)).isEqualTo(200);
+        ws.sendText("{\"event\":\"pusher:subscribe\",\"data\":{\"channel\":\"" + channel
+            + "\"}}", true).get(10, TimeUnit.SECONDS);
+        await().atMost(CARRIED).until(() -> frames.stream().anyMatch(
+            f -> f.contains("\"state\"") || f.contains("pusher:cache_miss")));
+      }
+      for (int i = 0; i < sockets.size(); i++) {
+        List<String> frames = sockets.get(i);
+        String data = "{\\\"v\\\":" + i + "}";
+        assertThat(frames).as("round %d", i).noneMatch(f -> f.contains("pusher:cache_miss"));
+        assertThat(frames.stream().filter(f -> f.contains("\"state\"")).toList())
+            .as("round %d", i).hasSize(1).allMatch(f -> f.contains(data));
+      }
+    } finally {
+      for (java.net.http.WebSocket ws : open) {
+        ws.abort();
+      }
+    }
+  }
+
+  /** POST /events through the Pusher HTTP SDK: its status. */
+  private static int trigger(ClusterNodes.Node node, String channel, int v) throws Exception {
+    com.pusher.rest.Pusher backend = new com.pusher.rest.Pusher("app-id", "app-key", "app-secret");
+    backend.setHost("127.0.0.1:" + node.port);
+    backend.setEncrypted(false);
+    try {
+      return backend.trigger(channel, "state", Map.of("v", v)).getHttpStatus();
+    } finally {
+      backend.close();
     }
   }
 
