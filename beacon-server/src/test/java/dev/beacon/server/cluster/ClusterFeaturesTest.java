@@ -10,9 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The built-in functions' state that lives in memory behaves in a cluster as on one node (three
@@ -26,19 +25,9 @@ import org.junit.jupiter.api.Test;
 class ClusterFeaturesTest {
 
   private static final Duration CARRIED = Duration.ofSeconds(5);
-  private static ClusterNodes cluster;
-
-  @BeforeAll
-  static void start() throws Exception {
-    cluster = ClusterNodes.start(3, Map.of("BEACON_APPS_0_TYPING_TTL_SECONDS", "30"));
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
+  @RegisterExtension
+  static final ClusterNodes cluster =
+      ClusterNodes.perClass(3, Map.of("BEACON_APPS_0_TYPING_TTL_SECONDS", "30"));
 
   private static ClusterNodes.Node n(int i) {
     return cluster.node(i);

@@ -11,9 +11,8 @@ import io.vertx.redis.client.Request;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A node that dies ({@code kill -9}) or stops: its members leave the other nodes' lists, once,
@@ -22,27 +21,13 @@ import org.junit.jupiter.api.Test;
  */
 class ClusterNodeLossTest {
 
-  private static ClusterNodes cluster;
-
-  @BeforeAll
-  static void start() throws Exception {
-    cluster = ClusterNodes.start(3);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
+  @RegisterExtension
+  static final ClusterNodes cluster = ClusterNodes.perClass(3);
 
   @Test
   void killMinus9RemovesTheDeadNodesMembersFromEveryOtherNodeWithinTenSeconds() throws Exception {
     try (PusherClients clients = new PusherClients()) {
-      PusherClients.Roster watcher = new PusherClients.Roster();
-      PresenceChannel w = clients.connect(cluster.node(0), "watcher").subscribePresence(
-          "presence-kill", watcher);
-      await().atMost(PusherClients.WAIT).until(w::isSubscribed);
+      PusherClients.Roster watcher = watch(clients, "watcher", "presence-kill");
       // ann only on the node that dies; bob there and on a survivor
       Pusher annClient = clients.connect(cluster.node(2), "ann");
       annClient.signin();
@@ -59,10 +44,7 @@ class ClusterNodeLossTest {
 
       long killed = System.nanoTime();
       cluster.node(2).kill();
-      await().atMost(Duration.ofSeconds(15)).until(() -> watcher.log.contains("-ann"));
-      long millis = TimeUnit.NANOSECONDS.toMillis(watcher.at.get("-ann") - killed);
-      System.out.println("kill -9 -> member_removed on another node: " + millis + " ms");
-      assertThat(millis).isLessThan(10_000);
+      assertThat(millisUntilRemoved(watcher, "ann", killed, "kill -9")).isLessThan(10_000);
       // ann's only connection was there: she is offline for the built-in functions too
       await().atMost(Duration.ofSeconds(10)).until(() -> !ClusterNodes.online(cluster.node(0), "ann")
           && !ClusterNodes.online(cluster.node(1), "ann"));
@@ -88,10 +70,7 @@ class ClusterNodeLossTest {
   void aGracefulStopRemovesTheNodesMembersAtOnce() throws Exception {
     ClusterNodes.Node leaving = cluster.add("n9", Map.of());
     try (PusherClients clients = new PusherClients()) {
-      PusherClients.Roster watcher = new PusherClients.Roster();
-      PresenceChannel w = clients.connect(cluster.node(0), "watcher2").subscribePresence(
-          "presence-stop", watcher);
-      await().atMost(PusherClients.WAIT).until(w::isSubscribed);
+      PusherClients.Roster watcher = watch(clients, "watcher2", "presence-stop");
       Pusher gil = clients.connect(leaving, "gil");
       PresenceChannel g = gil.subscribePresence("presence-stop");
       await().atMost(PusherClients.WAIT).until(g::isSubscribed);
@@ -99,11 +78,9 @@ class ClusterNodeLossTest {
 
       long stopped = System.nanoTime();
       leaving.process.destroy(); // SIGTERM: the shutdown hook stops the node gracefully
-      await().atMost(Duration.ofSeconds(15)).until(() -> watcher.log.contains("-gil"));
-      long millis = TimeUnit.NANOSECONDS.toMillis(watcher.at.get("-gil") - stopped);
-      System.out.println("graceful stop -> member_removed on another node: " + millis + " ms");
       // sooner than the liveness key could lapse (3 s): the node removed its members itself
-      assertThat(millis).isLessThan(RedisClusterBus.ALIVE_TTL_MILLIS);
+      assertThat(millisUntilRemoved(watcher, "gil", stopped, "graceful stop"))
+          .isLessThan(RedisClusterBus.ALIVE_TTL_MILLIS);
       assertThat(leaving.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
       assertThat(RedisKeys.command(Request.cmd(Command.SISMEMBER).arg(cluster.prefix + "nodes")
           .arg("n9")).toInteger()).isZero();
@@ -123,10 +100,7 @@ class ClusterNodeLossTest {
   void aNodePausedPastTheLivenessTtlIsTakenForDeadThenRegistersItsMembersAgain() throws Exception {
     ClusterNodes.Node paused = cluster.add("n8", Map.of());
     try (PusherClients clients = new PusherClients()) {
-      PusherClients.Roster watcher = new PusherClients.Roster();
-      PresenceChannel w = clients.connect(cluster.node(0), "watcher3").subscribePresence(
-          "presence-pause", watcher);
-      await().atMost(PusherClients.WAIT).until(w::isSubscribed);
+      PusherClients.Roster watcher = watch(clients, "watcher3", "presence-pause");
       PresenceChannel gus = clients.connect(paused, "gus").subscribePresence("presence-pause");
       await().atMost(PusherClients.WAIT).until(() -> gus.isSubscribed() && watcher.log.contains("+gus"));
 
@@ -159,6 +133,27 @@ class ClusterNodeLossTest {
     } finally {
       paused.kill();
     }
+  }
+
+  /** A roster of {@code channel} as {@code userId}, subscribed through node 0, sees it. */
+  private static PusherClients.Roster watch(PusherClients clients, String userId, String channel) {
+    PusherClients.Roster watcher = new PusherClients.Roster();
+    PresenceChannel w = clients.connect(cluster.node(0), userId).subscribePresence(channel, watcher);
+    await().atMost(PusherClients.WAIT).until(w::isSubscribed);
+    return watcher;
+  }
+
+  /**
+   * Waits (up to 15 s) until the watcher has heard {@code userId}'s member_removed; returns how
+   * long after {@code since} ({@link System#nanoTime}) it arrived, in ms, and prints it after
+   * {@code cause}.
+   */
+  private static long millisUntilRemoved(PusherClients.Roster watcher, String userId, long since,
+      String cause) {
+    await().atMost(Duration.ofSeconds(15)).until(() -> watcher.log.contains("-" + userId));
+    long millis = TimeUnit.NANOSECONDS.toMillis(watcher.at.get("-" + userId) - since);
+    System.out.println(cause + " -> member_removed on another node: " + millis + " ms");
+    return millis;
   }
 
   private static void signal(ClusterNodes.Node node, String signal) throws Exception {

@@ -16,14 +16,20 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A cluster of Beacon nodes for a test: each node a separate JVM ({@code dev.beacon.server.Main})
  * on a port the OS gives it (port 0; read back from its "listening" line, so no other process
  * can take the port between a probe and the bind), all on the local Redis under a key prefix of their own and on the local
  * PostgreSQL in a schema of their own; both are removed by {@link #close()}.
+ *
+ * <p>A test class that shares one cluster among its tests registers one made by
+ * {@link #perClass}: it is started before the class's tests and closed after them.
  */
-final class ClusterNodes implements AutoCloseable {
+final class ClusterNodes implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
 
   static final String REDIS_URL = "redis://127.0.0.1:6379/0";
   static final String PG_URL = "jdbc:postgresql://127.0.0.1:5432/test";
@@ -34,10 +40,16 @@ final class ClusterNodes implements AutoCloseable {
   final String prefix = "beacon-test-" + UUID.randomUUID().toString().substring(0, 8) + ":";
   final String schema = "beacon_c_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
   private final List<Node> nodes = new ArrayList<>();
+  private final int count;
   private final String redisUrl;
+  private final Map<String, String> env;
+  /** The test class whose {@link #beforeAll} started the nodes (not a nested class of it). */
+  private String startedFor;
 
-  private ClusterNodes(String redisUrl) {
+  private ClusterNodes(int count, String redisUrl, Map<String, String> env) {
+    this.count = count;
     this.redisUrl = redisUrl;
+    this.env = env;
   }
 
   /** One node: its process, port and what it printed. */
@@ -87,23 +99,57 @@ final class ClusterNodes implements AutoCloseable {
 
   private static ClusterNodes start(int count, String redisUrl, Map<String, String> env)
       throws Exception {
-    ClusterNodes c = new ClusterNodes(redisUrl);
+    ClusterNodes c = new ClusterNodes(count, redisUrl, env);
+    c.launchAll();
+    return c;
+  }
+
+  /**
+   * {@code count} nodes, each with the extra environment {@code env}, for a test class to
+   * register as a JUnit extension ({@code @RegisterExtension static final}): started before the
+   * class's first test, closed after its last.
+   */
+  static ClusterNodes perClass(int count, Map<String, String> env) {
+    return new ClusterNodes(count, REDIS_URL, env);
+  }
+
+  /** As {@link #perClass(int, Map)} with no extra environment. */
+  static ClusterNodes perClass(int count) {
+    return perClass(count, Map.of());
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    if (startedFor == null) {
+      startedFor = context.getUniqueId();
+      launchAll();
+    }
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) throws Exception {
+    if (context.getUniqueId().equals(startedFor)) {
+      close();
+    }
+  }
+
+  /** Starts the nodes: the first alone (it migrates the schema), then the others. */
+  private void launchAll() throws Exception {
     try {
-      c.nodes.add(c.launch("n0", env));
+      nodes.add(launch("n0", env));
       List<Node> rest = new ArrayList<>();
       for (int i = 1; i < count; i++) {
-        rest.add(c.launchAsync("n" + i, env));
+        rest.add(launchAsync("n" + i, env));
       }
       for (Node n : rest) {
-        c.awaitListening(n);
-        c.nodes.add(n);
+        awaitListening(n);
+        nodes.add(n);
       }
-      for (Node n : c.nodes) {
-        c.awaitReady(n);
+      for (Node n : nodes) {
+        awaitReady(n);
       }
-      return c;
     } catch (Exception | AssertionError e) {
-      c.close();
+      close();
       throw e;
     }
   }

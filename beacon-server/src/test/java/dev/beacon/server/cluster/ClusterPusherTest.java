@@ -7,8 +7,6 @@ import com.pusher.client.Pusher;
 import com.pusher.client.channel.Channel;
 import com.pusher.client.channel.PresenceChannel;
 import com.pusher.client.channel.PrivateChannel;
-import com.pusher.client.channel.PrivateChannelEventListener;
-import com.pusher.client.channel.PusherEvent;
 import com.pusher.client.channel.User;
 import com.pusher.client.connection.ConnectionEventListener;
 import com.pusher.client.connection.ConnectionState;
@@ -128,10 +126,12 @@ class ClusterPusherTest {
   void clientEventsCrossNodesAndNeverEchoToTheSender() {
     List<String> annGot = new CopyOnWriteArrayList<>();
     List<String> bobGot = new CopyOnWriteArrayList<>();
-    PrivateChannel a = client(0, "ann").subscribePrivate("private-chat-x", noopPrivate());
-    PrivateChannel b = client(2, "bob").subscribePrivate("private-chat-x", noopPrivate());
-    a.bind("client-msg", collect(annGot));
-    b.bind("client-msg", collect(bobGot));
+    PrivateChannel a = client(0, "ann").subscribePrivate("private-chat-x",
+        PusherClients.onEvent(event -> {}));
+    PrivateChannel b = client(2, "bob").subscribePrivate("private-chat-x",
+        PusherClients.onEvent(event -> {}));
+    a.bind("client-msg", PusherClients.onEvent(event -> annGot.add(event.getData())));
+    b.bind("client-msg", PusherClients.onEvent(event -> bobGot.add(event.getData())));
     await().atMost(WAIT).until(() -> a.isSubscribed() && b.isSubscribed());
     a.trigger("client-msg", "{\"text\":\"hi\"}");
     b.trigger("client-msg", "{\"text\":\"back\"}");
@@ -275,25 +275,6 @@ class ClusterPusherTest {
     for (int i = 0; i < 3; i++) {
       assertThat(ClusterNodes.get(cluster.node(i), "/ready").statusCode()).isEqualTo(200);
     }
-  }
-
-  private static PrivateChannelEventListener noopPrivate() {
-    return collect(new ArrayList<>());
-  }
-
-  private static PrivateChannelEventListener collect(List<String> into) {
-    return new PrivateChannelEventListener() {
-      @Override
-      public void onAuthenticationFailure(String message, Exception e) {}
-
-      @Override
-      public void onSubscriptionSucceeded(String channelName) {}
-
-      @Override
-      public void onEvent(PusherEvent event) {
-        into.add(event.getData());
-      }
-    };
   }
 
   private static ConnectionEventListener listener(Consumer<ConnectionStateChange> onChange) {

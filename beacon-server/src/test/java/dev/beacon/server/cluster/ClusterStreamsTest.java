@@ -6,20 +6,17 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.pusher.client.Pusher;
 import com.pusher.client.channel.PrivateChannel;
-import com.pusher.client.channel.PrivateChannelEventListener;
-import com.pusher.client.channel.PusherEvent;
 import dev.beacon.protocol.json.Json;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A streamed message written through any node of a cluster (issue 15): nodes as separate
@@ -32,19 +29,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterStreamsTest {
 
-  private static ClusterNodes cluster;
-
-  @BeforeAll
-  static void start() throws Exception {
-    cluster = ClusterNodes.start(3);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
+  @RegisterExtension
+  static final ClusterNodes cluster = ClusterNodes.perClass(3);
 
   private static ClusterNodes.Node n(int i) {
     return cluster.node(i);
@@ -88,7 +74,8 @@ class ClusterStreamsTest {
     try (PusherClients clients = new PusherClients()) {
       Pusher watcher = clients.connect(n(1), "bob");
       PrivateChannel channel = watcher.subscribePrivate("private-conversation-" + conv,
-          chunkCollector(chunks), "message-chunk");
+          PusherClients.onEvent(event -> chunks.add(Json.parse(event.getData()))),
+          "message-chunk");
       await().atMost(PusherClients.WAIT).until(channel::isSubscribed);
 
       String id = startStream(n(0), conv);
@@ -166,20 +153,5 @@ class ClusterStreamsTest {
         + "\"}");
     assertThat(done.path("status").asText()).isEqualTo("done");
     assertThat(done.path("content").asText()).isEqualTo(seen + "after;more;");
-  }
-
-  private static PrivateChannelEventListener chunkCollector(List<JsonNode> into) {
-    return new PrivateChannelEventListener() {
-      @Override
-      public void onAuthenticationFailure(String message, Exception e) {}
-
-      @Override
-      public void onSubscriptionSucceeded(String channelName) {}
-
-      @Override
-      public void onEvent(PusherEvent event) {
-        into.add(Json.parse(event.getData()));
-      }
-    };
   }
 }

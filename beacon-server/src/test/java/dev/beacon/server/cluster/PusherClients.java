@@ -17,9 +17,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /** pusher-java-client connections to the nodes of a test cluster, disconnected by {@link #close}. */
-final class PusherClients implements AutoCloseable {
+public final class PusherClients implements AutoCloseable {
 
   static final Duration WAIT = Duration.ofSeconds(10);
   private final List<Pusher> clients = new ArrayList<>();
@@ -49,8 +50,13 @@ final class PusherClients implements AutoCloseable {
     clients.forEach(Pusher::disconnect);
   }
 
-  /** A presence listener that notes only the {@code pusher:subscription_error}s it hears. */
-  static PresenceChannelEventListener errorsOnly(List<String> errors) {
+  /**
+   * A channel listener that hands every event it hears to {@code onEvent} and ignores the rest
+   * (authorization failures, subscriptions, members). A presence listener, so that it serves
+   * public, private and presence channels alike (pusher-java-client wants a private channel's
+   * listener on a private channel and a presence one on a presence channel).
+   */
+  public static PresenceChannelEventListener onEvent(Consumer<PusherEvent> onEvent) {
     return new PresenceChannelEventListener() {
       @Override
       public void onUsersInformationReceived(String channelName, Set<User> users) {}
@@ -69,12 +75,20 @@ final class PusherClients implements AutoCloseable {
 
       @Override
       public void onEvent(PusherEvent event) {
-        if (event.getEventName().equals("pusher:subscription_error")) {
-          errors.add(event.getData());
-        }
+        onEvent.accept(event);
       }
     };
   }
+
+  /** A presence listener that notes only the {@code pusher:subscription_error}s it hears. */
+  static PresenceChannelEventListener errorsOnly(List<String> errors) {
+    return onEvent(event -> {
+      if (event.getEventName().equals("pusher:subscription_error")) {
+        errors.add(event.getData());
+      }
+    });
+  }
+
   /** What a presence channel's listener saw, in order, with when each change arrived. */
   static final class Roster implements PresenceChannelEventListener {
     final List<String> log = new CopyOnWriteArrayList<>();

@@ -9,7 +9,6 @@ import com.pusher.client.channel.Channel;
 import com.pusher.client.channel.PresenceChannel;
 import com.pusher.client.channel.PresenceChannelEventListener;
 import com.pusher.client.channel.PrivateChannel;
-import com.pusher.client.channel.PrivateChannelEventListener;
 import com.pusher.client.channel.PusherEvent;
 import com.pusher.client.channel.User;
 import com.pusher.client.connection.ConnectionEventListener;
@@ -19,6 +18,7 @@ import com.google.gson.Gson;
 import com.pusher.rest.SignatureUtil;
 import com.pusher.rest.data.PresenceUser;
 import com.pusher.rest.data.Result;
+import dev.beacon.server.cluster.PusherClients;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -130,13 +130,13 @@ public abstract class PusherJavaClientSuite {
     Pusher bob = client("bob");
     List<PusherEvent> annGot = new CopyOnWriteArrayList<>();
     List<PusherEvent> bobGot = new CopyOnWriteArrayList<>();
-    PrivateChannel a = ann.subscribePrivate("private-chat", noopPrivate());
-    PrivateChannel b = bob.subscribePrivate("private-chat", noopPrivate());
-    a.bind("client-msg", collect(annGot));
-    b.bind("client-msg", collect(bobGot));
+    PrivateChannel a = ann.subscribePrivate("private-chat", PusherClients.onEvent(event -> {}));
+    PrivateChannel b = bob.subscribePrivate("private-chat", PusherClients.onEvent(event -> {}));
+    a.bind("client-msg", PusherClients.onEvent(annGot::add));
+    b.bind("client-msg", PusherClients.onEvent(bobGot::add));
     await().until(() -> a.isSubscribed() && b.isSubscribed());
     List<PusherEvent> annMarkers = new CopyOnWriteArrayList<>();
-    a.bind("marker", collect(annMarkers));
+    a.bind("marker", PusherClients.onEvent(annMarkers::add));
     a.trigger("client-msg", "{\"text\":\"hi\"}");
     await().atMost(WAIT).until(() -> bobGot.size() == 1);
     assertThat(bobGot.get(0).getData()).isEqualTo("{\"text\":\"hi\"}");
@@ -156,8 +156,8 @@ public abstract class PusherJavaClientSuite {
     clients.add(pusher);
     pusher.connect();
     List<PusherEvent> errors = new CopyOnWriteArrayList<>();
-    PrivateChannel channel = pusher.subscribePrivate("private-x", noopPrivate());
-    channel.bind("pusher:subscription_error", collect(errors));
+    PrivateChannel channel = pusher.subscribePrivate("private-x", PusherClients.onEvent(event -> {}));
+    channel.bind("pusher:subscription_error", PusherClients.onEvent(errors::add));
     await().atMost(WAIT).until(() -> errors.size() == 1);
     assertThat(errors.get(0).getData()).contains("AuthError").contains("401");
     assertThat(channel.isSubscribed()).isFalse();
@@ -274,33 +274,5 @@ public abstract class PusherJavaClientSuite {
     assertThat(result.getHttpStatus()).isEqualTo(200);
     // protocol 5: the error with the code comes before the close
     await().atMost(WAIT).until(() -> errors.contains("4009"));
-  }
-
-  private static PrivateChannelEventListener collect(List<PusherEvent> into) {
-    return new PrivateChannelEventListener() {
-      @Override
-      public void onAuthenticationFailure(String message, Exception e) {}
-
-      @Override
-      public void onSubscriptionSucceeded(String channelName) {}
-
-      @Override
-      public void onEvent(PusherEvent event) {
-        into.add(event);
-      }
-    };
-  }
-
-  private static PrivateChannelEventListener noopPrivate() {
-    return new PrivateChannelEventListener() {
-      @Override
-      public void onAuthenticationFailure(String message, Exception e) {}
-
-      @Override
-      public void onSubscriptionSucceeded(String channelName) {}
-
-      @Override
-      public void onEvent(PusherEvent event) {}
-    };
   }
 }
