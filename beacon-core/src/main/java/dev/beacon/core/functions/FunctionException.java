@@ -67,6 +67,14 @@ public class FunctionException extends RuntimeException {
     return new FunctionException("Overloaded: " + what, "OVERLOADED", true);
   }
 
+  /**
+   * The call needs the cluster, which cannot answer now (Redis unreachable, or no answer within
+   * the cluster's command timeout); the same call may succeed shortly.
+   */
+  public static FunctionException unavailable(String what) {
+    return new FunctionException("Unavailable: " + what, "UNAVAILABLE", true);
+  }
+
   /** An unexpected failure; details stay in the server's log. */
   public static final class Internal extends FunctionException {
     public Internal() {

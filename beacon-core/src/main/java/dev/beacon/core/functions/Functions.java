@@ -169,7 +169,9 @@ public final class Functions {
    * thread the call belongs on) once the cluster granted the token, with every token granted so
    * far. Only the built-in functions' limits stop a run, before the body changed anything (a body
    * passing two limits, such as a chat heartbeat with a thread, runs its idempotent first part
-   * again). On one node this is one run, as {@link #invoke(FunctionDefinition, Caller, JsonNode,
+   * again). A run that stopped for the cluster's answer ({@link Awaiting}: a room join) runs
+   * again the same way once the answer came, with the same tokens, or fails with the answer's
+   * failure. On one node this is one run, as {@link #invoke(FunctionDefinition, Caller, JsonNode,
    * java.util.Optional)}.
    *
    * @param done told the result or the failure, once, on whichever thread finished the call
@@ -197,6 +199,20 @@ public final class Functions {
         next.merge(admission.key(), 1, Integer::sum);
         try {
           again.execute(() -> pass(def, caller, args, requestKey, again, done, next));
+        } catch (java.util.concurrent.RejectedExecutionException full) {
+          done.accept(null, FunctionException.overloaded(
+              "too many calls are waiting; try again shortly"));
+        }
+      });
+      return;
+    } catch (Awaiting waiting) {
+      waiting.answer().whenComplete((v, e) -> {
+        if (e != null) {
+          done.accept(null, waiting.failure(e));
+          return;
+        }
+        try {
+          again.execute(() -> pass(def, caller, args, requestKey, again, done, granted));
         } catch (java.util.concurrent.RejectedExecutionException full) {
           done.accept(null, FunctionException.overloaded(
               "too many calls are waiting; try again shortly"));

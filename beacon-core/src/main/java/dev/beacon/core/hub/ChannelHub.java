@@ -260,11 +260,7 @@ public final class ChannelHub {
       }
       bus.subscriptionChanged(app.id(), ch.name().value(), -1);
       release(appChannels(app.id()), ch);
-      Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-          ? error.getCause() : error;
-      result.completeExceptionally(cause != null
-          ? (cause instanceof ClusterUnavailableException ? cause
-              : new ClusterUnavailableException("cluster unavailable: " + cause.getMessage()))
+      result.completeExceptionally(error != null ? unavailable(error)
           : new ChannelFullException(ch.name().value(), app.maxPresenceMembers()));
       return;
     }
@@ -338,11 +334,20 @@ public final class ChannelHub {
   /**
    * Makes a user a member of a presence channel without a connection, for as long as the caller
    * says (an HTTP room heartbeat): subscribers see {@code member_added} if the user was not a
-   * member yet. Each call must be matched by one {@link #leaveWithoutConnection}.
+   * member yet. Each join that completes must be matched by one {@link #leaveWithoutConnection};
+   * one that fails is undone already.
    *
-   * @throws ChannelFullException if the channel has no room for a new user
+   * <p>On one node the join is decided here: the stage is complete, and a full channel throws.
+   * In a cluster the cluster's roster decides (the bus's {@code join} script): the stage
+   * completes when the cluster took the user in, and fails with {@link ChannelFullException}
+   * when the channel is full, or with {@link ClusterUnavailableException} when the cluster could
+   * not answer (at once while it is unreachable, else within the bus's command timeout). Never
+   * blocks.
+   *
+   * @throws ChannelFullException on one node, if the channel has no room for a new user
    */
-  public void joinWithoutConnection(App app, ChannelName name, String userId, String userInfoJson) {
+  public CompletionStage<Void> joinWithoutConnection(App app, ChannelName name, String userId,
+      String userInfoJson) {
     if (!name.isPresence()) {
       throw new IllegalArgumentException(name + " is not a presence channel");
     }
@@ -353,12 +358,7 @@ public final class ChannelHub {
       return c;
     });
     if (bus.clustered()) {
-      // the cluster decides; a refusal (full) is only known later and is logged there
-      ch.roster.join(userId, userInfoJson, Integer.MAX_VALUE);
-      Member self = new Member(userId, userInfoJson);
-      bus.joinPresence(app.id(), name.value(), self, PusherCodec.encode(
-          new ServerMessage.MemberAdded(name.value(), self)), app.maxPresenceMembers());
-      return;
+      return joinWithoutConnectionClustered(app, ac, ch, userId, userInfoJson);
     }
     PresenceRoster.Join join = ch.roster.join(userId, userInfoJson, app.maxPresenceMembers());
     if (!join.added()) {
@@ -369,6 +369,52 @@ public final class ChannelHub {
       byte[] frame = PusherCodec.encode(new ServerMessage.MemberAdded(name.value(), join.self()));
       broadcast(ch, frame, null, null, join.version(), true);
     }
+    return CompletableFuture.completedFuture(null);
+  }
+
+  /**
+   * The cluster decides a connection-less join: this node counts the user's session at once (as
+   * for a subscription, so a leave racing the answer finds it), and undoes it when the cluster
+   * refused or did not answer.
+   */
+  private CompletionStage<Void> joinWithoutConnectionClustered(App app, AppChannels ac,
+      Channel ch, String userId, String userInfoJson) {
+    String channel = ch.name().value();
+    ch.roster.join(userId, userInfoJson, Integer.MAX_VALUE);
+    Member self = new Member(userId, userInfoJson);
+    CompletionStage<ClusterBus.Roster> asked;
+    try {
+      asked = bus.joinPresence(app.id(), channel, self, PusherCodec.encode(
+          new ServerMessage.MemberAdded(channel, self)), app.maxPresenceMembers());
+    } catch (RuntimeException e) {
+      asked = CompletableFuture.failedFuture(e);
+    }
+    CompletableFuture<Void> joined = new CompletableFuture<>();
+    asked.whenComplete((roster, error) -> {
+      if (error == null && roster.added()) {
+        joined.complete(null);
+        return;
+      }
+      ch.roster.leave(userId);
+      if (error != null) {
+        // a join that timed out may still have been applied: its leave goes too (a leave of
+        // nothing changes nothing)
+        bus.leavePresence(app.id(), channel, userId, PusherCodec.encode(
+            new ServerMessage.MemberRemoved(channel, userId)));
+      }
+      releaseSession(ac, ch);
+      joined.completeExceptionally(error != null ? unavailable(error)
+          : new ChannelFullException(channel, app.maxPresenceMembers()));
+    });
+    return joined;
+  }
+
+  /** The failure of a cluster call as the caller hears it. */
+  private static ClusterUnavailableException unavailable(Throwable error) {
+    Throwable cause = error instanceof java.util.concurrent.CompletionException
+        && error.getCause() != null ? error.getCause() : error;
+    return cause instanceof ClusterUnavailableException u ? u
+        : new ClusterUnavailableException("cluster unavailable: " + cause.getMessage());
   }
 
   /** Ends one {@link #joinWithoutConnection}. */

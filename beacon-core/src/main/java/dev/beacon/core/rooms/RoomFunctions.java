@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.beacon.core.functions.Access;
+import dev.beacon.core.functions.Awaiting;
 import dev.beacon.core.functions.Call;
 import dev.beacon.core.functions.Changes;
 import dev.beacon.core.functions.DependencyKey;
@@ -14,6 +15,7 @@ import dev.beacon.core.functions.FunctionException;
 import dev.beacon.core.functions.RateLimiter;
 import dev.beacon.core.functions.Validator;
 import dev.beacon.core.hub.ChannelFullException;
+import dev.beacon.core.hub.ClusterUnavailableException;
 import dev.beacon.core.social.RoomAccess;
 import dev.beacon.core.social.RoomRegistry;
 import dev.beacon.core.social.Visibility;
@@ -143,7 +145,10 @@ public final class RoomFunctions implements FunctionModule {
    *
    * @return {@code {roomId, userId, online, data}}
    * @throws dev.beacon.core.functions.FunctionException FORBIDDEN for a room the caller may not
-   *     enter or that is full, RATE_LIMITED past the app's heartbeat rate
+   *     enter or that is full, RATE_LIMITED past the app's heartbeat rate, UNAVAILABLE when a
+   *     cluster could not answer whether a user new to this node may join
+   * @throws Awaiting in a cluster, while the cluster decides whether a user new to this node may
+   *     join (the call runs again with its answer)
    */
   public ObjectNode enter(Call call, String room, String sessionId,
       java.util.Optional<JsonNode> given, long ttlMillis) {
@@ -156,10 +161,17 @@ public final class RoomFunctions implements FunctionModule {
       data = rooms.present(call.app(), room).stream().filter(p -> p.userId().equals(user))
           .map(RoomPresence.Present::dataJson).findFirst().orElse("null");
     }
+    java.util.Optional<java.util.concurrent.CompletionStage<Void>> joining;
     try {
-      rooms.heartbeat(call.app(), room, user, sessionId, data, call.now(), ttlMillis);
-    } catch (ChannelFullException e) {
-      throw FunctionException.forbidden("room '" + room + "' is full (" + e.limit() + " members)");
+      joining = rooms.heartbeat(call.app(), room, user, sessionId, data, call.now(), ttlMillis);
+    } catch (ChannelFullException | ClusterUnavailableException e) {
+      throw refusal(room, e);
+    }
+    if (joining.isPresent()) {
+      // in a cluster: the call goes on once the cluster took the user in (it runs again and
+      // renews the session), or fails as on one node
+      throw new Awaiting("the cluster to let '" + user + "' into room '" + room + "'",
+          joining.get(), e -> refusal(room, e));
     }
     ObjectNode out = NODES.objectNode();
     out.put("roomId", room);
@@ -167,6 +179,19 @@ public final class RoomFunctions implements FunctionModule {
     out.put("online", true);
     out.set("data", Json.parse(data));
     return out;
+  }
+
+  /** A join the room or the cluster refused, as the caller hears it. */
+  private static RuntimeException refusal(String room, Throwable e) {
+    if (e instanceof ChannelFullException full) {
+      return FunctionException.forbidden("room '" + room + "' is full (" + full.limit()
+          + " members)");
+    }
+    if (e instanceof ClusterUnavailableException) {
+      return FunctionException.unavailable("room '" + room + "' could not be entered: "
+          + e.getMessage());
+    }
+    return e instanceof RuntimeException r ? r : new java.util.concurrent.CompletionException(e);
   }
 
   private JsonNode list(Call call) {

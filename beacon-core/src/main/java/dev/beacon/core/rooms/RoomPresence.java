@@ -16,6 +16,8 @@ import dev.beacon.protocol.pusher.ServerMessage.Member;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -107,11 +109,18 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
   /**
    * Renews (or starts) a user's HTTP session in a room, with its latest data. Never blocks.
    *
+   * @return empty when done; in a cluster, while the cluster decides whether a user new to this
+   *     node may join (the {@code join} script), its answer: the caller waits for it and calls
+   *     again (the session is then held: the call renews it) unless it failed with {@link
+   *     dev.beacon.core.hub.ChannelFullException} or {@link
+   *     dev.beacon.core.hub.ClusterUnavailableException}, when the user is not a member and
+   *     nothing of the attempt is left
    * @throws dev.beacon.core.hub.ChannelFullException if the room is at its member limit
+   * @throws dev.beacon.core.hub.ClusterUnavailableException if the cluster is unreachable
    */
-  public void heartbeat(App app, String roomId, String userId, String sessionId, String dataJson,
-      long now) {
-    heartbeat(app, roomId, userId, sessionId, dataJson, now,
+  public Optional<CompletionStage<Void>> heartbeat(App app, String roomId, String userId,
+      String sessionId, String dataJson, long now) {
+    return heartbeat(app, roomId, userId, sessionId, dataJson, now,
         app.functions().presenceTtlSeconds() * 1000L);
   }
 
@@ -119,8 +128,8 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
    * As {@link #heartbeat(App, String, String, String, String, long)}, with a session lasting
    * {@code ttlMillis} rather than the app's presence TTL (a client that names its own interval).
    */
-  public void heartbeat(App app, String roomId, String userId, String sessionId, String dataJson,
-      long now, long ttlMillis) {
+  public Optional<CompletionStage<Void>> heartbeat(App app, String roomId, String userId,
+      String sessionId, String dataJson, long now, long ttlMillis) {
     long deadline = now + ttlMillis;
     String memberKey = key(app.id(), roomId, userId);
     while (true) {
@@ -131,15 +140,32 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
         if (s.retired) {
           continue;
         }
-        if (s.deadlines.isEmpty()) {
-          try {
-            hub.joinWithoutConnection(app, channel(roomId), userId, dataJson);
-          } catch (RuntimeException e) {
-            retire(s);
-            throw e;
+        if (!s.joined) {
+          // the session is held from the join's answer, so that a join the caller stops waiting
+          // for is not left without a deadline
+          s.waiting.merge(sessionId, deadline, Math::max);
+          if (s.joining == null) {
+            CompletableFuture<Void> join;
+            try {
+              join = hub.joinWithoutConnection(app, channel(roomId), userId, dataJson)
+                  .toCompletableFuture();
+            } catch (RuntimeException e) {
+              retire(s);
+              throw e;
+            }
+            s.joining = join;
+            // at once when answered already (one node; a cluster that cannot be reached)
+            join.whenComplete((v, e) -> joinAnswered(s, e));
           }
-          // under the member's lock, so a leave racing this join is reported after it
-          users.connected(app.id(), userId);
+          if (s.retired) {
+            if (s.failure != null) {
+              throw s.failure; // refused at once
+            }
+            continue;
+          }
+          if (!s.joined) {
+            return Optional.of(s.joining);
+          }
         }
         s.deadlines.renew(sessionId, deadline);
         String before = dataByMember.put(memberKey, dataJson);
@@ -153,7 +179,35 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
       if (dataChanged) {
         changes.changed(List.of(DependencyKey.of(app.id(), "room", roomId)));
       }
-      return;
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The hub answered a member's join: it holds the sessions that waited for it, or, refused, it
+   * is retired with the failure. Takes the member's lock, so a leave racing the join is reported
+   * after it.
+   */
+  private void joinAnswered(Sessions s, Throwable error) {
+    synchronized (s) {
+      if (s.retired || s.joined) {
+        return;
+      }
+      if (error != null) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException
+            && error.getCause() != null ? error.getCause() : error;
+        s.failure = cause instanceof RuntimeException r ? r
+            : new java.util.concurrent.CompletionException(cause);
+        retire(s);
+        return;
+      }
+      s.joined = true;
+      users.connected(s.app.id(), s.userId);
+      s.waiting.forEach(s.deadlines::renew);
+      s.waiting.clear();
+      if (s.deadlines.isEmpty()) {
+        end(s); // each session that waited was left meanwhile
+      }
     }
   }
 
@@ -191,6 +245,15 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
     }
     synchronized (s) {
       if (s.retired) {
+        return;
+      }
+      if (!s.joined) {
+        // joining: the sessions are held from the answer on, and ended then if none is left
+        if (sessionId.isPresent()) {
+          s.waiting.remove(sessionId.get());
+        } else {
+          s.waiting.clear();
+        }
         return;
       }
       if (sessionId.isPresent()) {
@@ -372,6 +435,14 @@ public final class RoomPresence implements PresenceListener, Visibility.PresentR
     final String userId;
     /** The member's HTTP sessions in the room, each until its deadline. */
     final SessionDeadlines deadlines;
+    /** The user is a member through these sessions (the hub, or the cluster, took it in). */
+    boolean joined;
+    /** The join asked of the hub, once; in a cluster it is answered later. */
+    CompletableFuture<Void> joining;
+    /** Sessions waiting for the join's answer, to their deadlines. */
+    final java.util.Map<String, Long> waiting = new java.util.HashMap<>();
+    /** Why the join failed, once retired for it. */
+    RuntimeException failure;
     boolean retired;
 
     Sessions(App app, String roomId, String userId, ExpiryScheduler expiry,

@@ -20,14 +20,18 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * with {@code kill -9} has its room members and typists removed everywhere within 10 s.
  *
  * <p>The typing TTL is 30 s and the presence TTL 60 s here, so that nothing in these tests goes
- * by expiry: a stop or leave is seen on other nodes because it was carried there.
+ * by expiry: a stop or leave is seen on other nodes because it was carried there. A presence
+ * channel takes 3 members.
  */
 class ClusterFeaturesTest {
 
   private static final Duration CARRIED = Duration.ofSeconds(5);
+  /** max_presence_members here: no other test puts more than two users in a channel. */
+  private static final int MAX_MEMBERS = 3;
   @RegisterExtension
   static final ClusterNodes cluster =
-      ClusterNodes.perClass(3, Map.of("BEACON_APPS_0_TYPING_TTL_SECONDS", "30"));
+      ClusterNodes.perClass(3, Map.of("BEACON_APPS_0_TYPING_TTL_SECONDS", "30",
+          "BEACON_APPS_0_MAX_PRESENCE_MEMBERS", String.valueOf(MAX_MEMBERS)));
 
   private static ClusterNodes.Node n(int i) {
     return cluster.node(i);
@@ -97,6 +101,65 @@ class ClusterFeaturesTest {
       }
       return false;
     });
+  }
+
+  @Test
+  void aRoomHeartbeatIntoAFullRoomIsRefusedAsOnOneNodeAndLeavesNothingBehind() throws Exception {
+    // filled through the three nodes
+    for (int i = 0; i < MAX_MEMBERS; i++) {
+      call(n(i), "mutation", "rooms:heartbeat", "{\"roomId\":\"full\",\"userId\":\"f" + i + "\"}");
+    }
+    java.util.Set<String> members = java.util.Set.of("f0", "f1", "f2");
+    for (int i = 0; i < 3; i++) {
+      ClusterNodes.Node node = n(i);
+      await().atMost(CARRIED).until(() -> present(node, "full").keySet().equals(members));
+    }
+    // a user new to the room is refused through every node, with one node's error
+    for (int i = 0; i < 3; i++) {
+      java.net.http.HttpResponse<String> r = ClusterNodes.post(n(i), "/api/mutation",
+          "{\"path\":\"rooms:heartbeat\",\"args\":{\"roomId\":\"full\",\"userId\":\"late\"}}",
+          "Convex app-secret");
+      JsonNode body = Json.parse(r.body());
+      assertThat(body.path("status").asText()).as(r.body()).isEqualTo("error");
+      assertThat(body.path("errorMessage").asText())
+          .isEqualTo("Forbidden: room 'full' is full (3 members)");
+      assertThat(body.path("errorData").path("code").asText()).isEqualTo("FORBIDDEN");
+    }
+    // and is nothing anywhere: not a member, not in the cluster's roster, not online
+    for (int i = 0; i < 3; i++) {
+      ClusterNodes.Node node = n(i);
+      assertThat(present(node, "full").keySet()).isEqualTo(members);
+      assertThat(call(node, "query", "rooms:listUser", "{\"userId\":\"late\"}")).isEmpty();
+      assertThat(ClusterNodes.online(node, "late")).isFalse();
+    }
+    com.pusher.rest.Pusher backend = new com.pusher.rest.Pusher("app-id", "app-key", "app-secret");
+    backend.setHost("127.0.0.1:" + n(2).port);
+    backend.setEncrypted(false);
+    try {
+      assertThat(backend.get("/channels/presence-room-full/users").getMessage())
+          .doesNotContain("late").contains("f0").contains("f1").contains("f2");
+    } finally {
+      backend.close();
+    }
+    // a member's renewed heartbeat still succeeds, also through a node that does not hold it
+    JsonNode renewed = call(n(1), "mutation", "rooms:heartbeat",
+        "{\"roomId\":\"full\",\"userId\":\"f0\",\"data\":{\"v\":2}}");
+    assertThat(renewed.path("online").asBoolean()).isTrue();
+    call(n(0), "mutation", "rooms:heartbeat", "{\"roomId\":\"full\",\"userId\":\"f0\"}");
+    for (int i = 0; i < 3; i++) {
+      ClusterNodes.Node node = n(i);
+      await().atMost(CARRIED).until(() -> present(node, "full").keySet().equals(members)
+          && "{\"v\":2}".equals(present(node, "full").get("f0")));
+    }
+    // once a member leaves, the user who was refused gets in (through the node that refused it)
+    call(n(2), "mutation", "rooms:leave", "{\"roomId\":\"full\",\"userId\":\"f2\"}");
+    await().atMost(CARRIED).until(() -> !present(n(0), "full").containsKey("f2"));
+    call(n(0), "mutation", "rooms:heartbeat", "{\"roomId\":\"full\",\"userId\":\"late\"}");
+    for (int i = 0; i < 3; i++) {
+      ClusterNodes.Node node = n(i);
+      await().atMost(CARRIED).until(() -> present(node, "full").keySet()
+          .equals(java.util.Set.of("f0", "f1", "late")) && ClusterNodes.online(node, "late"));
+    }
   }
 
   @Test

@@ -89,6 +89,17 @@ class ClusterRedisOutageTest {
         accepted += r.body().contains("\"success\"") ? 1 : 0;
       }
       assertThat(accepted).isBetween(5, 6);
+      // a room heartbeat of a user new to the node needs the cluster's roster: refused at once,
+      // with the reason; a member's renewal on the node that holds her needs nothing of Redis
+      long entered = System.nanoTime();
+      HttpResponse<String> joining = ClusterNodes.post(n0, "/api/mutation",
+          "{\"path\":\"rooms:heartbeat\",\"args\":{\"roomId\":\"out\",\"userId\":\"ned\"}}",
+          "Convex app-secret");
+      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - entered)).isLessThan(2000);
+      assertThat(joining.body()).contains("\"UNAVAILABLE\"")
+          .contains("Unavailable: room 'out' could not be entered: cluster unavailable");
+      ClusterNodes.function(n1, "mutation", "rooms:heartbeat",
+          "{\"roomId\":\"out\",\"userId\":\"hal\",\"data\":{\"v\":2}}");
       PresenceChannel refused = clients.connect(n0, "eve").subscribePresence("presence-later",
           errorsOnly);
       refused.bind("pusher:subscription_error", errorsOnly);
@@ -117,6 +128,9 @@ class ClusterRedisOutageTest {
       // the room member n1 holds is back with her latest data (n1 put it back in Redis), not
       // the data she joined with
       await().atMost(PusherClients.WAIT).until(() -> roomData(n0, "out", "hal").equals("{\"v\":2}"));
+      // the user refused meanwhile was put back by no node
+      assertThat(roomData(n1, "out", "ned")).isEmpty();
+      assertThat(roomData(n0, "out", "ned")).isEmpty();
       backend0.close();
       backend1.close();
     } finally {

@@ -157,6 +157,16 @@ class ClusterRedisStallTest {
       await().atMost(PusherClients.WAIT).until(() -> !errors.isEmpty());
       assertThat(errors.get(0)).contains("ClusterUnavailable").contains("503");
       assertThat(millisSince(asked)).isLessThan(FAIL_BOUND_MILLIS + 2000);
+      // so is a room heartbeat of a user new to the cluster (it needs the cluster's roster)
+      asked = System.nanoTime();
+      HttpResponse<String> entering = ClusterNodes.post(n0, "/api/mutation",
+          "{\"path\":\"rooms:heartbeat\",\"args\":{\"roomId\":\"stall-" + name
+              + "\",\"userId\":\"gil\"}}", "Convex app-secret");
+      long entered = millisSince(asked);
+      System.out.println("Redis stalled (" + name + "): a room heartbeat refused in " + entered
+          + " ms: " + entering.body());
+      assertThat(entering.body()).contains("\"UNAVAILABLE\"").contains("cluster unavailable");
+      assertThat(entered).isLessThan(FAIL_BOUND_MILLIS);
 
       long left = STALL_MILLIS - millisSince(stalled);
       if (left > 0) {
@@ -190,6 +200,9 @@ class ClusterRedisStallTest {
       await().atMost(PusherClients.WAIT).until(() -> late.isSubscribed() && watcher.log.contains("+finn"));
       assertThat(late.getUsers()).extracting(User::getId)
           .containsExactlyInAnyOrder("watcher", "bob", "finn");
+      // the room heartbeat refused meanwhile left no member behind
+      assertThat(ClusterNodes.function(n1, "query", "rooms:list",
+          "{\"roomId\":\"stall-" + name + "\"}").toString()).doesNotContain("gil");
       // nobody left the room meanwhile, so nobody was removed and added again
       assertThat(watcher.log).containsExactly("+bob", "+finn");
       // each node gave its silent subscription up and made another
