@@ -35,10 +35,11 @@ public final class Lane {
    * Frames written per batch before flushing: a batch of publications to large channels stops
    * here, so the first subscriber's frame does not wait behind every other subscriber's for many
    * publications (latency), while each flush still carries several frames per connection
-   * (throughput). The system property {@code beacon.laneWriteBudget} overrides it, for
-   * measuring the trade (docs/BENCHMARKS.md).
+   * (throughput). 65,536 lets about 13 publications to a 5,000-subscriber lane share a flush (3-4
+   * frames per connection per system call at 16,384); measured in docs/BENCHMARKS.md ("the lane's
+   * frame budget"). The system property {@code beacon.laneWriteBudget} overrides it.
    */
-  static final int WRITE_BUDGET = Math.max(1, Integer.getInteger("beacon.laneWriteBudget", 16384));
+  static final int WRITE_BUDGET = Math.max(1, Integer.getInteger("beacon.laneWriteBudget", 65536));
 
   private final int index;
   private final LaneExecutor executor;
