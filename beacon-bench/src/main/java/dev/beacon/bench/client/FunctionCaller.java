@@ -66,6 +66,8 @@ public final class FunctionCaller implements AutoCloseable {
   private final AtomicLong succeeded = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private volatile String lastFailure = "";
+  /** A thread parked in {@link #callWhenIdle}, woken when a connection comes back idle. */
+  private volatile Thread waiter;
 
   private FunctionCaller(Endpoint endpoint, LatencyRecorder latency) {
     this.endpoint = endpoint;
@@ -105,6 +107,28 @@ public final class FunctionCaller implements AutoCloseable {
       return false;
     }
     send(c, new Call(kind, token, body), intendedNanos);
+    return true;
+  }
+
+  /**
+   * As {@link #call}, waiting while every connection has a call in flight: the thread parks until
+   * a reply gives a connection back (it does not spin, which on a machine of few cores would take
+   * CPU from the server being measured).
+   *
+   * @return false if no connection came free before {@code giveUpNanos} ({@link System#nanoTime()})
+   */
+  public boolean callWhenIdle(String kind, String token, byte[] body, long intendedNanos,
+      long giveUpNanos) {
+    while (!call(kind, token, body, intendedNanos)) {
+      if (System.nanoTime() > giveUpNanos) {
+        return false;
+      }
+      waiter = Thread.currentThread();
+      if (idle.isEmpty()) {
+        LockSupport.parkNanos(1_000_000);
+      }
+      waiter = null;
+    }
     return true;
   }
 
@@ -350,7 +374,13 @@ public final class FunctionCaller implements AutoCloseable {
           }
         }
         case DRAINING -> free.add(c);
-        case SHARED -> idle.add(c);
+        case SHARED -> {
+          idle.add(c);
+          Thread w = waiter;
+          if (w != null) {
+            LockSupport.unpark(w);
+          }
+        }
       }
     }
   }

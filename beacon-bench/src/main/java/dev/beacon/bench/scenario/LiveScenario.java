@@ -136,11 +136,8 @@ final class LiveScenario implements Scenario {
           + "\"},\"format\":\"json\"}").getBytes(StandardCharsets.UTF_8);
       lastChange.set(room, due);
       // every connection busy: wait for one rather than skip, so each room keeps alternating
-      while (!typists.call("mutation", tokens[room], body, due)) {
-        Thread.onSpinWait();
-        if (System.nanoTime() > giveUp) {
-          return false;
-        }
+      if (!typists.callWhenIdle("mutation", tokens[room], body, due, giveUp)) {
+        return false;
       }
       typing[room] = !typing[room];
       return true;

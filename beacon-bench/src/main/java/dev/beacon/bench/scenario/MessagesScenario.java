@@ -119,13 +119,7 @@ final class MessagesScenario implements Scenario {
           int r = (int) (i % rooms);
           int k = (int) ((i / rooms) % members);
           byte[] body = send(conv.ids[r], due);
-          while (!senders.call("mutation", conv.tokens[r][k], body, due)) {
-            Thread.onSpinWait();
-            if (System.nanoTime() > giveUp) {
-              return false;
-            }
-          }
-          return true;
+          return senders.callWhenIdle("mutation", conv.tokens[r][k], body, due, giveUp);
         });
         seconds = (System.nanoTime() - t0) / 1e9;
         Thread.sleep(1500);

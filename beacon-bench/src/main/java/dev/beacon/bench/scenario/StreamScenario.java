@@ -151,13 +151,7 @@ final class StreamScenario implements Scenario {
       int r = (int) (i % rooms);
       byte[] body = ("{\"path\":\"messages:appendStream\",\"args\":{\"messageId\":\"" + messageIds[r]
           + "\",\"text\":\"" + due + ";\"},\"format\":\"json\"}").getBytes(StandardCharsets.UTF_8);
-      while (!writers.call("mutation", author[r], body, due)) {
-        Thread.onSpinWait();
-        if (System.nanoTime() > giveUp) {
-          return false;
-        }
-      }
-      return true;
+      return writers.callWhenIdle("mutation", author[r], body, due, giveUp);
     });
     // the last chunks answered before the streams end (a chunk after the end is refused)
     long deadline = System.nanoTime() + 10_000_000_000L;
