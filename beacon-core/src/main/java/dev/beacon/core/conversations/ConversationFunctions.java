@@ -167,7 +167,8 @@ public final class ConversationFunctions implements FunctionModule {
             this::startStream),
         FunctionDefinition.mutation("messages:appendStream", Access.USER, Map.of(
             "messageId", Validator.id(), "text", Validator.optional(body),
-            "content", Validator.optional(body), "userId", self), true, this::appendStream),
+            "content", Validator.optional(body), "userId", self), true, this::appendStream)
+            .blockingWhen(this::appendBlocks),
         FunctionDefinition.mutation("messages:finishStream", Access.USER, Map.of(
             "messageId", Validator.id(), "status", Validator.optional(Validator.literal("done", "error")),
             "text", Validator.optional(body), "content", Validator.optional(body), "userId", self),
@@ -470,6 +471,16 @@ public final class ConversationFunctions implements FunctionModule {
     return stored.message().toJson();
   }
 
+  /**
+   * Whether an {@code appendStream} call may block: not for a stream this node holds (the chunk
+   * is appended in memory, on the event loop that received it, with no thread hand-off), else it
+   * reads the store or waits for the node holding it.
+   */
+  public boolean appendBlocks(App app, JsonNode args) {
+    JsonNode id = args == null ? null : args.get("messageId");
+    return id == null || !id.isTextual() || streams.authorOf(app.id(), id.textValue()).isEmpty();
+  }
+
   private JsonNode appendStream(Call call) {
     String id = call.args().string("messageId");
     String chunk = call.args().optString("text").or(() -> call.args().optString("content"))
@@ -478,7 +489,10 @@ public final class ConversationFunctions implements FunctionModule {
     long[] r;
     if (heldAuthor.isPresent()) {
       checkStreamer(call, id, heldAuthor.get());
-      r = streams.appendHeld(call.app(), id, chunk, call.now()).orElseGet(() -> appendStored(call, id, chunk));
+      // ended between the two looks (finished or timed out here): refused as an ended stream,
+      // without the store (this may run on an event loop: appendBlocks said it was held)
+      r = streams.appendHeld(call.app(), id, chunk, call.now()).orElseThrow(() ->
+          FunctionException.conflict("message '" + id + "' is no longer streaming"));
     } else {
       r = appendStored(call, id, chunk);
     }

@@ -390,7 +390,7 @@ public final class SyncSession implements Attached {
     // no user id and session id can be chosen to spell another user's key
     Optional<String> requestKey = log.isEmpty() ? Optional.empty()
         : Optional.of(actor.length() + "/" + actor + ":" + sessionId + ":" + m.requestId());
-    boolean blocking = def.blocking(who.app());
+    boolean blocking = def.blocking(who.app(), m.args());
     long start = System.nanoTime();
     java.util.function.BiConsumer<Functions.Result, RuntimeException> done = (r, e) -> {
       SyncServerMessage response;

@@ -81,7 +81,7 @@ public final class AiChatThreads implements FunctionModule {
                   .put("text", call.args().string("token"));
               call.args().optString("userId").ifPresent(u -> args.put("userId", u));
               return functions.delegate(call, "messages:appendStream", args);
-            }));
+            }).blockingWhen(conversations::appendBlocks));
   }
 
   /** A client-chosen {@code threadId} is kept when free; taken, the thread gets a new id. */

@@ -63,13 +63,14 @@ public final class FunctionRunner implements AutoCloseable {
    */
   public Future<Functions.Result> run(Context context, FunctionDefinition def, Caller caller, JsonNode args) {
     long start = System.nanoTime();
+    boolean blocking = def.blocking(caller.app(), args);
     Promise<Functions.Result> promise = Promise.promise();
     java.util.function.BiConsumer<Functions.Result, RuntimeException> done = (result, e) -> {
       if (e == null) {
         record(caller, def, "success", start);
       } else {
         record(caller, def, outcome(e), start);
-        if (!(e instanceof FunctionException) && def.blocking(caller.app())) {
+        if (!(e instanceof FunctionException) && blocking) {
           LOG.error("{} failed", def.path(), e);
         }
       }
@@ -79,7 +80,7 @@ public final class FunctionRunner implements AutoCloseable {
         context.runOnContext(v -> complete(promise, result, e));
       }
     };
-    if (!def.blocking(caller.app())) {
+    if (!blocking) {
       functions.invoke(def, caller, args, java.util.Optional.empty(),
           r -> context.runOnContext(v -> r.run()), done);
       return promise.future();
