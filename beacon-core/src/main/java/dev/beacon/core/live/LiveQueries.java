@@ -221,29 +221,53 @@ public final class LiveQueries implements Changes {
     // what the round's evaluations read alike (a conversation's page for each of its watchers)
     // is read once, and a value they share is encoded once
     SharedReads shared = SharedReads.round();
+    List<LiveQuery> blocking = new ArrayList<>();
     for (LiveQuery q : batch) {
       q.evaluating = true;
       evaluations.incrementAndGet();
       if (q.def.blocking(q.caller.app())) {
-        try {
-          workers.execute(() -> {
-            Functions.Evaluation e = run(q, shared);
-            engine.execute(() -> complete(q, e));
+        blocking.add(q);
+      } else {
+        complete(q, run(q, shared));
+      }
+    }
+    // the evaluations that may block go to the workers a group at a time (the watchers of one
+    // conversation are next to each other, and share its reads): a round of a thousand watchers
+    // is a few dozen hand-offs to the pool and back, not a thousand of each
+    for (int from = 0; from < blocking.size(); from += EVALUATIONS_PER_TASK) {
+      List<LiveQuery> group = blocking.subList(from,
+          Math.min(blocking.size(), from + EVALUATIONS_PER_TASK));
+      try {
+        workers.execute(() -> {
+          Functions.Evaluation[] results = new Functions.Evaluation[group.size()];
+          for (int i = 0; i < results.length; i++) {
+            results[i] = run(group.get(i), shared);
+          }
+          engine.execute(() -> {
+            for (int i = 0; i < results.length; i++) {
+              complete(group.get(i), results[i]);
+            }
           });
-        } catch (java.util.concurrent.RejectedExecutionException full) {
-          // the pool is full (HTTP calls, other evaluations): keep the query due and try again
-          // after a pause, rather than fail its watchers or spin
+        });
+      } catch (java.util.concurrent.RejectedExecutionException full) {
+        // the pool is full (HTTP calls, other evaluations): keep the queries due and try again
+        // after a pause, rather than fail their watchers or spin
+        for (LiveQuery q : group) {
           refusals.incrementAndGet();
           refusedThisRound = true;
           q.evaluating = false;
           dirty.add(q);
           done();
         }
-      } else {
-        complete(q, run(q, shared));
       }
     }
   }
+
+  /**
+   * The most evaluations that may block run in one task on the worker pool, one after the other;
+   * a round with more is spread over several tasks (and so over the pool's threads).
+   */
+  static final int EVALUATIONS_PER_TASK = 16;
 
   private Functions.Evaluation run(LiveQuery q, SharedReads shared) {
     try {
