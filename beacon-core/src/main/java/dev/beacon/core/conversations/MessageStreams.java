@@ -278,9 +278,7 @@ public final class MessageStreams {
         expiry.schedule(Math.max(now, a.lastFlushAt + COALESCE_MILLIS), () -> flushLater(a));
       }
     }
-    live.toConversation(app, a.conversationId, "message-chunk", NODES.objectNode()
-        .put("messageId", a.messageId).put("conversationId", a.conversationId).put("seq", seq)
-        .put("text", chunk));
+    live.chunkToConversation(app, a.conversationId, a.messageId, seq, chunk);
     return new long[] {seq, length};
   }
 

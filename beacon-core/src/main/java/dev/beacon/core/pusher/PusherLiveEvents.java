@@ -54,6 +54,47 @@ public final class PusherLiveEvents implements LiveEvents {
     publish(app, ChannelName.tryParse(LiveEvents.conversationChannel(conversationId)), event, data);
   }
 
+  /**
+   * The chunk's frame written directly (the same bytes as {@link #toConversation} with the data
+   * as a JSON tree: {@link #chunkFrame}), as one is published per streamed chunk.
+   */
+  @Override
+  public void chunkToConversation(App app, String conversationId, String messageId, long seq,
+      String text) {
+    Optional<ChannelName> name = ChannelName.tryParse(LiveEvents.conversationChannel(conversationId));
+    if (name.isEmpty()) {
+      return;
+    }
+    byte[] frame = chunkFrame(name.get().value(), messageId, conversationId, seq, text);
+    try {
+      hub.publish(app, name.get(), frame, null, null);
+    } catch (OverloadedException e) {
+      LOG.warn("dropped 'message-chunk' to {}: {}", name.get().value(), e.getMessage());
+    }
+  }
+
+  /**
+   * The Pusher frame of {@code message-chunk {messageId, conversationId, seq, text}} on {@code
+   * channel}: byte for byte what {@link PusherCodec#encode} makes of the event with that data
+   * written as JSON and then quoted into the frame's {@code data} string (escaping is per
+   * character, so the parts are escaped one by one: the text twice, once as a value in the data
+   * and once as part of the data string).
+   */
+  static byte[] chunkFrame(String channel, String messageId, String conversationId, long seq,
+      String text) {
+    StringBuilder data = new StringBuilder(64 + text.length());
+    data.append("{\"messageId\":").append(Json.quote(messageId)).append(",\"conversationId\":")
+        .append(Json.quote(conversationId)).append(",\"seq\":").append(seq).append(",\"text\":")
+        .append(Json.quote(text)).append('}');
+    StringBuilder out = new StringBuilder(48 + channel.length() + data.length() * 5 / 4);
+    out.append("{\"event\":\"message-chunk\",\"channel\":").append(Json.quote(channel))
+        .append(",\"data\":");
+    out.append('"');
+    com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(data, out);
+    out.append("\"}");
+    return out.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   @Override
   public void endConversationAccess(App app, String conversationId, String userId) {
     ChannelName.tryParse(LiveEvents.conversationChannel(conversationId)).ifPresent(name ->

@@ -29,6 +29,19 @@ public interface LiveEvents {
   default void toConversation(App app, String conversationId, String event, JsonNode data) {}
 
   /**
+   * A streamed message's chunk: {@code message-chunk {messageId, conversationId, seq, text}} on
+   * the conversation's channel, as {@link #toConversation} would send it (implementations may
+   * encode it without a JSON tree: one is published per chunk).
+   */
+  default void chunkToConversation(App app, String conversationId, String messageId, long seq,
+      String text) {
+    toConversation(app, conversationId, "message-chunk",
+        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+            .put("messageId", messageId).put("conversationId", conversationId).put("seq", seq)
+            .put("text", text));
+  }
+
+  /**
    * {@code userId} is no longer a member of the conversation: its Pusher subscriptions to {@code
    * private-conversation-{conversationId}} end, on every node. Does nothing unless the
    * implementation reaches Pusher clients.
