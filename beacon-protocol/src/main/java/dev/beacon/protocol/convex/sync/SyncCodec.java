@@ -125,7 +125,79 @@ public final class SyncCodec {
    * in as bytes, not encoded again.
    */
   public static byte[] encodeBytes(SyncServerMessage message) {
+    if (message instanceof SyncServerMessage.Transition t && rawUpdates(t)) {
+      return transitionBytes(t);
+    }
     return Json.bytes(gen -> write(gen, message));
+  }
+
+  /**
+   * Whether every modification of a transition is a {@code QueryUpdated} whose value is raw JSON
+   * kept as UTF-8 ({@link #rawUtf8}): what a live query's update is (the shared result of a
+   * round), written by {@link #transitionBytes} without a generator.
+   */
+  private static boolean rawUpdates(SyncServerMessage.Transition t) {
+    for (SyncServerMessage.StateModification mod : t.modifications()) {
+      if (!(mod instanceof SyncServerMessage.QueryUpdated u) || rawUtf8(u.value()) == null) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The UTF-8 of a value given as raw JSON in a {@code SerializableString}, else null. */
+  private static byte[] rawUtf8(JsonNode value) {
+    if (value instanceof com.fasterxml.jackson.databind.node.POJONode p
+        && p.getPojo() instanceof com.fasterxml.jackson.databind.util.RawValue r
+        && r.rawValue() instanceof com.fasterxml.jackson.core.SerializableString s) {
+      return s.asUnquotedUTF8();
+    }
+    return null;
+  }
+
+  /**
+   * A transition of raw query updates, written as bytes: the same bytes as the generator writes
+   * ({@link #write}), with each value's UTF-8 copied once into the frame (a live query's result
+   * sent to each of its watchers is the bulk of the frame, and the same bytes for all of them).
+   */
+  private static byte[] transitionBytes(SyncServerMessage.Transition t) {
+    List<byte[]> parts = new ArrayList<>(2 * t.modifications().size() + 2);
+    StringBuilder ascii = new StringBuilder(160);
+    ascii.append("{\"type\":\"Transition\",");
+    version(ascii, "startVersion", t.start()).append(',');
+    version(ascii, "endVersion", t.end()).append(",\"modifications\":[");
+    String separator = "";
+    for (SyncServerMessage.StateModification mod : t.modifications()) {
+      SyncServerMessage.QueryUpdated u = (SyncServerMessage.QueryUpdated) mod;
+      ascii.append(separator).append("{\"type\":\"QueryUpdated\",\"queryId\":").append(u.queryId())
+          .append(",\"value\":");
+      parts.add(ascii.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      parts.add(rawUtf8(u.value()));
+      ascii.setLength(0);
+      ascii.append(",\"logLines\":[],\"journal\":null}");
+      separator = ",";
+    }
+    ascii.append("]}");
+    parts.add(ascii.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    int size = 0;
+    for (byte[] p : parts) {
+      size += p.length;
+    }
+    byte[] out = new byte[size];
+    int at = 0;
+    for (byte[] p : parts) {
+      System.arraycopy(p, 0, out, at, p.length);
+      at += p.length;
+    }
+    return out;
+  }
+
+  /** A state version as the generator writes it ({@link #version(JsonGenerator, String, StateVersion)}). */
+  private static StringBuilder version(StringBuilder out, String field, StateVersion v) {
+    // the timestamp is base64 (letters, digits, + / =): nothing in it is escaped
+    return out.append('"').append(field).append("\":{\"querySet\":").append(v.querySet())
+        .append(",\"ts\":\"").append(ConvexValues.encodeInt64(v.ts())).append("\",\"identity\":")
+        .append(v.identity()).append('}');
   }
 
   private static void write(JsonGenerator g, SyncServerMessage message) throws IOException {
