@@ -3,7 +3,6 @@ package dev.beacon.bench.client;
 import dev.beacon.bench.metrics.LatencyRecorder;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -393,7 +392,7 @@ public final class FunctionCaller implements AutoCloseable {
         latency.recordSince(sent);
       }
       ByteBuf content = res.content();
-      if (res.status().code() == 200 && ByteBufUtil.indexOf(Unpooled.wrappedBuffer(SUCCESS), content) >= 0) {
+      if (res.status().code() == 200 && Payloads.indexOf(content, SUCCESS, content.readerIndex()) >= 0) {
         succeeded.incrementAndGet();
       } else {
         failed.incrementAndGet();
