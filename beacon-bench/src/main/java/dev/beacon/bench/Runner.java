@@ -142,6 +142,11 @@ public final class Runner {
     s.put("client_threads", config.clientThreads());
     s.put("server_event_loops", config.serverEventLoops());
     s.put("server_jvm_args", config.serverJvmArgs());
+    s.put("server_jvm_defaults", config.serverJvmDefaults().label());
+    if (config.targets().contains(TargetKind.BEACON) && config.beaconAddress().isEmpty()) {
+      // the flags the started Beacon ran with: bin/beacon's and --server-jvm-args
+      s.put("beacon_jvm_flags", String.join(" ", dev.beacon.bench.target.LauncherFlags.forBeacon(config)));
+    }
     s.put("targets", config.targets().stream().map(TargetKind::label).toList());
     Map<String, Object> given = new LinkedHashMap<>();
     for (TargetKind t : config.targets()) {

@@ -19,6 +19,10 @@ public final class BenchRuns {
     Runner.Written w = new Runner(ScenarioConfig.parse(args), String.join(" ", args)).run();
     assertThat(w.json()).exists();
     assertThat(Files.readString(w.svg())).startsWith("<svg").contains("</svg>");
+    // every result names its host's CPU: figures from different hosts are not alike
+    String cpu = Runner.mapper().readTree(w.json().toFile()).path("machine").path("cpuModel").asText();
+    assertThat(cpu).isNotBlank().isEqualTo(Runner.cpuModel());
+    assertThat(Files.readString(w.svg())).contains(cpu.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"));
     for (TargetRun r : w.result().runs()) {
       assertThat(r.error()).as(r.target()).isEmpty();
     }

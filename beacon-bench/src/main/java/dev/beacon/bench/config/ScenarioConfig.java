@@ -42,6 +42,8 @@ import java.util.OptionalLong;
  * @param users heartbeat: distinct users the calls rotate over
  * @param rounds connect: storms opened one after the other against the same server processes
  *     (each closed before the next), so a warm server is measured as well as a fresh one
+ * @param serverJvmDefaults the JVM flags a Beacon the tool starts gets before {@code
+ *     serverJvmArgs}: the shipped launcher's ({@code bin/beacon}, the default) or none
  */
 public record ScenarioConfig(
     ScenarioKind scenario,
@@ -75,7 +77,8 @@ public record ScenarioConfig(
     Path outputDir,
     int repeat,
     int users,
-    int rounds) {
+    int rounds,
+    JvmDefaults serverJvmDefaults) {
 
   public ScenarioConfig {
     targets = List.copyOf(targets);
@@ -127,7 +130,9 @@ public record ScenarioConfig(
                   --beacon-pid=PID (its process, sampled as a started one; --baseline-pid ...)
                   --external=HOST:PORT --external-pid=PID --external-protocol=raw|pusher
                   --uws-script=beacon-bench/uws/server.js (npm ci there first) --node=node
-                  --beacon-jar=beacon-server/target/beacon.jar --server-jvm-args="..."
+                  --beacon-jar=beacon-server/target/beacon.jar --server-jvm-args="..." (added to
+                  bin/beacon's JVM flags, a flag of the same name replacing its; the baseline gets
+                  these only) --server-jvm-defaults=launcher|jdk (jdk: none of bin/beacon's)
                   --server-event-loops=CORES --client-threads=CORES --processes=1 --sources=0
                   --heap=true (force a GC in the server and read its heap) --out=bench-results
                   --app-id=bench --app-key=bench-key --app-secret=bench-secret
@@ -205,6 +210,8 @@ public record ScenarioConfig(
     b.heapSamples(o.flag("heap", true));
     b.beaconJar(Path.of(o.string("beacon-jar", b.beaconJar.toString())));
     b.serverJvmArgs(o.string("server-jvm-args", b.serverJvmArgs));
+    b.serverJvmDefaults(JvmDefaults.parse(o.string("server-jvm-defaults",
+        b.serverJvmDefaults.label())));
     b.appId(o.string("app-id", b.appId));
     b.appKey(o.string("app-key", b.appKey));
     b.appSecret(o.string("app-secret", b.appSecret));
@@ -255,6 +262,7 @@ public record ScenarioConfig(
     private int repeat = 1;
     private int users = 10_000;
     private int rounds = 1;
+    private JvmDefaults serverJvmDefaults = JvmDefaults.LAUNCHER;
 
     private Builder(ScenarioKind scenario) {
       this.scenario = scenario;
@@ -343,12 +351,14 @@ public record ScenarioConfig(
     public Builder outputDir(Path v) { outputDir = v; return this; }
     public Builder repeat(int v) { repeat = v; return this; }
     public Builder rounds(int v) { rounds = v; return this; }
+    public Builder serverJvmDefaults(JvmDefaults v) { serverJvmDefaults = v; return this; }
 
     public ScenarioConfig build() {
       return new ScenarioConfig(scenario, targets, connections, rooms, members, rate, payloads,
           publishers, fraction, duration, warmup, inFlight, window, clientThreads, processes, sources,
           serverEventLoops, heapSamples, addresses, pids, externalProtocol, uwsScript, node,
-          beaconJar, serverJvmArgs, appId, appKey, appSecret, outputDir, repeat, users, rounds);
+          beaconJar, serverJvmArgs, appId, appKey, appSecret, outputDir, repeat, users, rounds,
+          serverJvmDefaults);
     }
   }
 }

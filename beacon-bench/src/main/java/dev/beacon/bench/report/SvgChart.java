@@ -49,7 +49,8 @@ public final class SvgChart {
         WIDTH, height));
     sb.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
     sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"20\" font-size=\"14\">%s</text>%n",
-        LEFT, escape("beacon-bench " + result.scenario() + " — " + result.startedAt())));
+        LEFT, escape("beacon-bench " + result.scenario() + " — " + result.startedAt() + " — "
+            + result.machine().cpuModel() + ", " + result.machine().cores() + " cores")));
     int latTop = TOP;
     int rateTop = TOP + PANEL + GAP;
     // axes and grid

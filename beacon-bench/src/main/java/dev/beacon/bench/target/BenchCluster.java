@@ -121,11 +121,7 @@ public final class BenchCluster implements ServerUnderTest {
       }
       List<String> cmd = new ArrayList<>();
       cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      for (String arg : config.serverJvmArgs().trim().split("\\s+")) {
-        if (!arg.isEmpty()) {
-          cmd.add(arg);
-        }
-      }
+      cmd.addAll(LauncherFlags.forBeacon(config));
       cmd.addAll(List.of("-jar", jar.toString(), "--config", yaml.toString()));
       ProcessBuilder pb = new ProcessBuilder(cmd);
       pb.environment().keySet().removeIf(k -> k.startsWith("BEACON_"));

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A server the tool starts as its own process, so that its CPU, memory and heap are its own:
- * Beacon from its jar with a bench app of generous limits, the {@link BaselineServer} (a JVM), or
+ * Beacon from its jar with a bench app of generous limits and the JVM flags of {@code bin/beacon}
+ * ({@link LauncherFlags}), the {@link BaselineServer} (a JVM), or
  * the uWebSockets.js server script ({@code node beacon-bench/uws/server.js}). Output goes to a
  * log file beside the run's results.
  */
@@ -41,11 +42,7 @@ public final class ServerProcess implements ServerUnderTest {
       int port = freePort();
       List<String> cmd = new ArrayList<>();
       cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      for (String arg : config.serverJvmArgs().trim().split("\\s+")) {
-        if (!arg.isEmpty()) {
-          cmd.add(arg);
-        }
-      }
+      cmd.addAll(jvmArgs(kind, config));
       ProcessBuilder pb = new ProcessBuilder(cmd);
       Path log = logDir.resolve(kind.label() + "-server.log");
       if (kind == TargetKind.BEACON) {
@@ -88,6 +85,16 @@ public final class ServerProcess implements ServerUnderTest {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * The JVM flags of a server of {@code kind}: Beacon runs with the shipped launcher's flags and
+   * {@code --server-jvm-args} ({@link LauncherFlags}), the baseline with {@code --server-jvm-args}
+   * only.
+   */
+  static List<String> jvmArgs(TargetKind kind, ScenarioConfig config) {
+    return kind == TargetKind.BEACON ? LauncherFlags.forBeacon(config)
+        : LauncherFlags.words(config.serverJvmArgs());
   }
 
   /**
