@@ -106,6 +106,7 @@ public final class MessageStreams {
     synchronized (a) {
       armIdle(a);
     }
+    relay.holding(app.id(), m.id());
   }
 
   /**
@@ -162,6 +163,7 @@ public final class MessageStreams {
       return new long[] {r.path("seq").asLong(), r.path("length").asLong()};
     }
     // no node holds it (a restart, or its node is gone): this node takes it over from the store
+    // (in a cluster it won the claim: no other node does)
     Active a = active.compute(key(app.id(), m.id()), (k, old) -> {
       if (old != null && !old.dormant) {
         return old;
@@ -180,6 +182,7 @@ public final class MessageStreams {
       }
       return taken;
     });
+    relay.holding(app.id(), m.id());
     return append(app, a, chunk, now);
   }
 
@@ -384,7 +387,11 @@ public final class MessageStreams {
         text = a.text.toString();
       }
     }
-    return store.finishStream(app.id(), m.id(), text, status, now);
+    boolean finished = store.finishStream(app.id(), m.id(), text, status, now);
+    if (finished) {
+      relay.ended(app.id(), m.id());
+    }
+    return finished;
   }
 
   private void armIdle(Active a) {
@@ -417,6 +424,7 @@ public final class MessageStreams {
         text = a.text.toString();
       }
       if (store.finishStream(a.app.id(), a.messageId, text, "timeout", now)) {
+        relay.ended(a.app.id(), a.messageId);
         changed(a);
         store.message(a.app.id(), a.messageId).ifPresent(done -> live.toConversation(a.app,
             a.conversationId, "message-updated", done.toJson()));
@@ -456,6 +464,7 @@ public final class MessageStreams {
     }
     active.remove(a.key(), a);
     if (store.finishStream(a.app.id(), a.messageId, m.get().content(), "timeout", now)) {
+      relay.ended(a.app.id(), a.messageId);
       changed(a);
       store.message(a.app.id(), a.messageId).ifPresent(done -> live.toConversation(a.app,
           a.conversationId, "message-updated", done.toJson()));

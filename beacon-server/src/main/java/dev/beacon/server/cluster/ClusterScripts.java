@@ -16,7 +16,7 @@ import java.util.HexFormat;
 record ClusterScripts(Script join, Script leave, Script count, Script settle, Script occupied,
     Script user, Script webhooks, Script roster,
     Script signIn, Script cache, Script limit, Script roomData, Script typing,
-    Script typists) {
+    Script typists, Script stream) {
 
   record Script(String name, String text, String sha) {}
 
@@ -27,7 +27,7 @@ record ClusterScripts(Script join, Script leave, Script count, Script settle, Sc
         script(prelude, "user"), script(prelude, "wh"),
         script(prelude, "roster"), script(prelude, "signin"),
         script(prelude, "cache"), script(prelude, "limit"), script(prelude, "roomdata"),
-        script(prelude, "typing"), script(prelude, "typists"));
+        script(prelude, "typing"), script(prelude, "typists"), script(prelude, "stream"));
   }
 
   private static Script script(String prelude, String name) {

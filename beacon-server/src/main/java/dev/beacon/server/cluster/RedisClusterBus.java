@@ -1086,6 +1086,36 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
             + "until its deadline, or from its next start): " + message(e)));
   }
 
+  /**
+   * This node holds a streamed message from now on (it started it): recorded in {@code P
+   * st:{app}:{message}} for {@link #claimStream}.
+   */
+  public void streamHeld(String appId, String messageId) {
+    script(scripts.stream(), node, List.of("hold", appId, messageId, ""))
+        .onFailure(e -> logFailure("cluster: a stream's holder was not recorded (a node that "
+            + "finds it silent takes it over): " + message(e)));
+  }
+
+  /** A streamed message ended: nobody holds it. */
+  public void streamEnded(String appId, String messageId) {
+    script(scripts.stream(), node, List.of("end", appId, messageId, ""))
+        .onFailure(e -> logFailure("cluster: a stream's holder was not removed (it lapses in a "
+            + "day): " + message(e)));
+  }
+
+  /**
+   * No node answered for a streamed message in time: takes it over unless another node holds it
+   * ({@code stream.lua}, atomic: of nodes claiming at once exactly one wins). {@code
+   * unanswered} is a holder this node found not answering (empty if none): it is taken for gone
+   * whatever its liveness key says.
+   *
+   * @return the stream's holder now: this node's id when it won
+   */
+  public Future<String> claimStream(String appId, String messageId, String unanswered) {
+    return script(scripts.stream(), node, List.of("claim", appId, messageId, unanswered))
+        .map(Response::toString);
+  }
+
   /** Another node's typist as Redis keeps it, with the time it has left. */
   public record RemoteTypist(String node, String appId, String roomId, String userId,
       long ttlMillis) {}

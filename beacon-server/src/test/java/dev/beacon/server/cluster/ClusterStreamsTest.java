@@ -24,7 +24,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * stream are made by the node that does (one count of chunks, one text, in the order sent), a
  * node started after the stream began passes them on too, watchers on other nodes get every
  * chunk in order; and when the holder is killed ({@code kill -9}) the next chunk, through any
- * node, takes the stream over from its stored text, which holds at least all a watcher saw.
+ * node, takes the stream over from its stored text, which holds at least all a watcher saw;
+ * two nodes taking it over at the same moment leave one holder (the cluster's claim is atomic).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterStreamsTest {
@@ -153,5 +154,62 @@ class ClusterStreamsTest {
         + "\"}");
     assertThat(done.path("status").asText()).isEqualTo("done");
     assertThat(done.path("content").asText()).isEqualTo(seen + "after;more;");
+  }
+
+  @Test
+  @Order(3)
+  void twoNodesFindingTheHolderGoneAtOnceLeaveOneHolderAndOneText() throws Exception {
+    String conv = conversation("cs-race");
+    ClusterNodes.Node holder = n(1);
+    ClusterNodes.Node a = n(0);
+    ClusterNodes.Node b = n(3); // started in the first test
+    String id = startStream(holder, conv);
+    StringBuilder text = new StringBuilder();
+    for (int i = 1; i <= 4; i++) {
+      text.append("r").append(i).append(';');
+      append(i % 2 == 0 ? a : b, id, "r" + i + ";"); // made on the holder
+    }
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(streamingText(a, conv)).isEqualTo(text.toString()));
+
+    holder.kill();
+    // both surviving nodes get a chunk for the orphaned stream at the same moment: both find
+    // nobody answering and claim it; one takes it over, the other passes its chunk to it
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    JsonNode ra;
+    JsonNode rb;
+    try {
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.Future<JsonNode> fa = pool.submit(() -> {
+        go.await();
+        return append(a, id, "A;");
+      });
+      java.util.concurrent.Future<JsonNode> fb = pool.submit(() -> {
+        go.await();
+        return append(b, id, "B;");
+      });
+      go.countDown();
+      ra = fa.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      rb = fb.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+    // one holder counted both (two holders would each have made its own chunk 1)
+    assertThat(List.of(ra.path("seq").asLong(), rb.path("seq").asLong()))
+        .containsExactlyInAnyOrder(1L, 2L);
+    assertThat(List.of(ra.path("length").asLong(), rb.path("length").asLong()))
+        .containsExactlyInAnyOrder((long) text.length() + 2, (long) text.length() + 4);
+    text.append(ra.path("seq").asLong() == 1 ? "A;B;" : "B;A;");
+    // and the stream goes on through both, in the order sent
+    for (int i = 1; i <= 6; i++) {
+      text.append("s").append(i).append(';');
+      JsonNode r = append(i % 2 == 0 ? a : b, id, "s" + i + ";");
+      assertThat(r.path("seq").asLong()).isEqualTo(2 + i);
+      assertThat(r.path("length").asLong()).isEqualTo(text.length());
+    }
+    JsonNode done = call(b, "mutation", "messages:finishStream", "{\"messageId\":\"" + id
+        + "\"}");
+    assertThat(done.path("content").asText()).isEqualTo(text.toString());
+    assertThat(streamingText(a, conv)).isNull();
   }
 }
