@@ -310,6 +310,15 @@ class ConfigLoaderTest {
     assertThat(c.pushMaxQueued()).isEqualTo(1000);
     assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of("BEACON_PUSH_CLAIM_SECONDS", "44")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("push.claim_seconds");
+    // a send timeout under 15 s: the claim must be twice as long
+    BeaconConfig quick = ConfigLoader.load(Optional.empty(), Map.of(
+        "BEACON_PUSH_SEND_TIMEOUT_SECONDS", "4", "BEACON_PUSH_CLAIM_SECONDS", "8"));
+    assertThat(quick.pushClaimSeconds()).isEqualTo(8);
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of(
+        "BEACON_PUSH_SEND_TIMEOUT_SECONDS", "4", "BEACON_PUSH_CLAIM_SECONDS", "7")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("push.claim_seconds (7) must be at least 4 s longer than "
+            + "push.send_timeout_seconds (4)");
     assertThatThrownBy(() -> ConfigLoader.load(Optional.empty(), Map.of(
         "BEACON_PUSH_SEND_TIMEOUT_SECONDS", "50", "BEACON_PUSH_CLAIM_SECONDS", "60")))
         .isInstanceOf(ConfigException.class)
