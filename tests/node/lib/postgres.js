@@ -18,7 +18,8 @@ function pgSchema(prefix) {
   return {
     name,
     env: {
-      BEACON_DB_URL: `jdbc:postgresql://${HOST}:${PORT}/${DATABASE}`,
+      // commits are not waited for on disk (the tests kill Beacon, never PostgreSQL)
+      BEACON_DB_URL: `jdbc:postgresql://${HOST}:${PORT}/${DATABASE}?options=-c%20synchronous_commit%3Doff`,
       BEACON_DB_USER: USER,
       BEACON_DB_SCHEMA: name,
     },

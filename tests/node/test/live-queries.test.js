@@ -324,7 +324,7 @@ describe('restarting the server', { skip: ONE_SERVER_ONLY }, () => {
     const schema = `beacon_node_${crypto.randomBytes(6).toString('hex')}`;
     try {
       await mutationAppliedThenKilledBeforeTheReply({
-        BEACON_DB_URL: 'jdbc:postgresql://127.0.0.1:5432/test',
+        BEACON_DB_URL: 'jdbc:postgresql://127.0.0.1:5432/test?options=-c%20synchronous_commit%3Doff',
         BEACON_DB_USER: 'postgres',
         BEACON_DB_SCHEMA: schema,
       });

@@ -32,7 +32,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 final class ClusterNodes implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
 
   static final String REDIS_URL = "redis://127.0.0.1:6379/0";
-  static final String PG_URL = "jdbc:postgresql://127.0.0.1:5432/test";
+  // commits are not waited for on disk (the tests kill Beacon, never PostgreSQL)
+  static final String PG_URL =
+      "jdbc:postgresql://127.0.0.1:5432/test?options=-c%20synchronous_commit%3Doff";
   static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final java.util.regex.Pattern LISTENING =
       java.util.regex.Pattern.compile("Beacon is listening on https?://[^ ]*:(\\d+)");

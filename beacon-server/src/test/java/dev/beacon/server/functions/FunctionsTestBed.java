@@ -37,9 +37,9 @@ import java.util.UUID;
  * recorded. Background work runs inline, so tests see durable effects at once.
  */
 final class FunctionsTestBed implements AutoCloseable {
-
-
-  static final String PG_URL = "jdbc:postgresql://127.0.0.1:5432/test";
+  // commits are not waited for on disk (the tests kill Beacon, never PostgreSQL)
+  static final String PG_URL =
+      "jdbc:postgresql://127.0.0.1:5432/test?options=-c%20synchronous_commit%3Doff";
 
   final ManualClock clock = new ManualClock(1_700_000_000_000L);
   final ManualLanes lanes = new ManualLanes(2, clock, 100_000);

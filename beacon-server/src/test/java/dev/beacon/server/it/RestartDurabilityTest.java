@@ -36,7 +36,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RestartDurabilityTest {
 
   static final HttpClient HTTP = HttpClient.newHttpClient();
-  static final String PG_URL = "jdbc:postgresql://127.0.0.1:5432/test";
+  // commits are not waited for on disk (the tests kill Beacon, never PostgreSQL)
+  static final String PG_URL =
+      "jdbc:postgresql://127.0.0.1:5432/test?options=-c%20synchronous_commit%3Doff";
   private static final Pattern LISTENING = Pattern.compile("Beacon is listening on \\S*:(\\d+)");
 
   /** A server process and the port it bound. */

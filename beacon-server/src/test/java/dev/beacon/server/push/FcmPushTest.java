@@ -41,7 +41,9 @@ class FcmPushTest {
 
   static final String PROJECT = "beacon-test-project";
   static final String EMAIL = "beacon@beacon-test-project.iam.gserviceaccount.com";
-  static final String PG_URL = "jdbc:postgresql://127.0.0.1:5432/test";
+  // commits are not waited for on disk (the tests kill Beacon, never PostgreSQL)
+  static final String PG_URL =
+      "jdbc:postgresql://127.0.0.1:5432/test?options=-c%20synchronous_commit%3Doff";
   static final String SCHEMA = "beacon_fcm_" + java.util.UUID.randomUUID().toString()
       .replace("-", "").substring(0, 12);
 
