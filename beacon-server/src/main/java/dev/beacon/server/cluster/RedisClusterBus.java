@@ -442,9 +442,16 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
         + "(tried again shortly): " + message(e)));
   }
 
+  /**
+   * Makes this node one of {@code P nodes}, its liveness key set first: the other nodes settle
+   * every node of that set whose key is missing as dead (removing what it holds and the node
+   * from the set), so a node listed before its key existed could be forgotten in between, then
+   * go on with its key refreshed, never registered again, and its members left behind for ever
+   * when it died later.
+   */
   private Future<Void> register() {
-    return send(Request.cmd(Command.SADD).arg(prefix + "nodes").arg(node))
-        .compose(r -> send(aliveRequest())).mapEmpty();
+    return send(aliveRequest())
+        .compose(r -> send(Request.cmd(Command.SADD).arg(prefix + "nodes").arg(node))).mapEmpty();
   }
 
   /** Refreshes the liveness key, answering its previous value (none if it had lapsed). */
