@@ -377,6 +377,11 @@ public final class LiveQueries implements Changes {
   }
 
   private void index(LiveQuery q, Set<DependencyKey> reads) {
+    if (q.reads.equals(reads) && queries.get(q.key) == q) {
+      // the usual case: the same keys as last time. The set kept is not replaced, so a live query
+      // keeps no new objects between changes (each would be copied by the next young collection)
+      return;
+    }
     for (DependencyKey k : q.reads) {
       if (!reads.contains(k)) {
         Set<LiveQuery> set = byKey.get(k);

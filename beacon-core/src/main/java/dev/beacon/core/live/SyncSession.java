@@ -50,7 +50,14 @@ public final class SyncSession implements Attached {
   private String sessionId = "";
   private int querySetVersion;
   private int identityVersion;
-  private StateVersion sent = StateVersion.INITIAL;
+  /**
+   * The state version of the last transition sent (the client's), as primitives: a transition goes
+   * out for every change, and a new version object each time would be one more reference from
+   * this long-lived session to a young object for every young collection to scan and copy.
+   */
+  private int sentQuerySet;
+  private long sentTs;
+  private int sentIdentity;
   private Caller caller;
   private int awaiting;
   private boolean versionMoved;
@@ -80,39 +87,51 @@ public final class SyncSession implements Attached {
   private TimerWheel.Timeout expiryTimer;
 
   /** A query the client added: live, or failed without evaluation (unknown function). */
-  private final class Query implements LiveQueries.Watcher {
+  private static final class Query {
     final int id;
     final FunctionDefinition def;
     final JsonNode args;
-    String key;
+    /** Its live subscription, for the identity it is watched as; null when not watched. */
+    Subscription sub;
     boolean received;
-    /**
-     * The latest result not yet taken on the lane: while the lane is busy, newer results replace
-     * older ones, so what waits per query is one result, and none is ever refused.
-     */
-    final AtomicReference<Arrival> next = new AtomicReference<>();
 
     Query(int id, FunctionDefinition def, JsonNode args) {
       this.id = id;
       this.def = def;
       this.args = args;
     }
+  }
+
+  /**
+   * A query watched as one identity: a new one each time the query is watched, so a result of the
+   * query as an earlier identity is told apart by who it reached. It holds the latest result not
+   * yet taken on the lane: while the lane is busy, newer results replace older ones, so what waits
+   * per query is one result, and none is ever refused (nothing is allocated per result to wait).
+   */
+  private final class Subscription extends AtomicReference<QueryResult>
+      implements LiveQueries.Watcher {
+    final Query query;
+    /** The shared live query's key, to unsubscribe with (set on the lane once subscribed). */
+    String key;
+
+    Subscription(Query query) {
+      this.query = query;
+    }
 
     @Override
-    public void updated(LiveQueries.LiveQuery query, QueryResult result) {
-      if (next.getAndSet(new Arrival(query.key, result)) == null) {
-        lane.submitControl(() -> {
-          Arrival a = next.getAndSet(null);
-          if (a != null) {
-            resultArrived(this, a.key(), a.result());
-          }
-        });
+    public void updated(LiveQueries.LiveQuery live, QueryResult result) {
+      if (getAndSet(result) == null) {
+        lane.submitControl(this::take);
+      }
+    }
+
+    private void take() {
+      QueryResult r = getAndSet(null);
+      if (r != null) {
+        resultArrived(this, r);
       }
     }
   }
-
-  /** A result of the shared live query {@code key}. */
-  private record Arrival(String key, QueryResult result) {}
 
   SyncSession(SyncService service, Lane lane, SyncTransport transport) {
     this.service = service;
@@ -237,21 +256,24 @@ public final class SyncSession implements Attached {
   private void watch(Query q) {
     awaiting++;
     q.received = false;
-    q.key = service.live.subscribe(q.def, caller, q.args, q);
+    Subscription sub = new Subscription(q);
+    q.sub = sub;
+    sub.key = service.live.subscribe(q.def, caller, q.args, sub);
   }
 
   private void stop(Query q) {
-    if (q.key != null) {
-      service.live.unsubscribe(q.key, q);
-      q.key = null;
+    if (q.sub != null) {
+      service.live.unsubscribe(q.sub.key, q.sub);
+      q.sub = null;
     }
     if (q.def != null && !q.received) {
       awaiting--;
     }
   }
 
-  private void resultArrived(Query q, String from, QueryResult result) {
-    if (closed || queries.get(q.id) != q || q.key == null || !q.key.equals(from)) {
+  private void resultArrived(Subscription from, QueryResult result) {
+    Query q = from.query;
+    if (closed || queries.get(q.id) != q || q.sub != from) {
       return; // removed, or from the query as the identity before a change of identity
     }
     if (!q.received) {
@@ -497,17 +519,18 @@ public final class SyncSession implements Attached {
     if (closed || awaiting > 0) {
       return;
     }
-    if (pending.isEmpty() && !versionMoved && minTs <= sent.ts() && !carryOwed) {
+    if (pending.isEmpty() && !versionMoved && minTs <= sentTs && !carryOwed) {
       return;
     }
     long ts = service.timestamps.next();
     Long firstUnsettled = unsettled.peek();
     if (firstUnsettled != null && ts >= firstUnsettled) {
-      if (firstUnsettled - 1 <= sent.ts()) {
+      if (firstUnsettled - 1 <= sentTs) {
         return; // held: the mutation settling schedules the next flush
       }
       ts = firstUnsettled - 1; // below the mutation's: the client will not resolve it yet
     }
+    StateVersion start = new StateVersion(sentQuerySet, sentTs, sentIdentity);
     StateVersion end = new StateVersion(querySetVersion, ts, identityVersion);
     if (ts >= minTs) {
       carryOwed = false; // this transition carries every settled mutation
@@ -515,8 +538,10 @@ public final class SyncSession implements Attached {
     List<SyncServerMessage.StateModification> mods = new ArrayList<>(pending.values());
     pending.clear();
     versionMoved = false;
-    SyncServerMessage.Transition t = new SyncServerMessage.Transition(sent, end, mods);
-    sent = end;
+    SyncServerMessage.Transition t = new SyncServerMessage.Transition(start, end, mods);
+    sentQuerySet = querySetVersion;
+    sentTs = ts;
+    sentIdentity = identityVersion;
     send(t);
   }
 
@@ -581,8 +606,8 @@ public final class SyncSession implements Attached {
       expiryTimer.cancel();
     }
     for (Query q : queries.values()) {
-      if (q.key != null) {
-        service.live.unsubscribe(q.key, q);
+      if (q.sub != null) {
+        service.live.unsubscribe(q.sub.key, q.sub);
       }
     }
     queries.clear();

@@ -38,7 +38,20 @@ class LiveQueriesTest {
             }
             return JsonNodeFactory.instance.numberNode(v);
           }));
-  final LiveQueries live = new LiveQueries(functions, engineQueue::add, Runnable::run);
+  /** test:object returns a new tree each time: {"key": K, "value": V} or, with no value, a failure. */
+  final LiveQueries live = new LiveQueries(functions.register(FunctionDefinition.query(
+      "test:object", Access.PUBLIC, Map.of("key", Validator.string(10)), false, call -> {
+        evaluations.incrementAndGet();
+        String key = call.args().string("key");
+        call.read("value", key);
+        Integer v = values.get(key);
+        if (v == null) {
+          throw FunctionException.notFound("value " + key);
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("key", key).putArray("values").add(v).add("\u00e9t\u00e9 \ud83d\ude00");
+        return o;
+      })), engineQueue::add, Runnable::run);
 
   void runEngine() {
     Runnable r;
@@ -49,16 +62,30 @@ class LiveQueriesTest {
 
   final class Recorder implements LiveQueries.Watcher {
     final List<String> seen = new ArrayList<>();
+    final List<QueryResult> results = new ArrayList<>();
+    LiveQueries.LiveQuery query;
 
     @Override
     public void updated(LiveQueries.LiveQuery query, QueryResult result) {
+      this.query = query;
+      results.add(result);
       seen.add(result.failed() ? "error:" + result.errorCode().orElse("") : result.value().get().toString());
     }
   }
 
   String subscribe(String key, Recorder r) {
-    return live.subscribe(functions.resolve("test:value", java.util.Optional.empty()),
+    return subscribe("test:value", key, r);
+  }
+
+  String subscribe(String function, String key, Recorder r) {
+    return live.subscribe(functions.resolve(function, java.util.Optional.empty()),
         Caller.anonymous(app), JsonNodeFactory.instance.objectNode().put("key", key), r);
+  }
+
+  /** What a session writes for a result: its value as raw JSON in a Transition's frame. */
+  static String wire(QueryResult r) {
+    return new String(dev.beacon.protocol.json.Json.bytes(g -> g.writeTree(r.wireValue())),
+        java.nio.charset.StandardCharsets.UTF_8);
   }
 
   void change(String key, int value) {
@@ -170,5 +197,115 @@ class LiveQueriesTest {
     live.whenSettled(() -> order.add("idle"));
     runEngine();
     assertThat(order).hasSize(2);
+  }
+
+  // ---------------------------------------------------------- the last result kept as bytes
+
+  @Test
+  void anEqualResultBuiltAfreshIsNotSentAgain() {
+    values.put("x", 1);
+    Recorder a = new Recorder();
+    Recorder b = new Recorder();
+    subscribe("test:object", "x", a);
+    subscribe("test:object", "x", b);
+    runEngine();
+    // every evaluation builds a new tree; the same JSON is the same result
+    change("x", 1);
+    runEngine();
+    change("x", 1);
+    runEngine();
+    assertThat(evaluations).hasValue(3);
+    assertThat(a.seen).hasSize(1);
+    assertThat(b.seen).hasSize(1);
+  }
+
+  @Test
+  void aChangedResultIsSentOnceToEachWatcherAndKeptAsItsJson() {
+    values.put("x", 1);
+    Recorder a = new Recorder();
+    Recorder b = new Recorder();
+    subscribe("test:object", "x", a);
+    subscribe("test:object", "x", b);
+    runEngine();
+    change("x", 2);
+    runEngine();
+    assertThat(a.seen).hasSize(2);
+    assertThat(b.seen).hasSize(2);
+    // both watchers get the one result of the one evaluation, and the query keeps it
+    assertThat(a.results.get(1)).isSameAs(b.results.get(1)).isSameAs(a.query.last);
+    assertThat(wire(a.results.get(1)))
+        .isEqualTo("{\"key\":\"x\",\"values\":[2,\"\u00e9t\u00e9 \ud83d\ude00\"]}");
+    assertThat(a.results.get(1).value().get().get("values").get(0).asInt()).isEqualTo(2);
+    // back to an earlier value: a change again, sent once
+    change("x", 1);
+    runEngine();
+    change("x", 1);
+    runEngine();
+    assertThat(a.seen).hasSize(3);
+    assertThat(wire(a.results.get(2))).isEqualTo(wire(a.results.get(0)));
+  }
+
+  @Test
+  void aLateWatcherGetsTheKeptResultAsItWasSent() {
+    values.put("x", 3);
+    Recorder a = new Recorder();
+    subscribe("test:object", "x", a);
+    runEngine();
+    Recorder late = new Recorder();
+    subscribe("test:object", "x", late);
+    runEngine();
+    assertThat(evaluations).hasValue(1);
+    assertThat(late.results).hasSize(1);
+    assertThat(wire(late.results.get(0))).isEqualTo(wire(a.results.get(0)));
+  }
+
+  @Test
+  void theSameFailureIsSentOnceAndARecoveryAndAFailureAgainAreSent() {
+    Recorder r = new Recorder();
+    subscribe("test:object", "gone", r);
+    runEngine();
+    live.changed(List.of(DependencyKey.of("a", "value", "gone")));
+    runEngine();
+    assertThat(r.seen).containsExactly("error:NOT_FOUND");
+    change("gone", 4);
+    runEngine();
+    values.remove("gone");
+    live.changed(List.of(DependencyKey.of("a", "value", "gone")));
+    runEngine();
+    assertThat(r.seen).hasSize(3);
+    assertThat(r.seen.get(2)).isEqualTo("error:NOT_FOUND");
+    assertThat(r.results.get(2).sameAs(r.results.get(0))).isTrue();
+    assertThat(r.results.get(1).sameAs(r.results.get(0))).isFalse();
+  }
+
+  @Test
+  void resultsAreTheSameExactlyWhenTheirJsonIs() {
+    QueryResult one = QueryResult.success(JsonNodeFactory.instance.numberNode(1));
+    assertThat(one.sameAs(QueryResult.success(JsonNodeFactory.instance.numberNode(1)))).isTrue();
+    assertThat(one.sameAs(QueryResult.success(JsonNodeFactory.instance.numberNode(2)))).isFalse();
+    assertThat(one.sameAs(QueryResult.success(JsonNodeFactory.instance.textNode("1")))).isFalse();
+    assertThat(one.sameAs(null)).isFalse();
+    QueryResult missing = QueryResult.failure(FunctionException.notFound("x"));
+    assertThat(one.sameAs(missing)).isFalse();
+    assertThat(missing.sameAs(one)).isFalse();
+    assertThat(missing.sameAs(QueryResult.failure(FunctionException.notFound("x")))).isTrue();
+    assertThat(missing.sameAs(QueryResult.failure(FunctionException.notFound("y")))).isFalse();
+  }
+
+  @Test
+  void aQueryThatReadsTheSameKeysKeepsItsReadSet() {
+    values.put("x", 1);
+    Recorder r = new Recorder();
+    subscribe("x", r);
+    runEngine();
+    java.util.Set<DependencyKey> reads = r.query.reads;
+    assertThat(reads).containsExactly(DependencyKey.of("a", "value", "x"));
+    change("x", 2);
+    runEngine();
+    assertThat(r.query.reads).isSameAs(reads);
+    // and still runs again on the next change
+    change("x", 3);
+    runEngine();
+    assertThat(r.seen).containsExactly("1", "2", "3");
   }
 }
