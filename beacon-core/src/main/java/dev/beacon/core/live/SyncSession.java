@@ -45,7 +45,15 @@ public final class SyncSession implements Attached {
   private final Lane lane;
   private final SyncTransport transport;
   private final Map<Integer, Query> queries = new HashMap<>();
+  /** Modifications other than results (removals, queries failed when added), by query id. */
   private final LinkedHashMap<Integer, SyncServerMessage.StateModification> pending = new LinkedHashMap<>();
+  /**
+   * Subscriptions whose latest result waits for the next transition. The result itself stays in
+   * its subscription until the transition is written: a result comes about once a second per
+   * query, and holding it here too (in a map's entry) would be more references from this
+   * long-lived session to young objects, each one more card for every young collection to scan.
+   */
+  private final ArrayList<Subscription> arrived = new ArrayList<>();
 
   private String sessionId = "";
   private int querySetVersion;
@@ -118,18 +126,18 @@ public final class SyncSession implements Attached {
       this.query = query;
     }
 
+    /** Whether it is in {@link #arrived} (on the lane). */
+    boolean listed;
+
     @Override
     public void updated(LiveQueries.LiveQuery live, QueryResult result) {
       if (getAndSet(result) == null) {
-        lane.submitControl(this::take);
+        lane.submitControl(this::arrivedOnLane);
       }
     }
 
-    private void take() {
-      QueryResult r = getAndSet(null);
-      if (r != null) {
-        resultArrived(this, r);
-      }
+    private void arrivedOnLane() {
+      resultArrived(this);
     }
   }
 
@@ -271,18 +279,44 @@ public final class SyncSession implements Attached {
     }
   }
 
-  private void resultArrived(Subscription from, QueryResult result) {
+  /** A result waits in {@code from}: the next transition takes it (the latest by then). */
+  private void resultArrived(Subscription from) {
     Query q = from.query;
-    if (closed || queries.get(q.id) != q || q.sub != from) {
+    if (closed || !current(from)) {
       return; // removed, or from the query as the identity before a change of identity
     }
     if (!q.received) {
       q.received = true;
       awaiting--;
     }
-    pending.put(q.id, result.failed() ? failed(q.id, result)
-        : new SyncServerMessage.QueryUpdated(q.id, result.wireValue()));
+    if (!from.listed && from.get() != null) {
+      from.listed = true;
+      arrived.add(from);
+    }
     scheduleFlush();
+  }
+
+  /** Whether {@code sub} is how its query is watched now (not removed, not an earlier identity). */
+  private boolean current(Subscription sub) {
+    return queries.get(sub.query.id) == sub.query && sub.query.sub == sub;
+  }
+
+  /** The results waiting in {@link #arrived}, taken out, after the other modifications. */
+  private List<SyncServerMessage.StateModification> modifications() {
+    for (Subscription sub : arrived) {
+      sub.listed = false;
+      QueryResult r = sub.getAndSet(null);
+      if (r != null && current(sub)) {
+        int id = sub.query.id;
+        // in place of a modification of the same query id waiting (as before, the latest wins)
+        pending.put(id, r.failed() ? failed(id, r)
+            : new SyncServerMessage.QueryUpdated(id, r.wireValue()));
+      }
+    }
+    arrived.clear();
+    List<SyncServerMessage.StateModification> mods = new ArrayList<>(pending.values());
+    pending.clear();
+    return mods;
   }
 
   private static SyncServerMessage.QueryFailed failed(int id, QueryResult r) {
@@ -519,7 +553,7 @@ public final class SyncSession implements Attached {
     if (closed || awaiting > 0) {
       return;
     }
-    if (pending.isEmpty() && !versionMoved && minTs <= sentTs && !carryOwed) {
+    if (pending.isEmpty() && arrived.isEmpty() && !versionMoved && minTs <= sentTs && !carryOwed) {
       return;
     }
     long ts = service.timestamps.next();
@@ -535,8 +569,7 @@ public final class SyncSession implements Attached {
     if (ts >= minTs) {
       carryOwed = false; // this transition carries every settled mutation
     }
-    List<SyncServerMessage.StateModification> mods = new ArrayList<>(pending.values());
-    pending.clear();
+    List<SyncServerMessage.StateModification> mods = modifications();
     versionMoved = false;
     SyncServerMessage.Transition t = new SyncServerMessage.Transition(start, end, mods);
     sentQuerySet = querySetVersion;

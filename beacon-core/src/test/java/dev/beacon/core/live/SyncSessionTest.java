@@ -521,4 +521,56 @@ class SyncSessionTest {
     lanes.tick();
     assertThat(c.ofType("Ping")).hasSize(1);
   }
+
+  void runEngine() {
+    Runnable r;
+    while ((r = engineQueue.poll()) != null) {
+      r.run();
+    }
+  }
+
+  @Test
+  void resultsWaitingForOneTransitionGoOutInItTheLatestOfEachQueryOnly() {
+    Client c = new Client();
+    c.frame(add(0, 1, 0, "counter:get"));
+    c.frame(add(1, 2, 1, "counter:mine"));
+    int before = c.ofType("Transition").size();
+    // two changes evaluated before the lane runs: each query's latest result waits for the lane
+    counter.set(1);
+    live.changed(List.of(DependencyKey.of("a", "counter", "c")));
+    runEngine();
+    counter.set(2);
+    live.changed(List.of(DependencyKey.of("a", "counter", "c")));
+    runEngine();
+    settle();
+    List<JsonNode> after = c.ofType("Transition").subList(before, c.ofType("Transition").size());
+    assertThat(after).hasSize(1);
+    assertThat(after.get(0).get("startVersion")).isEqualTo(c.ofType("Transition").get(before - 1).get("endVersion"));
+    List<String> mods = new ArrayList<>();
+    after.get(0).get("modifications").forEach(m ->
+        mods.add(m.get("type").asText() + " " + m.get("queryId").asInt() + " " + m.get("value")));
+    assertThat(mods).containsExactlyInAnyOrder("QueryUpdated 0 2", "QueryUpdated 1 \"nobody:2\"");
+    // nothing more to send
+    settle();
+    assertThat(c.ofType("Transition")).hasSize(before + 1);
+  }
+
+  @Test
+  void aResultWaitingForAQueryRemovedMeanwhileIsNotSent() {
+    Client c = new Client();
+    c.frame(add(0, 1, 0, "counter:get"));
+    counter.set(5);
+    live.changed(List.of(DependencyKey.of("a", "counter", "c")));
+    runEngine(); // the result waits for the lane...
+    c.session.onText("{\"type\":\"ModifyQuerySet\",\"baseVersion\":1,\"newVersion\":2,"
+        + "\"modifications\":[{\"type\":\"Remove\",\"queryId\":0}]}"); // ...when it is removed
+    settle();
+    JsonNode last = c.lastTransition();
+    assertThat(last.get("endVersion").get("querySet").asInt()).isEqualTo(2);
+    assertThat(last.get("modifications")).hasSize(1);
+    assertThat(last.get("modifications").get(0).get("type").asText()).isEqualTo("QueryRemoved");
+    for (JsonNode t : c.ofType("Transition")) {
+      t.get("modifications").forEach(m -> assertThat(m.path("value").asInt(0)).isNotEqualTo(5));
+    }
+  }
 }
