@@ -93,6 +93,17 @@ class LiveQueriesTest {
     live.changed(List.of(DependencyKey.of("a", "value", key)));
   }
 
+  /** {@code n} watchers of {@code function} on {@code key}, subscribed and given their first result. */
+  Recorder[] watchers(String function, String key, int n) {
+    Recorder[] recorders = new Recorder[n];
+    for (int i = 0; i < n; i++) {
+      recorders[i] = new Recorder();
+      subscribe(function, key, recorders[i]);
+    }
+    runEngine();
+    return recorders;
+  }
+
   @Test
   void onlyQueriesThatReadAChangedKeyRunAgain() {
     values.put("x", 1);
@@ -113,11 +124,9 @@ class LiveQueriesTest {
   @Test
   void identicalSubscriptionsShareOneEvaluation() {
     values.put("x", 1);
-    Recorder a = new Recorder();
-    Recorder b = new Recorder();
-    subscribe("x", a);
-    subscribe("x", b);
-    runEngine();
+    Recorder[] w = watchers("test:value", "x", 2);
+    Recorder a = w[0];
+    Recorder b = w[1];
     assertThat(evaluations).hasValue(1);
     change("x", 5);
     runEngine();
@@ -204,11 +213,9 @@ class LiveQueriesTest {
   @Test
   void anEqualResultBuiltAfreshIsNotSentAgain() {
     values.put("x", 1);
-    Recorder a = new Recorder();
-    Recorder b = new Recorder();
-    subscribe("test:object", "x", a);
-    subscribe("test:object", "x", b);
-    runEngine();
+    Recorder[] w = watchers("test:object", "x", 2);
+    Recorder a = w[0];
+    Recorder b = w[1];
     // every evaluation builds a new tree; the same JSON is the same result
     change("x", 1);
     runEngine();
@@ -222,11 +229,9 @@ class LiveQueriesTest {
   @Test
   void aChangedResultIsSentOnceToEachWatcherAndKeptAsItsJson() {
     values.put("x", 1);
-    Recorder a = new Recorder();
-    Recorder b = new Recorder();
-    subscribe("test:object", "x", a);
-    subscribe("test:object", "x", b);
-    runEngine();
+    Recorder[] w = watchers("test:object", "x", 2);
+    Recorder a = w[0];
+    Recorder b = w[1];
     change("x", 2);
     runEngine();
     assertThat(a.seen).hasSize(2);
@@ -248,12 +253,8 @@ class LiveQueriesTest {
   @Test
   void aLateWatcherGetsTheKeptResultAsItWasSent() {
     values.put("x", 3);
-    Recorder a = new Recorder();
-    subscribe("test:object", "x", a);
-    runEngine();
-    Recorder late = new Recorder();
-    subscribe("test:object", "x", late);
-    runEngine();
+    Recorder a = watchers("test:object", "x", 1)[0];
+    Recorder late = watchers("test:object", "x", 1)[0];
     assertThat(evaluations).hasValue(1);
     assertThat(late.results).hasSize(1);
     assertThat(wire(late.results.get(0))).isEqualTo(wire(a.results.get(0)));

@@ -59,6 +59,7 @@ public final class TokenVerifier implements AutoCloseable {
 
   private final Apps apps;
   private final Clock clock;
+  private final long jwksMissRefreshMillis;
   private final Map<String, DefaultJWTProcessor<SecurityContext>> processors = new LinkedHashMap<>();
   /**
    * Tokens verified recently, so a client calling every few seconds costs one signature check
@@ -89,8 +90,14 @@ public final class TokenVerifier implements AutoCloseable {
   }
 
   public TokenVerifier(Apps apps, Clock clock) {
+    this(apps, clock, JWKS_MISS_REFRESH_MILLIS);
+  }
+
+  /** As above, with the soonest an unknown key fetches a JWKS again (tests shorten it). */
+  TokenVerifier(Apps apps, Clock clock, long jwksMissRefreshMillis) {
     this.apps = apps;
     this.clock = clock;
+    this.jwksMissRefreshMillis = jwksMissRefreshMillis;
     this.cache = Caffeine.newBuilder()
         .maximumSize(MAX_CACHED)
         .expireAfter(Expiry.creating((String token, Verified v) ->
@@ -190,7 +197,7 @@ public final class TokenVerifier implements AutoCloseable {
       try {
         JWKSource<SecurityContext> keys = new BackgroundJwkSource(
             URI.create(auth.jwksUrl().orElseThrow()).toURL(), fetcher(), JWKS_REFRESH_MILLIS,
-            JWKS_MISS_REFRESH_MILLIS, System::nanoTime);
+            jwksMissRefreshMillis, System::nanoTime);
         p.setJWSKeySelector(new JWSVerificationKeySelector<>(
             Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256), keys));
       } catch (MalformedURLException | IllegalArgumentException e) {

@@ -215,7 +215,8 @@ class TokenVerifierTest {
         }
       }
     });
-    try (TokenVerifier v = new TokenVerifier(Apps.of(List.of(app)), clock)) {
+    // an unknown key fetches again at the soonest after a second here (10 s by default)
+    try (TokenVerifier v = new TokenVerifier(Apps.of(List.of(app)), clock, 1_000)) {
       // the first key set is in place once a k1 token verifies (the fetch is counted when the
       // request arrives, before the keys are parsed and installed)
       String k1 = signed(JWSAlgorithm.RS256, "k1", new RSASSASigner(first));
@@ -234,9 +235,9 @@ class TokenVerifierTest {
       assertThat(v.verify(signed(JWSAlgorithm.RS256, "k1", new RSASSASigner(first))).userId()).isEqualTo("ann");
 
       // once the provider answers, the rotated key verifies (if the k1 wait above ran into the
-      // first fetch, its miss fetch holds the next one back for the miss interval: hence 15 s)
+      // first fetch, its miss fetch holds the next one back for the miss interval of a second)
       slow.countDown();
-      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15)).ignoreExceptions()
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).ignoreExceptions()
           .untilAsserted(() -> assertThat(v.verify(k2).userId()).isEqualTo("ann"));
       assertThat(fetches.get()).as("one fetch at start, one after the unknown key (and at most one "
           + "after a k1 token that came before the first keys)").isBetween(2, 3);

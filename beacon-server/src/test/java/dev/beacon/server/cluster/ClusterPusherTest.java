@@ -19,11 +19,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Three nodes (separate JVMs) on one Redis and one PostgreSQL, with the official Java client
@@ -50,22 +49,11 @@ class ClusterPusherTest {
     }
   }
 
-  private static ClusterNodes cluster;
+  @RegisterExtension
+  static final ClusterNodes cluster = ClusterNodes.perClass(3);
   private static final Duration WAIT = Duration.ofSeconds(10);
   private final PusherClients clients = new PusherClients();
   private final List<com.pusher.rest.Pusher> backends = new ArrayList<>();
-
-  @BeforeAll
-  static void start() throws Exception {
-    cluster = ClusterNodes.start(3);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @AfterEach
   void disconnect() {
