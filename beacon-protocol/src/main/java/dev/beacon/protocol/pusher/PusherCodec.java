@@ -1,6 +1,8 @@
 package dev.beacon.protocol.pusher;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.beacon.protocol.json.Json;
 import java.io.IOException;
@@ -28,6 +30,97 @@ public final class PusherCodec {
    * @throws PusherProtocolException if the frame is not a Pusher message
    */
   public static ClientMessage decode(String text) {
+    if (text.startsWith(SUBSCRIBE_START)) {
+      ClientMessage.Subscribe fast = subscribe(text);
+      if (fast != null) {
+        return fast;
+      }
+    }
+    return decodeTree(text);
+  }
+
+  /** How pusher-js and the other clients begin a subscription (the event's name first). */
+  private static final String SUBSCRIBE_START = "{\"event\":\"pusher:subscribe\"";
+
+  /**
+   * A {@code pusher:subscribe} read with Jackson's streaming parser instead of a tree: every
+   * connection sends one, and building the tree cost more than the rest of reading it. Only the
+   * common form is read here (an object whose {@code data} is an object with string fields);
+   * anything else, including every error, returns null and is read by {@link #decodeTree}, which
+   * then decides and words it exactly as before. The parser is the same strict one (duplicate
+   * keys and excessive nesting are errors).
+   */
+  static ClientMessage.Subscribe subscribe(String text) {
+    try (JsonParser p = Json.factory().createParser(text)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      String event = null;
+      String channel = null;
+      String auth = null;
+      String channelData = null;
+      boolean data = false;
+      JsonToken t;
+      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken value = p.nextToken();
+        if (field.equals("event")) {
+          if (value != JsonToken.VALUE_STRING) {
+            return null;
+          }
+          event = p.getText();
+        } else if (field.equals("data")) {
+          if (value != JsonToken.START_OBJECT) {
+            return null; // a string holding the object, or not an object: the tree's to read
+          }
+          data = true;
+          while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            if (name.equals("channel")) {
+              if (v != JsonToken.VALUE_STRING) {
+                return null;
+              }
+              channel = p.getText();
+            } else if (name.equals("auth") || name.equals("channel_data")) {
+              String s;
+              if (v == JsonToken.VALUE_STRING) {
+                s = p.getText();
+              } else if (v == JsonToken.VALUE_NULL) {
+                s = null;
+              } else {
+                return null;
+              }
+              if (name.equals("auth")) {
+                auth = s;
+              } else {
+                channelData = s;
+              }
+            } else {
+              p.skipChildren();
+            }
+          }
+          if (t != JsonToken.END_OBJECT) {
+            return null;
+          }
+        } else {
+          p.skipChildren();
+        }
+      }
+      if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
+        return null;
+      }
+      if (!"pusher:subscribe".equals(event) || !data || channel == null) {
+        return null;
+      }
+      return new ClientMessage.Subscribe(channel, Optional.ofNullable(auth),
+          Optional.ofNullable(channelData));
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  static ClientMessage decodeTree(String text) {
     JsonNode root;
     try {
       root = Json.parse(text);

@@ -9,6 +9,7 @@ import dev.beacon.core.console.DebugConsole;
 import dev.beacon.core.time.Clock;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,12 +42,38 @@ public final class EventConsole implements DebugConsole {
   /** One app's entries, oldest first, guarded by itself. */
   private static final class Ring {
     final int capacity;
-    final ArrayDeque<ObjectNode> entries;
+    final ArrayDeque<Entry> entries;
     long lastSeq;
 
     Ring(int capacity) {
       this.capacity = capacity;
       this.entries = new ArrayDeque<>(capacity);
+    }
+  }
+
+  /**
+   * One entry as recorded: its fields as name-value pairs in the order they are shown (a value
+   * that is null is left out), turned into JSON only when the dashboard asks. Recording an entry
+   * on a connection's path costs this object and its small array, not a JSON tree.
+   */
+  private record Entry(long seq, long time, String type, Object[] fields) {
+    ObjectNode json() {
+      ObjectNode e = NODES.objectNode();
+      e.put("time", time);
+      e.put("type", type);
+      for (int i = 0; i < fields.length; i += 2) {
+        Object v = fields[i + 1];
+        String name = (String) fields[i];
+        if (v instanceof String text) {
+          e.put(name, text);
+        } else if (v instanceof Integer n) {
+          e.put(name, n);
+        } else if (v instanceof Double d) {
+          e.put(name, d);
+        }
+      }
+      e.put("seq", seq);
+      return e;
     }
   }
 
@@ -62,94 +89,87 @@ public final class EventConsole implements DebugConsole {
       out.put("last", 0);
       return out;
     }
+    List<Entry> page = new ArrayList<>();
+    long last;
     synchronized (ring) {
-      for (ObjectNode e : ring.entries) {
-        if (e.get("seq").asLong() > afterSeq) {
-          list.add(e.deepCopy());
+      for (Entry e : ring.entries) {
+        if (e.seq() > afterSeq) {
+          page.add(e);
         }
       }
-      out.put("last", ring.lastSeq);
+      last = ring.lastSeq;
     }
+    for (Entry e : page) {
+      list.add(e.json());
+    }
+    out.put("last", last);
     return out;
   }
 
-  private void add(String appId, String type, java.util.function.Consumer<ObjectNode> fields) {
+  /** Records an entry of {@code type} with {@code fields}: name, value, name, value, ... */
+  private void add(String appId, String type, Object... fields) {
     Ring ring = rings.get(appId);
     if (ring == null) {
       return;
     }
-    ObjectNode e = NODES.objectNode();
-    e.put("time", clock.millis());
-    e.put("type", type);
-    fields.accept(e);
+    long time = clock.millis();
     synchronized (ring) {
-      e.put("seq", ++ring.lastSeq);
       if (ring.entries.size() == ring.capacity) {
         ring.entries.removeFirst();
       }
-      ring.entries.addLast(e);
+      ring.entries.addLast(new Entry(++ring.lastSeq, time, type, fields));
     }
   }
 
   @Override
   public void connected(String appId, String socketId, int protocol) {
-    add(appId, "connection", e -> e.put("socketId", socketId).put("protocol", protocol));
+    add(appId, "connection", "socketId", socketId, "protocol", protocol);
   }
 
   @Override
   public void disconnected(String appId, String socketId) {
-    add(appId, "disconnection", e -> e.put("socketId", socketId));
+    add(appId, "disconnection", "socketId", socketId);
   }
 
   @Override
   public void subscribed(String appId, String socketId, String channel, Optional<String> userId) {
-    add(appId, "subscribed", e -> {
-      e.put("socketId", socketId).put("channel", channel);
-      userId.ifPresent(u -> e.put("userId", u));
-    });
+    add(appId, "subscribed", "socketId", socketId, "channel", channel, "userId", userId.orElse(null));
   }
 
   @Override
   public void unsubscribed(String appId, String socketId, String channel) {
-    add(appId, "unsubscribed", e -> e.put("socketId", socketId).put("channel", channel));
+    add(appId, "unsubscribed", "socketId", socketId, "channel", channel);
   }
 
   @Override
   public void leftOnClose(String appId, String socketId, String channel, Optional<String> userId) {
-    add(appId, "unsubscribed", e -> {
-      e.put("socketId", socketId).put("channel", channel).put("reason", "connection closed");
-      userId.ifPresent(u -> e.put("userId", u));
-    });
+    add(appId, "unsubscribed", "socketId", socketId, "channel", channel, "reason",
+        "connection closed", "userId", userId.orElse(null));
   }
 
   @Override
   public void clientEvent(String appId, String socketId, String channel, String event,
       String dataJson) {
-    add(appId, "client_event", e -> e.put("socketId", socketId).put("channel", channel)
-        .put("event", event).put("data", truncate(dataJson, MAX_DATA_CHARS)));
+    add(appId, "client_event", "socketId", socketId, "channel", channel, "event", event, "data",
+        truncate(dataJson, MAX_DATA_CHARS));
   }
 
   @Override
   public void apiEvent(String appId, List<String> channels, String event, String data) {
-    add(appId, "api_message", e -> e.put("channel", truncate(String.join(", ", channels), MAX_DATA_CHARS))
-        .put("event", event).put("data", truncate(data, MAX_DATA_CHARS)));
+    add(appId, "api_message", "channel", truncate(String.join(", ", channels), MAX_DATA_CHARS),
+        "event", event, "data", truncate(data, MAX_DATA_CHARS));
   }
 
   @Override
   public void functionCall(String appId, String path, String caller, String outcome, long nanos) {
-    add(appId, "function", e -> e.put("function", path).put("caller", caller)
-        .put("outcome", outcome).put("millis", Math.round(nanos / 10_000.0) / 100.0));
+    add(appId, "function", "function", path, "caller", caller, "outcome", outcome, "millis",
+        Math.round(nanos / 10_000.0) / 100.0);
   }
 
   @Override
   public void error(String appId, Optional<String> socketId, int code, String message) {
-    add(appId, "error", e -> {
-      socketId.ifPresent(s -> e.put("socketId", s));
-      if (code != 0) {
-        e.put("code", code);
-      }
-      e.put("message", truncate(message, MAX_MESSAGE_CHARS));
-    });
+    add(appId, "error", "socketId", socketId.orElse(null), "code", code == 0 ? null : code,
+        "message", truncate(message, MAX_MESSAGE_CHARS));
   }
 
   /** Cuts {@code s} to {@code max} characters, saying how long it was. */

@@ -26,6 +26,27 @@ public final class MicrometerMetrics implements BeaconMetrics {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Timer> timers = new ConcurrentHashMap<>();
+  /** Each app's counters of the per-connection and per-message paths, once looked up. */
+  private final ConcurrentHashMap<String, AppCounters> byApp = new ConcurrentHashMap<>();
+
+  /**
+   * An app's counters on the hot paths (a connection opening or closing, every message in, every
+   * lane delivery), kept in fields once registered so that counting costs a map read by the app
+   * id and an add, not a key string built and hashed per call. Registered lazily, as before: a
+   * counter appears in the exposition at its first increment.
+   */
+  private static final class AppCounters {
+    volatile Counter opened;
+    volatile Counter closed;
+    volatile Counter in;
+    volatile Counter out;
+    volatile Counter clientEvents;
+  }
+
+  private AppCounters app(String appId) {
+    AppCounters c = byApp.get(appId);
+    return c != null ? c : byApp.computeIfAbsent(appId, k -> new AppCounters());
+  }
 
   public PrometheusMeterRegistry registry() {
     return registry;
@@ -50,17 +71,32 @@ public final class MicrometerMetrics implements BeaconMetrics {
 
   @Override
   public void connectionOpened(String appId) {
-    counter("beacon_connections_opened", "WebSocket connections opened", appId).increment();
+    AppCounters a = app(appId);
+    Counter c = a.opened;
+    if (c == null) {
+      a.opened = c = counter("beacon_connections_opened", "WebSocket connections opened", appId);
+    }
+    c.increment();
   }
 
   @Override
   public void connectionClosed(String appId) {
-    counter("beacon_connections_closed", "WebSocket connections closed", appId).increment();
+    AppCounters a = app(appId);
+    Counter c = a.closed;
+    if (c == null) {
+      a.closed = c = counter("beacon_connections_closed", "WebSocket connections closed", appId);
+    }
+    c.increment();
   }
 
   @Override
   public void messageIn(String appId) {
-    counter("beacon_messages_in", "Messages received from clients", appId).increment();
+    AppCounters a = app(appId);
+    Counter c = a.in;
+    if (c == null) {
+      a.in = c = counter("beacon_messages_in", "Messages received from clients", appId);
+    }
+    c.increment();
   }
 
   @Override
@@ -71,12 +107,22 @@ public final class MicrometerMetrics implements BeaconMetrics {
 
   @Override
   public void messagesOut(String appId, int count) {
-    counter("beacon_messages_out", "Messages written to clients", appId).increment(count);
+    AppCounters a = app(appId);
+    Counter c = a.out;
+    if (c == null) {
+      a.out = c = counter("beacon_messages_out", "Messages written to clients", appId);
+    }
+    c.increment(count);
   }
 
   @Override
   public void clientEvent(String appId) {
-    counter("beacon_client_events", "Client events fanned out", appId).increment();
+    AppCounters a = app(appId);
+    Counter c = a.clientEvents;
+    if (c == null) {
+      a.clientEvents = c = counter("beacon_client_events", "Client events fanned out", appId);
+    }
+    c.increment();
   }
 
   @Override
