@@ -57,6 +57,9 @@ public final class Runner {
     Path dir = config.outputDir();
     Files.createDirectories(dir);
     List<TargetRun> runs = new ArrayList<>();
+    if (config.generatorWarmup() > 0) {
+      warmGenerator(dir.resolve(name + "-logs"));
+    }
     for (int repeat = 1; repeat <= config.repeat(); repeat++) {
       for (TargetKind target : config.targets()) {
         runs.add(runOnce(target, repeat, dir.resolve(name + "-logs")));
@@ -70,6 +73,31 @@ public final class Runner {
     mapper().writeValue(json.toFile(), result);
     Files.writeString(svg, SvgChart.render(result));
     return new Written(result, json, svg);
+  }
+
+  /**
+   * Opens {@code --generator-warmup} connections against a throwaway server of each target the
+   * tool starts (stopped again before the measured runs, which each get a fresh server as
+   * always), so that the load generator's code is compiled before any measured storm: the
+   * generator shares the cores with the server, and its JIT compilers otherwise ran during the
+   * first target's storm only. Servers already running are not stormed (that would warm them).
+   */
+  private void warmGenerator(Path logs) {
+    ScenarioConfig warm = config.forGeneratorWarmup(config.generatorWarmup());
+    for (TargetKind target : config.targets()) {
+      if (config.address(target).isPresent()) {
+        continue;
+      }
+      System.err.printf("beacon-bench: warming the load generator: %d connections to a throwaway %s%n",
+          warm.connections(), target.label());
+      try (ServerUnderTest server = ServerProcess.start(target, warm, logs.resolve("warmup"));
+          RunContext ctx = new RunContext(warm, server)) {
+        Scenario.of(warm.scenario()).run(ctx);
+      } catch (Exception e) {
+        throw new IllegalStateException("the load generator's warm-up against " + target.label()
+            + " failed: " + e.getMessage(), e);
+      }
+    }
   }
 
   private TargetRun runOnce(TargetKind target, int repeat, Path logs) {
@@ -139,6 +167,7 @@ public final class Runner {
     s.put("warmup_seconds", config.warmup().toMillis() / 1000.0);
     s.put("repeat", config.repeat());
     s.put("rounds", config.rounds());
+    s.put("generator_warmup", config.generatorWarmup());
     s.put("client_threads", config.clientThreads());
     s.put("server_event_loops", config.serverEventLoops());
     s.put("server_jvm_args", config.serverJvmArgs());

@@ -44,6 +44,10 @@ import java.util.OptionalLong;
  *     (each closed before the next), so a warm server is measured as well as a fresh one
  * @param serverJvmDefaults the JVM flags a Beacon the tool starts gets before {@code
  *     serverJvmArgs}: the shipped launcher's ({@code bin/beacon}, the default) or none
+ * @param generatorWarmup connect: connections the load generator first opens against a throwaway
+ *     server of each target the tool starts, before any measured storm, so that the generator's
+ *     own JIT compilation (it shares the cores) does not fall into the first target's storm; 0
+ *     for none
  */
 public record ScenarioConfig(
     ScenarioKind scenario,
@@ -78,7 +82,8 @@ public record ScenarioConfig(
     int repeat,
     int users,
     int rounds,
-    JvmDefaults serverJvmDefaults) {
+    JvmDefaults serverJvmDefaults,
+    int generatorWarmup) {
 
   public ScenarioConfig {
     targets = List.copyOf(targets);
@@ -98,9 +103,24 @@ public record ScenarioConfig(
         throw new ConfigException("option --publishers takes http and/or client, got '" + p + "'");
       }
     }
+    if (generatorWarmup > 0 && scenario != ScenarioKind.CONNECT) {
+      throw new ConfigException("option --generator-warmup is for connect only");
+    }
     if (scenario == ScenarioKind.ROOMS && members < 2) {
       throw new ConfigException("option --members must be at least 2 for rooms, got '" + members + "'");
     }
+  }
+
+  /**
+   * These settings for the load generator's warm-up storm: {@code connections} connections, one
+   * round, one repeat, nothing else changed.
+   */
+  public ScenarioConfig forGeneratorWarmup(int n) {
+    return new ScenarioConfig(scenario, targets, n, rooms, members, rate, payloads, publishers,
+        fraction, duration, warmup, inFlight, window, clientThreads, processes, sources,
+        serverEventLoops, heapSamples, addresses, pids, externalProtocol, uwsScript, node,
+        beaconJar, serverJvmArgs, appId, appKey, appSecret, outputDir, 1, users, 1,
+        serverJvmDefaults, 0);
   }
 
   /** A running server to measure instead of starting {@code kind}, if one was given. */
@@ -143,6 +163,8 @@ public record ScenarioConfig(
         rooms:    --rooms=100 --members=10 --rate=1000
         churn:    --rooms=2 --members=500 --rate=2000
         connect:  --connections=5000 --rate=0 --in-flight=256 --rounds=1 (storms per server process)
+                  --generator-warmup=0 (connections first opened against a throwaway server of
+                  each target, to compile the load generator's code before any measured storm)
         live:     --rooms=1000 --members=10 --rate=1000 (typing changes/s in total)
         heartbeat: --connections=64 (keep-alive) --users=10000 --rate=50000 (0: at --fraction of saturation)
         messages: --rooms=100 (conversations) --members=10 (each watching on Pusher and a live query)
@@ -219,6 +241,7 @@ public record ScenarioConfig(
     b.repeat(o.integer("repeat", 1, 1, 100));
     b.users(o.integer("users", b.users, 1, 10_000_000));
     b.rounds(o.integer("rounds", b.rounds, 1, 100));
+    b.generatorWarmup(o.integer("generator-warmup", b.generatorWarmup, 0, 1_000_000));
     o.requireAllRead();
     return b.build();
   }
@@ -263,6 +286,7 @@ public record ScenarioConfig(
     private int users = 10_000;
     private int rounds = 1;
     private JvmDefaults serverJvmDefaults = JvmDefaults.LAUNCHER;
+    private int generatorWarmup;
 
     private Builder(ScenarioKind scenario) {
       this.scenario = scenario;
@@ -352,13 +376,14 @@ public record ScenarioConfig(
     public Builder repeat(int v) { repeat = v; return this; }
     public Builder rounds(int v) { rounds = v; return this; }
     public Builder serverJvmDefaults(JvmDefaults v) { serverJvmDefaults = v; return this; }
+    public Builder generatorWarmup(int v) { generatorWarmup = v; return this; }
 
     public ScenarioConfig build() {
       return new ScenarioConfig(scenario, targets, connections, rooms, members, rate, payloads,
           publishers, fraction, duration, warmup, inFlight, window, clientThreads, processes, sources,
           serverEventLoops, heapSamples, addresses, pids, externalProtocol, uwsScript, node,
           beaconJar, serverJvmArgs, appId, appKey, appSecret, outputDir, repeat, users, rounds,
-          serverJvmDefaults);
+          serverJvmDefaults, generatorWarmup);
     }
   }
 }

@@ -78,6 +78,9 @@ final class ConnectScenario implements Scenario {
     String phase = round == 1 ? "storm" : "storm " + round;
     ctx.sampler().phase(phase);
     OptionalDouble cpu0 = ctx.serverCpuSeconds();
+    long gen0 = generatorCpuNanos();
+    long jit0 = generatorJitTicks();
+    long serverJit0 = serverJitTicks(ctx);
     long t0 = System.nanoTime();
     try (Crowd p = new Crowd(ctx, "storm", n, listener)) {
       p.open(c.rate());
@@ -85,6 +88,9 @@ final class ConnectScenario implements Scenario {
         throw new IllegalStateException("connect: connections did not all subscribe: " + p.status());
       }
       OptionalDouble cpu1 = ctx.serverCpuSeconds();
+      long gen1 = generatorCpuNanos();
+      long jit1 = generatorJitTicks();
+      long serverJit1 = serverJitTicks(ctx);
       ctx.sampler().flush();
       toEstablished.sample();
       toSubscribed.sample();
@@ -109,16 +115,88 @@ final class ConnectScenario implements Scenario {
         out.add(Metric.cost("server CPU per connection",
             (cpu1.getAsDouble() - cpu0.getAsDouble()) * 1e6 / n, "µs"));
       }
+      if (serverJit0 >= 0 && serverJit1 >= 0) {
+        // of which its JIT compilers (a fresh JVM compiles its connection path during the storm)
+        out.add(Metric.cost("server JIT CPU per connection", (serverJit1 - serverJit0) * 1e4 / n, "µs"));
+      }
+      if (c.processes() == 1 && gen0 >= 0 && gen1 >= 0) {
+        // the load generator shares the cores: what it spends per connection (including its JIT
+        // compilers, which on a fresh generator run during the first storm) is CPU the server
+        // did not have
+        out.add(Metric.cost("load generator CPU per connection", (gen1 - gen0) / 1e3 / n, "µs"));
+        if (jit0 >= 0 && jit1 >= 0) {
+          out.add(Metric.cost("load generator JIT CPU per connection",
+              (jit1 - jit0) * 1e4 / n, "µs"));
+        }
+      }
       ctx.sampler().phase("close");
       return out;
     }
+  }
+
+  /** This process's CPU time (all threads, user and system) in ns, or -1 if the JVM cannot say. */
+  static long generatorCpuNanos() {
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime();
+    }
+    return -1;
+  }
+
+  /**
+   * CPU time, in clock ticks of 1/100 s, of this JVM's JIT compiler threads ({@code C1/C2
+   * CompilerThread}, read from {@code /proc/self/task}), or -1 where there is no such file. A
+   * compiler thread the JVM ended meanwhile takes its time with it: a lower bound.
+   */
+  static long generatorJitTicks() {
+    return jitTicks(java.nio.file.Path.of("/proc/self"));
+  }
+
+  /** The same for the server's process, when the tool knows it and it is a JVM; else -1. */
+  static long serverJitTicks(RunContext ctx) {
+    var pid = ctx.server().pid();
+    if (pid.isEmpty() || !dev.beacon.bench.metrics.HeapProbe.isJvm(pid.getAsLong())) {
+      return -1;
+    }
+    return jitTicks(java.nio.file.Path.of("/proc", Long.toString(pid.getAsLong())));
+  }
+
+  private static long jitTicks(java.nio.file.Path process) {
+    java.nio.file.Path tasks = process.resolve("task");
+    if (!java.nio.file.Files.isDirectory(tasks)) {
+      return -1;
+    }
+    long ticks = 0;
+    try (var dirs = java.nio.file.Files.list(tasks)) {
+      for (java.nio.file.Path task : (Iterable<java.nio.file.Path>) dirs::iterator) {
+        String stat;
+        try {
+          stat = java.nio.file.Files.readString(task.resolve("stat"));
+        } catch (java.io.IOException e) {
+          continue; // the thread ended meanwhile
+        }
+        int open = stat.indexOf('(');
+        int close = stat.lastIndexOf(')');
+        if (open < 0 || close < open || !stat.substring(open + 1, close).contains("CompilerThre")) {
+          continue;
+        }
+        // after the name: state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt
+        // cmajflt utime stime (fields 14 and 15 of the line)
+        String[] f = stat.substring(close + 2).split(" ");
+        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      return -1;
+    }
+    return ticks;
   }
 
   private static String summary(List<Metric> figures) {
     StringBuilder b = new StringBuilder();
     for (Metric m : figures) {
       if (m.key().equals("connections established/s") || m.key().equals("connect+subscribe p99")
-          || m.key().equals("server CPU per connection")) {
+          || m.key().equals("server CPU per connection")
+          || m.key().equals("load generator CPU per connection")) {
         b.append(b.length() == 0 ? "" : ", ").append(m.key()).append(' ')
             .append(String.format("%.0f", m.value())).append(' ').append(m.unit());
       }

@@ -21,6 +21,23 @@ class ScenarioConfigTest {
   }
 
   @Test
+  void theGeneratorWarmupIsForConnectAndItsCopyIsOneSmallStorm() {
+    ScenarioConfig c = ScenarioConfig.parse(List.of("connect", "--connections=10k",
+        "--generator-warmup=5k", "--rounds=3", "--repeat=2"));
+    assertThat(c.generatorWarmup()).isEqualTo(5000);
+    assertThat(ScenarioConfig.parse(List.of("connect")).generatorWarmup()).isZero();
+    ScenarioConfig warm = c.forGeneratorWarmup(c.generatorWarmup());
+    assertThat(warm.connections()).isEqualTo(5000);
+    assertThat(warm.rounds()).isEqualTo(1);
+    assertThat(warm.repeat()).isEqualTo(1);
+    assertThat(warm.generatorWarmup()).isZero();
+    assertThat(warm.targets()).isEqualTo(c.targets());
+    assertThat(warm.inFlight()).isEqualTo(c.inFlight());
+    assertThatThrownBy(() -> ScenarioConfig.parse(List.of("fanout", "--generator-warmup=100")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("connect only");
+  }
+
+  @Test
   void roomsAndChurnMeasureOnlyBeaconByDefault() {
     assertThat(ScenarioConfig.parse(List.of("rooms")).targets()).containsExactly(TargetKind.BEACON);
     ScenarioConfig churn = ScenarioConfig.parse(List.of("churn"));

@@ -129,6 +129,23 @@ class ScenarioSmokeTest {
   }
 
   @Test
+  void connectCanWarmTheGeneratorAgainstAThrowawayServerFirst() throws Exception {
+    // the tool starts the baseline itself here (twice: the throwaway one, then the measured one)
+    RunResult r = BenchRuns.run(List.of("connect", "--connections=20", "--generator-warmup=30",
+        "--targets=baseline", "--heap=false", "--client-threads=1", "--out=" + out));
+    assertThat(r.settings()).containsEntry("generator_warmup", 30);
+    assertThat(value(r, "baseline", "failed connections")).isZero();
+    assertThat(value(r, "baseline", "load generator CPU per connection")).isPositive();
+    assertThat(value(r, "baseline", "load generator JIT CPU per connection"))
+        .isGreaterThanOrEqualTo(0);
+    assertThat(value(r, "baseline", "server JIT CPU per connection"))
+        .isGreaterThanOrEqualTo(0).isLessThanOrEqualTo(value(r, "baseline", "server CPU per connection"));
+    try (var logs = Files.walk(out)) {
+      assertThat(logs.filter(f -> f.endsWith(Path.of("warmup", "baseline-server.log")))).hasSize(1);
+    }
+  }
+
+  @Test
   void liveDeliversTypingChangesToSyncSubscribers() throws Exception {
     RunResult r = run("live", "--rooms=3", "--members=4", "--rate=100", "--targets=beacon");
     assertThat(value(r, "beacon", "live subscriptions")).isEqualTo(12);
