@@ -56,26 +56,36 @@ public interface ConversationStore {
   /** Replaces a message's content (an edit, or a stream's text so far); keeps its status. */
   boolean updateContent(String appId, String messageId, String content, long at, boolean edit);
 
-  /** A streamed message's text so far, to store. */
-  record StreamText(String appId, String messageId, String content, long at) {}
+  /**
+   * A streamed message's text so far, to store, by the holder of fencing epoch {@code epoch}
+   * ({@link StreamRelay#UNFENCED} on a single node).
+   */
+  record StreamText(String appId, String messageId, String content, long at, long epoch) {}
 
   /**
-   * Stores the text so far of streamed messages still {@code streaming}, all in one transaction.
+   * Stores the text so far of streamed messages still {@code streaming} whose stored epoch is not
+   * newer than the writer's, all in one transaction. A message left out was ended, or taken over
+   * by a node holding a newer epoch ({@link #takeStream}).
    *
    * @return the messages stored, each as its app id, NUL, and message id
    */
-  default java.util.Set<String> updateStreams(List<StreamText> texts) {
-    java.util.Set<String> stored = new java.util.HashSet<>();
-    for (StreamText t : texts) {
-      if (updateContent(t.appId(), t.messageId(), t.content(), t.at(), false)) {
-        stored.add(t.appId() + '\u0000' + t.messageId());
-      }
-    }
-    return stored;
-  }
+  java.util.Set<String> updateStreams(List<StreamText> texts);
 
-  /** Ends a stream: its final text and status; only while it is {@code streaming}. */
-  boolean finishStream(String appId, String messageId, String content, String status, long at);
+  /**
+   * Ends a stream: its final text and status; only while it is {@code streaming} and its stored
+   * epoch is not newer than {@code epoch} (the writer's; {@link StreamRelay#UNFENCED} always).
+   */
+  boolean finishStream(String appId, String messageId, String content, String status, long at,
+      long epoch);
+
+  /**
+   * A node takes a streamed message over with fencing epoch {@code epoch}: in one transaction,
+   * raises the stored epoch to it and reads the message, so that every flush of an older holder
+   * stored before is in the text read, and every one after is refused.
+   *
+   * @return the message as stored, or empty when it is not streaming or a newer epoch is stored
+   */
+  Optional<Message> takeStream(String appId, String messageId, long epoch);
 
   /** Makes the message a tombstone: content cleared, deleted time set. */
   boolean delete(String appId, String messageId, long at);

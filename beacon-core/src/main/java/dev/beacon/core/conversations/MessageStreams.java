@@ -14,6 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The messages being streamed on this node: their text so far in memory, each chunk published
@@ -29,8 +31,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>A stream with no chunk for the app's {@code stream_idle_timeout_seconds} (since its last
  * chunk, not its start) ends with status {@code timeout}, also after a restart (the idle time
  * counts from the last stored update).
+ *
+ * <p>In a cluster ({@link StreamRelay}) each holder has a fencing epoch, stored with the
+ * message by the node that took the stream over last; every flush and end of the stream is
+ * stored only by a holder whose epoch is not older. A holder whose write is refused, or that
+ * hears of a newer holder, was taken for gone (a long pause) and replaced: it drops its copy
+ * (and passes later chunks on like any other node), losing the chunks it had not stored, the
+ * same bound as a crash.
  */
 public final class MessageStreams {
+
+  private static final Logger LOG = LoggerFactory.getLogger(MessageStreams.class);
 
   /** The shortest time between two live updates of one streamed message. */
   public static final long COALESCE_MILLIS = 50;
@@ -67,6 +78,13 @@ public final class MessageStreams {
     boolean flushPending;
     boolean finished;
     /**
+     * The fencing epoch this node holds the stream with ({@link StreamRelay#startEpoch()}, or
+     * the claim's when it took the stream over).
+     */
+    long epoch;
+    /** Another node took the stream over (a newer epoch): this copy was dropped. */
+    boolean replaced;
+    /**
      * Watched, not held: a stream the store had as streaming when this node started. Its text is
      * not here (another node of a cluster may hold it, or nobody after a restart): this node only
      * ends it as {@code timeout} when the store shows no update for the idle time, and takes it
@@ -102,11 +120,12 @@ public final class MessageStreams {
   /** A stream was stored: hold it and arm its idle timeout. */
   void started(App app, Message m, long now) {
     Active a = new Active(app, m, now);
+    a.epoch = relay.startEpoch();
     active.put(a.key(), a);
     synchronized (a) {
       armIdle(a);
     }
-    relay.holding(app.id(), m.id());
+    relay.holding(app.id(), m.id(), a.epoch);
   }
 
   /**
@@ -156,16 +175,56 @@ public final class MessageStreams {
    *     {@code max_stream_bytes}
    */
   long[] append(App app, Message m, String chunk, long now) {
-    Optional<JsonNode> relayed = relay.send(app.id(), NODES.objectNode().put("op", "append")
-        .put("messageId", m.id()).put("text", chunk));
-    if (relayed.isPresent()) {
-      JsonNode r = answer(relayed.get());
-      return new long[] {r.path("seq").asLong(), r.path("length").asLong()};
+    for (int attempt = 0; ; attempt++) {
+      StreamRelay.Sent sent = relay.send(app.id(), NODES.objectNode().put("op", "append")
+          .put("messageId", m.id()).put("text", chunk));
+      if (!sent.claimed()) {
+        JsonNode r = answer(sent.answer());
+        return new long[] {r.path("seq").asLong(), r.path("length").asLong()};
+      }
+      // no node holds it (a restart, or its node is gone): this node takes it over from the
+      // store (in a cluster it won the claim: no other node does)
+      Optional<Active> a = takeOver(app, m, sent.epoch(), now);
+      if (a.isPresent()) {
+        return append(app, a.get(), chunk, now);
+      }
+      if (attempt > 0) {
+        throw FunctionException.unavailable("the stream of message '" + m.id() + "' was taken "
+            + "over by other nodes twice while this node claimed it; try again");
+      }
+      // a node that claimed it after this one holds it now: it is asked again
     }
-    // no node holds it (a restart, or its node is gone): this node takes it over from the store
-    // (in a cluster it won the claim: no other node does)
+  }
+
+  /**
+   * This node takes the stream over with {@code epoch} (this node won the cluster's claim, or
+   * {@link StreamRelay#UNFENCED} on a single node): from the stored text, read in the transaction
+   * that raises the stored epoch, so a flush of the holder before is in it and one after is
+   * refused. Blocking.
+   *
+   * @return the stream held here; empty when a node holding a newer epoch has it
+   * @throws FunctionException CONFLICT when it is no longer streaming
+   */
+  private Optional<Active> takeOver(App app, Message m, long epoch, long now) {
+    Message from = m;
+    if (epoch != StreamRelay.UNFENCED) {
+      Optional<Message> taken = store.takeStream(app.id(), m.id(), epoch);
+      if (taken.isEmpty()) {
+        relay.notTaken(app.id(), m.id());
+        if (!streamingNow(app, m.id())) {
+          throw FunctionException.conflict("message '" + m.id() + "' is no longer streaming");
+        }
+        return Optional.empty();
+      }
+      from = taken.get();
+    }
+    Message base = from;
     Active a = active.compute(key(app.id(), m.id()), (k, old) -> {
       if (old != null && !old.dormant) {
+        synchronized (old) {
+          // taken over by another call here at the same time: held under the newer claim
+          old.epoch = Math.max(old.epoch, epoch);
+        }
         return old;
       }
       if (old != null) {
@@ -176,14 +235,62 @@ public final class MessageStreams {
           }
         }
       }
-      Active taken = new Active(app, m, now);
+      Active taken = new Active(app, base, now);
+      taken.epoch = epoch;
       synchronized (taken) {
         armIdle(taken);
       }
       return taken;
     });
-    relay.holding(app.id(), m.id());
-    return append(app, a, chunk, now);
+    long held;
+    synchronized (a) {
+      held = a.epoch;
+    }
+    relay.holding(app.id(), m.id(), held);
+    return Optional.of(a);
+  }
+
+  /** Whether the store has the message as streaming. Blocking. */
+  private boolean streamingNow(App app, String messageId) {
+    return store.message(app.id(), messageId).map(Message::streaming).orElse(false);
+  }
+
+  /**
+   * Another node holds the stream with {@code epoch} (it took it over): a copy held here with an
+   * older epoch is dropped, its holder having been taken for gone.
+   */
+  public void superseded(String appId, String messageId, long epoch) {
+    Active a = held(appId, messageId);
+    if (a != null) {
+      boolean older;
+      synchronized (a) {
+        older = a.epoch < epoch;
+      }
+      if (older) {
+        drop(a, "another node took it over");
+      }
+    }
+  }
+
+  /**
+   * This node's copy of a stream is no longer the stream's (another node took it over with a
+   * newer epoch): dropped, so later chunks here are passed on to the holder like on any other
+   * node. The chunks it had not stored are lost.
+   */
+  private void drop(Active a, String why) {
+    synchronized (a) {
+      if (a.finished) {
+        return;
+      }
+      a.finished = true;
+      a.replaced = true;
+      if (a.idle != null) {
+        a.idle.cancel();
+      }
+    }
+    active.remove(a.key(), a);
+    LOG.info("stream of message '{}' dropped here ({}): epoch {} is no longer its holder's",
+        a.messageId, why, a.epoch);
   }
 
   /** As {@link #append(App, Message, String, long)} for a stream held here, if it is. */
@@ -208,6 +315,14 @@ public final class MessageStreams {
     }
   }
 
+  /** A chunk for a copy dropped meanwhile: another node holds the stream now. */
+  private static final class Replaced extends FunctionException {
+    Replaced(String messageId) {
+      super("the stream of message '" + messageId + "' was taken over by another node; send "
+          + "the chunk again", "UNAVAILABLE", false);
+    }
+  }
+
   /**
    * Serves another node's chunk or end of a stream (a cluster's relay, {@link StreamRelay}): only
    * if this node holds the stream, else nothing is answered. A chunk is appended on the calling
@@ -226,19 +341,34 @@ public final class MessageStreams {
     long now = expiry.clock().millis();
     String op = request.path("op").asText();
     if ("append".equals(op)) {
-      reply.accept(outcome(() -> appendHeld(app, messageId, request.path("text").asText(), now)
-          .map(r -> (JsonNode) NODES.objectNode().put("seq", r[0]).put("length", r[1]))
-          .orElseGet(() -> NODES.objectNode().put("error", "Not found: stream of message '"
-              + messageId + "'").put("code", "NOT_FOUND").put("data", true))));
+      JsonNode answer;
+      try {
+        answer = outcome(() -> appendHeld(app, messageId, request.path("text").asText(), now)
+            .map(r -> (JsonNode) NODES.objectNode().put("seq", r[0]).put("length", r[1]))
+            .orElseGet(() -> NODES.objectNode().put("error", "Not found: stream of message '"
+                + messageId + "'").put("code", "NOT_FOUND").put("data", true)));
+      } catch (Replaced dropped) {
+        return; // the node that took it over answers
+      }
+      reply.accept(answer);
     } else if ("finish".equals(op)) {
-      Runnable finish = () -> reply.accept(outcome(() -> {
-        Optional<String> last = request.hasNonNull("last")
-            ? Optional.of(request.get("last").asText()) : Optional.empty();
-        Optional<Message> m = store.message(app.id(), messageId);
-        boolean finished = m.isPresent() && m.get().streaming()
-            && finishHere(app, m.get(), request.path("status").asText("done"), last, now);
-        return NODES.objectNode().put("finished", finished);
-      }));
+      Runnable finish = () -> {
+        JsonNode answer;
+        try {
+          answer = outcome(() -> {
+            Optional<String> last = request.hasNonNull("last")
+                ? Optional.of(request.get("last").asText()) : Optional.empty();
+            Optional<Message> m = store.message(app.id(), messageId);
+            boolean finished = m.isPresent() && m.get().streaming()
+                && finishHere(app, m.get(), request.path("status").asText("done"), last, now,
+                    NOT_CLAIMED).orElseThrow(() -> new Replaced(messageId));
+            return NODES.objectNode().put("finished", finished);
+          });
+        } catch (Replaced dropped) {
+          return; // not (or no longer) the holder: the node holding it answers
+        }
+        reply.accept(answer);
+      };
       try {
         blocking.execute(finish);
       } catch (java.util.concurrent.RejectedExecutionException full) {
@@ -252,6 +382,8 @@ public final class MessageStreams {
   private static JsonNode outcome(java.util.function.Supplier<JsonNode> op) {
     try {
       return op.get();
+    } catch (Replaced e) {
+      throw e;
     } catch (FunctionException e) {
       return NODES.objectNode().put("error", e.getMessage()).put("code", e.code())
           .put("data", e.errorDataCode().isPresent());
@@ -263,6 +395,9 @@ public final class MessageStreams {
     long length;
     synchronized (a) {
       if (a.finished) {
+        if (a.replaced) {
+          throw new Replaced(a.messageId);
+        }
         throw FunctionException.conflict("message '" + a.messageId + "' is no longer streaming");
       }
       long added = chunk.getBytes(StandardCharsets.UTF_8).length;
@@ -318,7 +453,7 @@ public final class MessageStreams {
       synchronized (a) {
         if (!a.finished) {
           batch.put(a, new ConversationStore.StreamText(a.app.id(), a.messageId, a.text.toString(),
-              a.lastChunkAt));
+              a.lastChunkAt, a.epoch));
         }
       }
     }
@@ -336,6 +471,10 @@ public final class MessageStreams {
     for (Active a : batch.keySet()) {
       if (stored.contains(a.app.id() + '\u0000' + a.messageId)) {
         keys.add(DependencyKey.of(a.app.id(), ConversationFunctions.CONVERSATION, a.conversationId));
+      } else {
+        // ended meanwhile, or taken over by a node with a newer epoch (this node was taken for
+        // gone): not shown, and this copy is no longer the stream's
+        drop(a, "its flush was refused");
       }
     }
     if (!keys.isEmpty()) {
@@ -349,21 +488,42 @@ public final class MessageStreams {
    * @return whether it was streaming (false: already ended)
    */
   boolean finish(App app, Message m, String status, Optional<String> finalChunk, long now) {
-    if (held(app.id(), m.id()) == null) {
-      ObjectNode request = NODES.objectNode().put("op", "finish").put("messageId", m.id())
-          .put("status", status);
-      finalChunk.ifPresent(t -> request.put("last", t));
-      Optional<JsonNode> relayed = relay.send(app.id(), request);
-      if (relayed.isPresent()) {
-        return answer(relayed.get()).path("finished").asBoolean();
+    for (int attempt = 0; ; attempt++) {
+      long claimed = NOT_CLAIMED;
+      if (held(app.id(), m.id()) == null) {
+        ObjectNode request = NODES.objectNode().put("op", "finish").put("messageId", m.id())
+            .put("status", status);
+        finalChunk.ifPresent(t -> request.put("last", t));
+        StreamRelay.Sent sent = relay.send(app.id(), request);
+        if (!sent.claimed()) {
+          return answer(sent.answer()).path("finished").asBoolean();
+        }
+        claimed = sent.epoch();
       }
+      Optional<Boolean> finished = finishHere(app, m, status, finalChunk, now, claimed);
+      if (finished.isPresent()) {
+        return finished.get();
+      }
+      if (attempt > 0) {
+        throw FunctionException.unavailable("the stream of message '" + m.id() + "' was taken "
+            + "over by other nodes twice while this node ended it; try again");
+      }
+      // another node holds it with a newer epoch: it is asked to end it
     }
-    return finishHere(app, m, status, finalChunk, now);
   }
 
-  /** Ends a stream with the text held here, or (none held) the stored text. Blocking. */
-  private boolean finishHere(App app, Message m, String status, Optional<String> finalChunk,
-      long now) {
+  /** {@link #finishHere}'s epoch when this node did not claim the stream: only a copy held here. */
+  private static final long NOT_CLAIMED = Long.MIN_VALUE;
+
+  /**
+   * Ends a stream with the text held here, or (none held) the stored text: when this node won
+   * the claim with {@code claimed} (or on a single node), read as it takes the epoch. Blocking.
+   *
+   * @return whether it was streaming; empty when another node holds it with a newer epoch (or,
+   *     not {@code claimed}, no copy is held here)
+   */
+  private Optional<Boolean> finishHere(App app, Message m, String status,
+      Optional<String> finalChunk, long now, long claimed) {
     Active a = active.remove(key(app.id(), m.id()));
     if (a != null && a.dormant) {
       synchronized (a) {
@@ -375,23 +535,56 @@ public final class MessageStreams {
       a = null; // only watched: the stored text is the stream's
     }
     String text;
+    long epoch;
     if (a == null) {
-      text = m.content() + finalChunk.orElse("");
+      if (claimed == NOT_CLAIMED) {
+        return Optional.empty();
+      }
+      epoch = claimed;
+      Message from = m;
+      if (epoch != StreamRelay.UNFENCED) {
+        Optional<Message> taken = store.takeStream(app.id(), m.id(), epoch);
+        if (taken.isEmpty()) {
+          relay.notTaken(app.id(), m.id());
+          return streamingNow(app, m.id()) ? Optional.empty() : Optional.of(false);
+        }
+        from = taken.get();
+      }
+      text = from.content() + finalChunk.orElse("");
     } else {
       synchronized (a) {
+        if (a.finished) {
+          // dropped meanwhile (another node took it over), or ended by another call here
+          return a.replaced ? Optional.empty() : Optional.of(false);
+        }
         a.finished = true;
         if (a.idle != null) {
           a.idle.cancel();
         }
         finalChunk.ifPresent(a.text::append);
         text = a.text.toString();
+        epoch = a.epoch;
       }
     }
-    boolean finished = store.finishStream(app.id(), m.id(), text, status, now);
-    if (finished) {
+    if (store.finishStream(app.id(), m.id(), text, status, now, epoch)) {
       relay.ended(app.id(), m.id());
+      return Optional.of(true);
     }
-    return finished;
+    if (a == null) {
+      relay.notTaken(app.id(), m.id());
+    }
+    if (streamingNow(app, m.id())) {
+      // a node with a newer epoch holds it (this node's copy, if any, was taken for gone)
+      if (a != null) {
+        synchronized (a) {
+          a.replaced = true;
+        }
+        LOG.info("stream of message '{}' dropped here (its end was refused): epoch {} is no "
+            + "longer its holder's", m.id(), epoch);
+      }
+      return Optional.empty();
+    }
+    return Optional.of(false);
   }
 
   private void armIdle(Active a) {
@@ -423,7 +616,7 @@ public final class MessageStreams {
       synchronized (a) {
         text = a.text.toString();
       }
-      if (store.finishStream(a.app.id(), a.messageId, text, "timeout", now)) {
+      if (store.finishStream(a.app.id(), a.messageId, text, "timeout", now, a.epoch)) {
         relay.ended(a.app.id(), a.messageId);
         changed(a);
         store.message(a.app.id(), a.messageId).ifPresent(done -> live.toConversation(a.app,
@@ -463,7 +656,10 @@ public final class MessageStreams {
       a.finished = true;
     }
     active.remove(a.key(), a);
-    if (store.finishStream(a.app.id(), a.messageId, m.get().content(), "timeout", now)) {
+    // a watcher writes the stored text back: not fenced (it holds no epoch; the text it read is
+    // the latest holder's, unchanged for the idle time)
+    if (store.finishStream(a.app.id(), a.messageId, m.get().content(), "timeout", now,
+        StreamRelay.UNFENCED)) {
       relay.ended(a.app.id(), a.messageId);
       changed(a);
       store.message(a.app.id(), a.messageId).ifPresent(done -> live.toConversation(a.app,

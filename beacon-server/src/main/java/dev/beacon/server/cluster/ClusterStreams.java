@@ -30,6 +30,12 @@ import org.slf4j.LoggerFactory;
  * compare-and-set on the holder's key in Redis), and takes it over from its stored text if it
  * won; a node that lost (another node took it over at the same moment) asks again, and the
  * winner answers. So however many nodes find the holder gone at once, one holds the stream.
+ *
+ * <p>A winner holds the stream with the claim's epoch (fencing, {@link StreamRelay}); once it
+ * has taken it over it tells the other nodes ({@value #REPLY_TOPIC} with {@code epoch}, no
+ * addressee), so a holder taken for gone that was only paused drops its copy as soon as it runs
+ * again, before it serves a request sent after the takeover (one connection's messages arrive in
+ * order); its writes are refused by the store in any case.
  */
 final class ClusterStreams implements StreamRelay {
 
@@ -80,7 +86,12 @@ final class ClusterStreams implements StreamRelay {
   }
 
   @Override
-  public Optional<JsonNode> send(String appId, JsonNode request) {
+  public long startEpoch() {
+    return 0; // claims get newer ones
+  }
+
+  @Override
+  public Sent send(String appId, JsonNode request) {
     String messageId = request.path("messageId").asText();
     String stream = appId + '\u0000' + messageId;
     String id = node + "/" + next.incrementAndGet();
@@ -95,25 +106,26 @@ final class ClusterStreams implements StreamRelay {
         bus.signal(REQUEST_TOPIC, appId, payload);
         Optional<JsonNode> answered = await(answer);
         if (answered.isPresent()) {
-          return answered;
+          return Sent.answered(answered.get());
         }
         // nobody answered as its holder: take it over, unless another node holds it now
         CompletableFuture<Void> taking = claiming.computeIfAbsent(stream,
             k -> new CompletableFuture<>());
-        String holder;
+        RedisClusterBus.StreamClaim claim;
         try {
-          holder = claim(appId, messageId, unanswered);
+          claim = claim(appId, messageId, unanswered);
         } catch (RuntimeException e) {
           release(stream, taking);
           throw e;
         }
+        String holder = claim.holder();
         if (!holder.equals(node)) {
           release(stream, taking);
         } else if (answer.isDone()) {
           // the holder answered after all, late: it made the request (it keeps the stream;
           // the claim only names this node to a later claim)
           release(stream, taking);
-          return Optional.of(answer.join());
+          return Sent.answered(answer.join());
         } else {
           // held once the caller built it ({@link #holding}, {@link #ended}), or given up
           taking.completeOnTimeout(null, TAKE_OVER_MILLIS, TimeUnit.MILLISECONDS)
@@ -122,10 +134,10 @@ final class ClusterStreams implements StreamRelay {
           LOG.info("cluster: took over the stream of message '{}' (no answer from {} within "
               + "{} ms)", messageId, unanswered.isEmpty() ? "its holder" : unanswered,
               TIMEOUT_MILLIS);
-          return Optional.empty();
+          return Sent.claimed(claim.epoch());
         }
         if (answer.isDone()) {
-          return Optional.of(answer.join()); // answered meanwhile, late
+          return Sent.answered(answer.join()); // answered meanwhile, late
         }
         // another node took it over a moment ago: it answers the same request (if it does
         // not either, the next claim takes the stream from it)
@@ -151,7 +163,7 @@ final class ClusterStreams implements StreamRelay {
   }
 
   /** The stream's holder after this node's claim: this node's id when it won. Blocking. */
-  private String claim(String appId, String messageId, String unanswered) {
+  private RedisClusterBus.StreamClaim claim(String appId, String messageId, String unanswered) {
     try {
       return bus.claimStream(appId, messageId, unanswered).toCompletionStage()
           .toCompletableFuture().get(RedisClusterBus.COMMAND_TIMEOUT_MILLIS + 500,
@@ -173,8 +185,19 @@ final class ClusterStreams implements StreamRelay {
   }
 
   @Override
-  public void holding(String appId, String messageId) {
+  public void holding(String appId, String messageId, long epoch) {
     bus.streamHeld(appId, messageId);
+    if (epoch > 0) {
+      // taken over: a holder before it (taken for gone) drops its copy when it hears this
+      ObjectNode told = JsonNodeFactory.instance.objectNode().put("to", "").put("by", node)
+          .put("app", appId).put("messageId", messageId).put("epoch", epoch);
+      bus.signal(REPLY_TOPIC, appId, Json.write(told).getBytes(StandardCharsets.UTF_8));
+    }
+    taken(appId + '\u0000' + messageId);
+  }
+
+  @Override
+  public void notTaken(String appId, String messageId) {
     taken(appId + '\u0000' + messageId);
   }
 
@@ -222,8 +245,11 @@ final class ClusterStreams implements StreamRelay {
     }));
   }
 
-  /** The holder's answer to a request of this node's. */
-  void replied(byte[] payload) {
+  /**
+   * The holder's answer to a request of this node's, or (with {@code epoch}) a node's word that
+   * it took a stream over.
+   */
+  void replied(MessageStreams streams, byte[] payload) {
     JsonNode m;
     try {
       m = Json.parse(new String(payload, StandardCharsets.UTF_8));
@@ -235,6 +261,11 @@ final class ClusterStreams implements StreamRelay {
       // every node hears every answer: each knows the holder of the streams written now
       holders.put(m.path("app").asText() + '\u0000' + m.path("messageId").asText(),
           m.path("by").asText());
+    }
+    if (m.hasNonNull("epoch")) {
+      streams.superseded(m.path("app").asText(), m.path("messageId").asText(),
+          m.path("epoch").asLong());
+      return;
     }
     if (!node.equals(m.path("to").asText())) {
       return;

@@ -129,7 +129,7 @@ public final class ClusterWiring {
         } else if (ClusterStreams.REQUEST_TOPIC.equals(topic)) {
           streams.requested(apps, builtIns.conversations().streams(), blocking, appId, payload);
         } else if (ClusterStreams.REPLY_TOPIC.equals(topic)) {
-          streams.replied(payload);
+          streams.replied(builtIns.conversations().streams(), payload);
         } else if (feature(topic, appId, payload, origin, presence, rooms, typists, roomRosters,
             apps)) {
           return;

@@ -1116,12 +1116,16 @@ public final class RedisClusterBus implements ClusterBus, AutoCloseable {
    * unanswered} is a holder this node found not answering (empty if none): it is taken for gone
    * whatever its liveness key says.
    *
-   * @return the stream's holder now: this node's id when it won
+   * @return the stream's holder now: this node's id when it won, with the fencing epoch it
+   *     holds the stream with (newer than every claim's before)
    */
-  public Future<String> claimStream(String appId, String messageId, String unanswered) {
+  public Future<StreamClaim> claimStream(String appId, String messageId, String unanswered) {
     return script(scripts.stream(), node, List.of("claim", appId, messageId, unanswered))
-        .map(Response::toString);
+        .map(r -> new StreamClaim(r.get(0).toString(), r.get(1).toLong()));
   }
+
+  /** A claim's outcome: the stream's holder, and its epoch if it is this node (else 0). */
+  public record StreamClaim(String holder, long epoch) {}
 
   /** Another node's typist as Redis keeps it, with the time it has left. */
   public record RemoteTypist(String node, String appId, String roomId, String userId,

@@ -214,8 +214,10 @@ final class JdbcConversationStore implements ConversationStore {
     return db.transaction(conn -> {
       java.util.Set<String> stored = new java.util.HashSet<>();
       for (StreamText t : texts) {
+        // fenced: not over the text of a node that took the stream over with a newer epoch
         if (Database.update(conn, "UPDATE messages SET content = ?, updated_at = ? WHERE app_id = ? "
-            + "AND id = ? AND status = 'streaming'", t.content(), t.at(), t.appId(), t.messageId()) > 0) {
+            + "AND id = ? AND status = 'streaming' AND stream_epoch <= ?", t.content(), t.at(),
+            t.appId(), t.messageId(), t.epoch()) > 0) {
           stored.add(t.appId() + '\u0000' + t.messageId());
         }
       }
@@ -224,9 +226,25 @@ final class JdbcConversationStore implements ConversationStore {
   }
 
   @Override
-  public boolean finishStream(String appId, String messageId, String content, String status, long at) {
+  public boolean finishStream(String appId, String messageId, String content, String status, long at,
+      long epoch) {
     return db.update("UPDATE messages SET content = ?, status = ?, updated_at = ? WHERE app_id = ? "
-        + "AND id = ? AND status = 'streaming'", content, status, at, appId, messageId) > 0;
+        + "AND id = ? AND status = 'streaming' AND stream_epoch <= ?", content, status, at, appId,
+        messageId, epoch) > 0;
+  }
+
+  @Override
+  public Optional<Message> takeStream(String appId, String messageId, long epoch) {
+    return db.transaction(conn -> {
+      // the update first: it takes the row lock (PostgreSQL) or the write lock (SQLite), so an
+      // older holder's flush is either in the text read below or, after the commit, refused
+      if (Database.update(conn, "UPDATE messages SET stream_epoch = ? WHERE app_id = ? AND id = ? "
+          + "AND status = 'streaming' AND stream_epoch <= ?", epoch, appId, messageId, epoch) == 0) {
+        return Optional.<Message>empty();
+      }
+      return Database.list(conn, "SELECT " + MSG + " FROM messages WHERE app_id = ? AND id = ?",
+          JdbcConversationStore::message, appId, messageId).stream().findFirst();
+    });
   }
 
   @Override

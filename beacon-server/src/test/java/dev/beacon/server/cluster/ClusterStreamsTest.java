@@ -53,14 +53,14 @@ class ClusterStreamsTest {
         + "\"}").get("_id").asText();
   }
 
-  private static JsonNode append(ClusterNodes.Node node, String messageId, String text)
+  static JsonNode append(ClusterNodes.Node node, String messageId, String text)
       throws Exception {
     return call(node, "mutation", "messages:appendStream", "{\"messageId\":\"" + messageId
         + "\",\"text\":" + Json.quote(text) + "}");
   }
 
   /** The text so far of the conversation's streaming message, as a node's getStreaming has it. */
-  private static String streamingText(ClusterNodes.Node node, String conversationId)
+  static String streamingText(ClusterNodes.Node node, String conversationId)
       throws Exception {
     JsonNode all = call(node, "query", "messages:getStreaming", "{\"conversationId\":\""
         + conversationId + "\"}");
