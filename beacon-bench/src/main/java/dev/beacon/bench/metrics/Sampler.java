@@ -47,8 +47,10 @@ public final class Sampler implements AutoCloseable {
     timer.scheduleAtFixedRate(this::sample, 1, 1, TimeUnit.SECONDS);
   }
 
+  /** Names the phase from now on, and says so on stderr (to line up outside tools: profilers). */
   public void phase(String name) {
     phase = name;
+    System.err.printf("beacon-bench: phase %s at %s%n", name, java.time.Instant.now());
   }
 
   private synchronized void sample() {

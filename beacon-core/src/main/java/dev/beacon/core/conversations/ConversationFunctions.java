@@ -599,7 +599,7 @@ public final class ConversationFunctions implements FunctionModule {
       return store.isMember(call.appId(), id, user);
     }
     Set<String> members = call.shared(List.of("conversation:members", call.appId(), id),
-        () -> Set.copyOf(store.members(call.appId(), id)));
+        () -> store.memberSet(call.appId(), id));
     return members.contains(user);
   }
 

@@ -23,6 +23,14 @@ public interface ConversationStore {
 
   List<String> members(String appId, String conversationId);
 
+  /**
+   * The members, in no particular order: what a membership check needs (a live-query round reads
+   * it once per conversation for all its watchers), without the ordering {@link #members} gives.
+   */
+  default java.util.Set<String> memberSet(String appId, String conversationId) {
+    return java.util.Set.copyOf(members(appId, conversationId));
+  }
+
   /** @return the users added (not members before) */
   List<String> addMembers(String appId, String conversationId, List<String> userIds, long at);
 

@@ -131,23 +131,55 @@ public final class Database implements AutoCloseable {
   }
 
   static int update(Connection c, String sql, Object... params) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      bind(ps, params);
-      return ps.executeUpdate();
+    PreparedStatement kept = Statements.kept(c, sql);
+    if (kept == null) {
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        bind(ps, params);
+        return ps.executeUpdate();
+      }
+    }
+    try {
+      kept.clearParameters();
+      bind(kept, params);
+      return kept.executeUpdate();
+    } catch (SQLException | RuntimeException e) {
+      Statements.drop(c, sql);
+      throw e;
     }
   }
 
   static <T> List<T> list(Connection c, String sql, Row<T> row, Object... params) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      bind(ps, params);
-      try (ResultSet rs = ps.executeQuery()) {
-        List<T> out = new ArrayList<>();
-        while (rs.next()) {
-          out.add(row.read(rs));
-        }
-        return out;
+    PreparedStatement kept = Statements.kept(c, sql);
+    if (kept == null) {
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        return rows(ps, row, params);
       }
     }
+    try {
+      kept.clearParameters();
+      return rows(kept, row, params);
+    } catch (SQLException | RuntimeException e) {
+      Statements.drop(c, sql);
+      throw e;
+    }
+  }
+
+  /** Runs a query; the result set is read to its end and closed, which resets the statement. */
+  private static <T> List<T> rows(PreparedStatement ps, Row<T> row, Object... params)
+      throws SQLException {
+    bind(ps, params);
+    try (ResultSet rs = ps.executeQuery()) {
+      List<T> out = new ArrayList<>();
+      while (rs.next()) {
+        out.add(row.read(rs));
+      }
+      return out;
+    }
+  }
+
+  /** Statements prepared once and kept, over all SQLite connections (for tests and metrics). */
+  static long statementsPrepared() {
+    return Statements.prepared.get();
   }
 
   /** Runs {@code work} on one connection in auto-commit mode. */
@@ -178,6 +210,92 @@ public final class Database implements AutoCloseable {
   @Override
   public void close() {
     pool.close();
+    Statements.forgetClosed();
+  }
+
+  /**
+   * SQLite's prepared statements, kept per pooled connection and used again: preparing (parsing
+   * the SQL and planning it against the schema) was most of a small query's cost, a third of the
+   * function workers' time in the stream benchmark (a live-query round reads a conversation, its
+   * members and its streaming messages for every flush of a streamed text). A statement is used
+   * by the thread that holds its connection (the pool lends a connection to one thread at a
+   * time); a query's result set is always read to its end and closed, and an update runs to
+   * completion, so a kept statement is reset and holds no read snapshot or lock between uses. A
+   * statement that failed is closed and prepared afresh next time. PostgreSQL's driver keeps its
+   * own server-side statements, so nothing is kept here for it.
+   */
+  private static final class Statements {
+
+    /** The most statements kept per connection; the least recently used is closed past it. */
+    static final int PER_CONNECTION = 128;
+
+    private static final java.util.concurrent.ConcurrentHashMap<Connection, Statements> BY_CONNECTION =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    static final java.util.concurrent.atomic.AtomicLong prepared =
+        new java.util.concurrent.atomic.AtomicLong();
+
+    private final Connection connection;
+    private final java.util.LinkedHashMap<String, PreparedStatement> kept =
+        new java.util.LinkedHashMap<>(32, 0.75f, true);
+
+    private Statements(Connection connection) {
+      this.connection = connection;
+    }
+
+    /** The kept statement for {@code sql} on {@code c}'s SQLite connection; null for others. */
+    static PreparedStatement kept(Connection c, String sql) throws SQLException {
+      if (!c.isWrapperFor(org.sqlite.SQLiteConnection.class)) {
+        return null;
+      }
+      Connection physical = c.unwrap(org.sqlite.SQLiteConnection.class);
+      Statements mine = BY_CONNECTION.get(physical);
+      if (mine == null) {
+        forgetClosed();
+        mine = BY_CONNECTION.computeIfAbsent(physical, Statements::new);
+      }
+      return mine.get(sql);
+    }
+
+    /** Closes and forgets the kept statement for {@code sql} on {@code c}'s connection. */
+    static void drop(Connection c, String sql) {
+      try {
+        Statements mine = BY_CONNECTION.get(c.unwrap(org.sqlite.SQLiteConnection.class));
+        PreparedStatement ps = mine == null ? null : mine.kept.remove(sql);
+        if (ps != null) {
+          ps.close();
+        }
+      } catch (SQLException ignored) {
+        // the connection is gone: its statements went with it
+      }
+    }
+
+    /** Forgets the statements of connections the pool has closed (they closed with them). */
+    static void forgetClosed() {
+      BY_CONNECTION.keySet().removeIf(conn -> {
+        try {
+          return conn.isClosed();
+        } catch (SQLException e) {
+          return true;
+        }
+      });
+    }
+
+    private PreparedStatement get(String sql) throws SQLException {
+      PreparedStatement ps = kept.get(sql);
+      if (ps != null && !ps.isClosed()) {
+        return ps;
+      }
+      ps = connection.prepareStatement(sql);
+      prepared.incrementAndGet();
+      kept.put(sql, ps);
+      if (kept.size() > PER_CONNECTION) {
+        var eldest = kept.entrySet().iterator();
+        PreparedStatement old = eldest.next().getValue();
+        eldest.remove();
+        old.close();
+      }
+      return ps;
+    }
   }
 
   /** A failure of the durable store. */

@@ -86,6 +86,15 @@ final class JdbcConversationStore implements ConversationStore {
         + "ORDER BY joined_at, user_id", rs -> rs.getString(1), appId, conversationId);
   }
 
+  /** Read from the primary key's index alone (the order {@link #members} gives needs the rows). */
+  static final String MEMBER_SET = "SELECT user_id FROM conversation_members WHERE app_id = ? "
+      + "AND conversation_id = ?";
+
+  @Override
+  public java.util.Set<String> memberSet(String appId, String conversationId) {
+    return java.util.Set.copyOf(db.list(MEMBER_SET, rs -> rs.getString(1), appId, conversationId));
+  }
+
   @Override
   public List<String> addMembers(String appId, String conversationId, List<String> userIds, long at) {
     return db.transaction(conn -> {
@@ -273,10 +282,16 @@ final class JdbcConversationStore implements ConversationStore {
         afterSeq, limit);
   }
 
+  /**
+   * A conversation's streaming messages: read through the partial index {@code
+   * messages_streaming} (V15_2), not the conversation's whole history.
+   */
+  static final String STREAMING = "SELECT " + MSG + " FROM messages WHERE app_id = ? "
+      + "AND status = 'streaming' AND conversation_id = ? ORDER BY seq";
+
   @Override
   public List<Message> streaming(String appId, String conversationId) {
-    return db.list("SELECT " + MSG + " FROM messages WHERE app_id = ? AND status = 'streaming' "
-        + "AND conversation_id = ? ORDER BY seq", JdbcConversationStore::message, appId, conversationId);
+    return db.list(STREAMING, JdbcConversationStore::message, appId, conversationId);
   }
 
   @Override
