@@ -381,7 +381,7 @@ public final class ConversationFunctions implements FunctionModule {
           + (m.deleted() ? "deleted" : "streaming") + " and cannot be edited");
     }
     String content = content(call, "content");
-    store.updateContent(call.appId(), m.id(), content, call.now(), true);
+    store.updateContent(call.appId(), m.id(), content, call.now());
     Message edited = store.message(call.appId(), m.id()).orElseThrow();
     changedMessage(call, edited, "message-updated", edited.toJson());
     return edited.toJson();
@@ -395,6 +395,9 @@ public final class ConversationFunctions implements FunctionModule {
     if (store.delete(call.appId(), m.id(), call.now())) {
       changedMessage(call, m, "message-deleted", NODES.objectNode().put("messageId", m.id())
           .put("conversationId", m.conversationId()).put("seq", m.seq()));
+    } else if (store.message(call.appId(), m.id()).map(Message::streaming).orElse(false)) {
+      // its end by another call is not stored yet (the store deletes no streaming message)
+      throw FunctionException.conflict("message '" + m.id() + "' is still streaming; try again");
     }
     return NODES.nullNode();
   }

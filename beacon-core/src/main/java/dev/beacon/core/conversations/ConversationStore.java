@@ -61,8 +61,12 @@ public interface ConversationStore {
 
   Optional<Message> message(String appId, String messageId);
 
-  /** Replaces a message's content (an edit, or a stream's text so far); keeps its status. */
-  boolean updateContent(String appId, String messageId, String content, long at, boolean edit);
+  /**
+   * Edits a message's content; keeps its status. Only a message that is neither deleted nor
+   * {@code streaming}: a stream's text is written only by its holder ({@link #updateStreams},
+   * {@link #finishStream}), fenced by its epoch.
+   */
+  boolean updateContent(String appId, String messageId, String content, long at);
 
   /**
    * A streamed message's text so far, to store, by the holder of fencing epoch {@code epoch}
@@ -91,11 +95,59 @@ public interface ConversationStore {
    * raises the stored epoch to it and reads the message, so that every flush of an older holder
    * stored before is in the text read, and every one after is refused.
    *
+   * <p>On PostgreSQL the wait for the row (locked by a holder's flush in progress) is bounded:
+   * past {@link #TAKE_LOCK_WAIT_MILLIS} nothing is taken and {@link StreamBusy} is thrown. A
+   * holder's flush transaction that stops in the middle (its process paused) is ended by the
+   * database after {@link #STREAM_TXN_IDLE_MILLIS}, which frees the row before that.
+   *
    * @return the message as stored, or empty when it is not streaming or a newer epoch is stored
+   * @throws StreamBusy when the row stayed locked for the whole bounded wait
    */
   Optional<Message> takeStream(String appId, String messageId, long epoch);
 
-  /** Makes the message a tombstone: content cleared, deleted time set. */
+  /**
+   * How long a transaction writing a stream's row (a flush, a takeover) may sit idle between its
+   * statements on PostgreSQL before the database ends it (its process paused: GC, a stopped
+   * node), so it holds the row's lock no longer than that: the time a silent holder is taken for
+   * gone in a cluster.
+   */
+  long STREAM_TXN_IDLE_MILLIS = 2000;
+
+  /**
+   * How long {@link #takeStream} waits for a stream's row locked by another transaction on
+   * PostgreSQL: longer than {@link #STREAM_TXN_IDLE_MILLIS}, so a paused holder's flush is ended
+   * first and the takeover goes on.
+   */
+  long TAKE_LOCK_WAIT_MILLIS = 3000;
+
+  /** {@link #takeStream} gave up waiting for the stream's row, locked by another transaction. */
+  final class StreamBusy extends RuntimeException {
+    public StreamBusy(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /**
+   * A streaming message as a node that only watches it read it: with its holder's fencing epoch
+   * as stored ({@link #takeStream}).
+   */
+  record Watched(Message message, long epoch) {}
+
+  /** The message, with its stored fencing epoch, while it is {@code streaming}. */
+  Optional<Watched> watchStream(String appId, String messageId);
+
+  /**
+   * Ends a stream that no holder ended as {@code timeout}, for a node that only watches it: only
+   * if it is unchanged since {@code seen} was read (still {@code streaming}, no flush since: the
+   * same {@code updated_at}; no takeover since: the same epoch), so a node that took it over or
+   * flushed it meanwhile keeps it. Its stored text is kept as it is.
+   */
+  boolean timeoutStream(String appId, Watched seen, long at);
+
+  /**
+   * Makes the message a tombstone: content cleared, deleted time set. Not a {@code streaming}
+   * message (its stream is ended first, fenced: {@link #finishStream}).
+   */
   boolean delete(String appId, String messageId, long at);
 
   /** Messages with sequence numbers below {@code beforeSeq} (all when empty), newest first. */

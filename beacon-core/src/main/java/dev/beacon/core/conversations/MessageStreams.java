@@ -208,7 +208,7 @@ public final class MessageStreams {
   private Optional<Active> takeOver(App app, Message m, long epoch, long now) {
     Message from = m;
     if (epoch != StreamRelay.UNFENCED) {
-      Optional<Message> taken = store.takeStream(app.id(), m.id(), epoch);
+      Optional<Message> taken = take(app, m.id(), epoch);
       if (taken.isEmpty()) {
         relay.notTaken(app.id(), m.id());
         if (!streamingNow(app, m.id())) {
@@ -248,6 +248,25 @@ public final class MessageStreams {
     }
     relay.holding(app.id(), m.id(), held);
     return Optional.of(a);
+  }
+
+  /**
+   * {@link ConversationStore#takeStream}: a claim this node won, taken in the store. Blocking.
+   *
+   * @throws FunctionException UNAVAILABLE when the stream's stored row stayed locked by another
+   *     node's write for the bounded wait (nothing taken; the claim is given up, and the call may
+   *     be made again)
+   */
+  private Optional<Message> take(App app, String messageId, long epoch) {
+    try {
+      return store.takeStream(app.id(), messageId, epoch);
+    } catch (ConversationStore.StreamBusy busy) {
+      relay.notTaken(app.id(), messageId);
+      LOG.info("stream of message '{}' not taken over: {}", messageId, busy.getMessage());
+      throw FunctionException.unavailable("the stream of message '" + messageId + "' could not "
+          + "be taken over from its previous holder (its stored row stayed locked for "
+          + ConversationStore.TAKE_LOCK_WAIT_MILLIS + " ms); try again");
+    }
   }
 
   /** Whether the store has the message as streaming. Blocking. */
@@ -543,7 +562,7 @@ public final class MessageStreams {
       epoch = claimed;
       Message from = m;
       if (epoch != StreamRelay.UNFENCED) {
-        Optional<Message> taken = store.takeStream(app.id(), m.id(), epoch);
+        Optional<Message> taken = take(app, m.id(), epoch);
         if (taken.isEmpty()) {
           relay.notTaken(app.id(), m.id());
           return streamingNow(app, m.id()) ? Optional.empty() : Optional.of(false);
@@ -638,35 +657,51 @@ public final class MessageStreams {
         return;
       }
     }
-    Optional<Message> m = store.message(a.app.id(), a.messageId);
+    Optional<ConversationStore.Watched> seen = store.watchStream(a.app.id(), a.messageId);
     long now = expiry.clock().millis();
-    if (m.isEmpty() || !m.get().streaming()) {
+    if (seen.isEmpty()) {
       active.remove(a.key(), a);
       return;
     }
+    Message m = seen.get().message();
     synchronized (a) {
       if (a.finished) {
         return;
       }
-      if (m.get().updatedAt() + idleMillis > now) {
-        a.lastChunkAt = m.get().updatedAt();
+      if (m.updatedAt() + idleMillis > now) {
+        a.lastChunkAt = m.updatedAt();
         armIdle(a);
         return;
       }
       a.finished = true;
     }
     active.remove(a.key(), a);
-    // a watcher writes the stored text back: not fenced (it holds no epoch; the text it read is
-    // the latest holder's, unchanged for the idle time)
-    if (store.finishStream(a.app.id(), a.messageId, m.get().content(), "timeout", now,
-        StreamRelay.UNFENCED)) {
+    // a watcher holds no epoch: it ends the stream only if nothing changed since it read it (no
+    // flush, no takeover by a node that claimed it meanwhile), and keeps the stored text
+    if (store.timeoutStream(a.app.id(), seen.get(), now)) {
       relay.ended(a.app.id(), a.messageId);
       changed(a);
       store.message(a.app.id(), a.messageId).ifPresent(done -> live.toConversation(a.app,
           a.conversationId, "message-updated", done.toJson()));
       changes.changed(ConversationFunctions.memberKeys(a.app.id(),
           store.members(a.app.id(), a.conversationId)));
+    } else {
+      // changed since it was read (flushed, or taken over): watched again while it streams
+      resumeWatching(a);
     }
+  }
+
+  /** A watched stream found held after all: watched again (unless held or watched here now). */
+  private void resumeWatching(Active a) {
+    store.message(a.app.id(), a.messageId).filter(Message::streaming).ifPresent(m ->
+        active.computeIfAbsent(a.key(), k -> {
+          Active w = new Active(a.app, m, m.updatedAt());
+          w.dormant = true;
+          synchronized (w) {
+            armIdle(w);
+          }
+          return w;
+        }));
   }
 
   private void changed(Active a) {

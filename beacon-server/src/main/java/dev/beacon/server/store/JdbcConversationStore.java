@@ -208,19 +208,37 @@ final class JdbcConversationStore implements ConversationStore {
   }
 
   @Override
-  public boolean updateContent(String appId, String messageId, String content, long at, boolean edit) {
-    if (edit) {
-      return db.update("UPDATE messages SET content = ?, updated_at = ?, edited_at = ? WHERE "
-          + "app_id = ? AND id = ? AND deleted_at = 0", content, at, at, appId, messageId) > 0;
-    }
-    // a stream's text so far: only while it streams, so a late flush never undoes its end
-    return db.update("UPDATE messages SET content = ?, updated_at = ? WHERE app_id = ? AND id = ? "
-        + "AND status = 'streaming'", content, at, appId, messageId) > 0;
+  public boolean updateContent(String appId, String messageId, String content, long at) {
+    // never a streaming message: its text is its holder's, written fenced (updateStreams,
+    // finishStream)
+    return db.update("UPDATE messages SET content = ?, updated_at = ?, edited_at = ? WHERE "
+        + "app_id = ? AND id = ? AND deleted_at = 0 AND status <> 'streaming'", content, at, at,
+        appId, messageId) > 0;
   }
+
+  /**
+   * On PostgreSQL, bounds a transaction that writes a stream's row: the database ends it when it
+   * sits idle (its process paused) longer than {@link #STREAM_TXN_IDLE_MILLIS}, so a paused
+   * holder does not keep the row locked from the node taking the stream over; and with {@code
+   * lockWait}, a statement waits at most that long for a row another transaction holds.
+   */
+  private void bound(Connection conn, boolean lockWait) throws SQLException {
+    if (db.kind() != Database.Kind.POSTGRESQL) {
+      return; // SQLite: one node, one writer
+    }
+    Database.list(conn, lockWait ? TAKE_BOUNDS : FLUSH_BOUNDS, rs -> null);
+  }
+
+  static final String FLUSH_BOUNDS = "SELECT set_config('idle_in_transaction_session_timeout', '"
+      + STREAM_TXN_IDLE_MILLIS + "', true)";
+  static final String TAKE_BOUNDS = "SELECT set_config('idle_in_transaction_session_timeout', '"
+      + STREAM_TXN_IDLE_MILLIS + "', true), set_config('lock_timeout', '" + TAKE_LOCK_WAIT_MILLIS
+      + "', true)";
 
   @Override
   public java.util.Set<String> updateStreams(List<StreamText> texts) {
     return db.transaction(conn -> {
+      bound(conn, false);
       java.util.Set<String> stored = new java.util.HashSet<>();
       for (StreamText t : texts) {
         // fenced: not over the text of a node that took the stream over with a newer epoch
@@ -244,22 +262,50 @@ final class JdbcConversationStore implements ConversationStore {
 
   @Override
   public Optional<Message> takeStream(String appId, String messageId, long epoch) {
-    return db.transaction(conn -> {
-      // the update first: it takes the row lock (PostgreSQL) or the write lock (SQLite), so an
-      // older holder's flush is either in the text read below or, after the commit, refused
-      if (Database.update(conn, "UPDATE messages SET stream_epoch = ? WHERE app_id = ? AND id = ? "
-          + "AND status = 'streaming' AND stream_epoch <= ?", epoch, appId, messageId, epoch) == 0) {
-        return Optional.<Message>empty();
+    try {
+      return db.transaction(conn -> {
+        bound(conn, true);
+        // the update first: it takes the row lock (PostgreSQL) or the write lock (SQLite), so an
+        // older holder's flush is either in the text read below or, after the commit, refused
+        if (Database.update(conn, "UPDATE messages SET stream_epoch = ? WHERE app_id = ? AND id = ? "
+            + "AND status = 'streaming' AND stream_epoch <= ?", epoch, appId, messageId, epoch) == 0) {
+          return Optional.<Message>empty();
+        }
+        return Database.list(conn, "SELECT " + MSG + " FROM messages WHERE app_id = ? AND id = ?",
+            JdbcConversationStore::message, appId, messageId).stream().findFirst();
+      });
+    } catch (Database.StoreException e) {
+      if (e.getCause() instanceof SQLException sql && LOCK_NOT_AVAILABLE.equals(sql.getSQLState())) {
+        throw new StreamBusy("the stored row of message '" + messageId + "' stayed locked for "
+            + TAKE_LOCK_WAIT_MILLIS + " ms (a write of another node in progress)", e);
       }
-      return Database.list(conn, "SELECT " + MSG + " FROM messages WHERE app_id = ? AND id = ?",
-          JdbcConversationStore::message, appId, messageId).stream().findFirst();
-    });
+      throw e;
+    }
+  }
+
+  /** PostgreSQL's SQLSTATE for a lock wait ended by {@code lock_timeout}. */
+  private static final String LOCK_NOT_AVAILABLE = "55P03";
+
+  @Override
+  public Optional<Watched> watchStream(String appId, String messageId) {
+    return db.one("SELECT " + MSG + ", stream_epoch FROM messages WHERE app_id = ? AND id = ? "
+        + "AND status = 'streaming'", rs -> new Watched(message(rs), rs.getLong(12)), appId,
+        messageId);
+  }
+
+  @Override
+  public boolean timeoutStream(String appId, Watched seen, long at) {
+    // fenced by what the watcher read: a flush since changed updated_at, a takeover the epoch
+    return db.update("UPDATE messages SET status = 'timeout', updated_at = ? WHERE app_id = ? "
+        + "AND id = ? AND status = 'streaming' AND updated_at = ? AND stream_epoch = ?", at, appId,
+        seen.message().id(), seen.message().updatedAt(), seen.epoch()) > 0;
   }
 
   @Override
   public boolean delete(String appId, String messageId, long at) {
     return db.update("UPDATE messages SET content = '', deleted_at = ?, updated_at = ? WHERE "
-        + "app_id = ? AND id = ? AND deleted_at = 0", at, at, appId, messageId) > 0;
+        + "app_id = ? AND id = ? AND deleted_at = 0 AND status <> 'streaming'", at, at, appId,
+        messageId) > 0;
   }
 
   @Override

@@ -128,6 +128,13 @@ final class FunctionsTestBed implements AutoCloseable {
             Optional.empty(), schema, 4), Path.of("."));
   }
 
+  /** A connection of its own to the test's PostgreSQL schema (another node's, say). */
+  java.sql.Connection connectPostgres() throws java.sql.SQLException {
+    java.sql.Connection c = DriverManager.getConnection(PG_URL, "postgres", "");
+    c.setSchema(schema.orElseThrow());
+    return c;
+  }
+
   Caller user(String id) {
     return Caller.user(app, id);
   }

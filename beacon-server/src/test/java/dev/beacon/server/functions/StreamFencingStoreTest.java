@@ -1,6 +1,8 @@
 package dev.beacon.server.functions;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.beacon.core.app.App;
 import dev.beacon.core.app.MessageSettings;
@@ -10,7 +12,12 @@ import dev.beacon.core.conversations.Message;
 import dev.beacon.core.conversations.StreamRelay;
 import dev.beacon.server.store.Database;
 import dev.beacon.server.store.JdbcStores;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -106,6 +113,161 @@ class StreamFencingStoreTest {
       assertThat(store.finishStream(APP, id, "x;three;single;", "timeout", 4L,
           StreamRelay.UNFENCED)).isTrue();
       assertThat(store.message(APP, id).orElseThrow().status()).isEqualTo("timeout");
+    }
+  }
+
+  private static boolean flushAt(ConversationStore store, String id, String text, long at,
+      long epoch) {
+    return store.updateStreams(List.of(new StreamText(APP, id, text, at, epoch)))
+        .contains(APP + '\u0000' + id);
+  }
+
+  /**
+   * A node that only watches a stream ends it as {@code timeout} only if it is unchanged since it
+   * read it: not after another node took it over (a newer epoch) or its holder flushed it, and it
+   * never writes the text.
+   */
+  @ParameterizedTest
+  @EnumSource(Database.Kind.class)
+  void aWatcherEndsAStreamOnlyIfNoTakeoverOrFlushCameSinceItReadIt(Database.Kind kind)
+      throws Exception {
+    try (FunctionsTestBed bed = bed(kind)) {
+      ConversationStore store = new JdbcStores(bed.db).conversations();
+      String id = stream(bed, "w;");
+
+      // the watcher reads it idle; at the same moment another node takes it over (epoch 3)
+      ConversationStore.Watched seen = store.watchStream(APP, id).orElseThrow();
+      assertThat(seen.epoch()).isZero();
+      assertThat(seen.message().content()).isEqualTo("w;");
+      assertThat(store.takeStream(APP, id, 3)).isPresent();
+      assertThat(store.timeoutStream(APP, seen, 5L)).isFalse();
+      assertThat(store.message(APP, id).orElseThrow().streaming()).isTrue();
+      // the new holder's first flush is stored
+      assertThat(flushAt(store, id, "w;new;", 6L, 3)).isTrue();
+
+      // read again; the holder flushes once more before the watcher ends it: refused too
+      ConversationStore.Watched again = store.watchStream(APP, id).orElseThrow();
+      assertThat(again.epoch()).isEqualTo(3);
+      assertThat(flushAt(store, id, "w;new;more;", 7L, 3)).isTrue();
+      assertThat(store.timeoutStream(APP, again, 8L)).isFalse();
+      assertThat(store.message(APP, id).orElseThrow().content()).isEqualTo("w;new;more;");
+
+      // unchanged since read: ended as timeout, the stored text kept
+      ConversationStore.Watched last = store.watchStream(APP, id).orElseThrow();
+      assertThat(store.timeoutStream(APP, last, 9L)).isTrue();
+      Message ended = store.message(APP, id).orElseThrow();
+      assertThat(ended.status()).isEqualTo("timeout");
+      assertThat(ended.content()).isEqualTo("w;new;more;");
+      assertThat(store.watchStream(APP, id)).isEmpty();
+      assertThat(store.timeoutStream(APP, last, 10L)).isFalse();
+      assertThat(flushAt(store, id, "w;new;more;late;", 11L, 3)).isFalse();
+    }
+  }
+
+  /** No edit or delete writes a streaming message: its text is its holder's, fenced. */
+  @ParameterizedTest
+  @EnumSource(Database.Kind.class)
+  void noEditOrDeleteWritesAStreamingMessage(Database.Kind kind) throws Exception {
+    try (FunctionsTestBed bed = bed(kind)) {
+      ConversationStore store = new JdbcStores(bed.db).conversations();
+      String id = stream(bed, "s;");
+      assertThat(store.takeStream(APP, id, 4)).isPresent();
+      assertThat(store.updateContent(APP, id, "edited", 5L)).isFalse();
+      assertThat(store.delete(APP, id, 5L)).isFalse();
+      Message still = store.message(APP, id).orElseThrow();
+      assertThat(still.content()).isEqualTo("s;");
+      assertThat(still.streaming()).isTrue();
+      assertThat(still.deleted()).isFalse();
+      // the holder's writes pass; once ended, it may be edited and deleted
+      assertThat(flushAt(store, id, "s;t;", 6L, 4)).isTrue();
+      assertThat(store.finishStream(APP, id, "s;t;", "done", 7L, 4)).isTrue();
+      assertThat(store.updateContent(APP, id, "edited", 8L)).isTrue();
+      assertThat(store.message(APP, id).orElseThrow().content()).isEqualTo("edited");
+      assertThat(store.delete(APP, id, 9L)).isTrue();
+      assertThat(store.message(APP, id).orElseThrow().deleted()).isTrue();
+    }
+  }
+
+  /**
+   * PostgreSQL: a takeover waits for the stream's row, locked by another node's write in
+   * progress, at most {@link ConversationStore#TAKE_LOCK_WAIT_MILLIS}; then it takes nothing and
+   * says so ({@link ConversationStore.StreamBusy}), and takes the stream once the row is free.
+   */
+  @Test
+  void aTakeoverWaitsABoundedTimeForARowAnotherWriteHoldsLocked() throws Exception {
+    try (FunctionsTestBed bed = bed(Database.Kind.POSTGRESQL);
+        Connection other = bed.connectPostgres()) {
+      ConversationStore store = new JdbcStores(bed.db).conversations();
+      String id = stream(bed, "p;");
+      assertThat(flushAt(store, id, "p;q;", 2L, 0)).isTrue();
+
+      // another node's write holds the row (not committed, not ended: no idle limit on it)
+      other.setAutoCommit(false);
+      try (PreparedStatement ps = other.prepareStatement("UPDATE messages SET content = "
+          + "'p;q;r;' WHERE app_id = ? AND id = ?")) {
+        ps.setString(1, APP);
+        ps.setString(2, id);
+        assertThat(ps.executeUpdate()).isEqualTo(1);
+      }
+      try {
+        long start = System.nanoTime();
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () ->
+            assertThatThrownBy(() -> store.takeStream(APP, id, 5))
+                .isInstanceOf(ConversationStore.StreamBusy.class));
+        long waitedMillis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(waitedMillis).isBetween(ConversationStore.TAKE_LOCK_WAIT_MILLIS - 200,
+            ConversationStore.TAKE_LOCK_WAIT_MILLIS + 5_000);
+        assertThat(storedEpoch(bed, id)).isZero(); // nothing taken
+      } finally {
+        other.rollback();
+      }
+      Optional<Message> taken = store.takeStream(APP, id, 5);
+      assertThat(taken.orElseThrow().content()).isEqualTo("p;q;");
+      assertThat(storedEpoch(bed, id)).isEqualTo(5);
+    }
+  }
+
+  /**
+   * PostgreSQL: a holder paused inside its flush transaction (row locked, its process stopped)
+   * holds the row at most {@link ConversationStore#STREAM_TXN_IDLE_MILLIS}: the database ends
+   * its transaction (the store's flush sets that limit on its transaction, as done here), so a
+   * takeover waiting for the row goes on within its bounded wait and reads the text stored before
+   * the paused flush; the paused flush is not stored.
+   */
+  @Test
+  void aHolderPausedInItsFlushTransactionHoldsTheRowOnlyForTheIdleLimit() throws Exception {
+    try (FunctionsTestBed bed = bed(Database.Kind.POSTGRESQL);
+        Connection paused = bed.connectPostgres()) {
+      ConversationStore store = new JdbcStores(bed.db).conversations();
+      String id = stream(bed, "h;");
+      assertThat(flushAt(store, id, "h;i;", 2L, 0)).isTrue();
+
+      // the holder's flush transaction, with the store's limit, writes the row and stops
+      paused.setAutoCommit(false);
+      try (var s = paused.createStatement()) {
+        s.executeQuery("SELECT set_config('idle_in_transaction_session_timeout', '"
+            + ConversationStore.STREAM_TXN_IDLE_MILLIS + "', true)").close();
+      }
+      try (PreparedStatement ps = paused.prepareStatement("UPDATE messages SET content = ?, "
+          + "updated_at = ? WHERE app_id = ? AND id = ? AND status = 'streaming' AND "
+          + "stream_epoch <= ?")) {
+        ps.setString(1, "h;i;paused;");
+        ps.setLong(2, 3L);
+        ps.setString(3, APP);
+        ps.setString(4, id);
+        ps.setLong(5, 0L);
+        assertThat(ps.executeUpdate()).isEqualTo(1);
+      }
+      long start = System.nanoTime();
+      Message taken = assertTimeoutPreemptively(Duration.ofSeconds(20),
+          () -> store.takeStream(APP, id, 6)).orElseThrow();
+      long waitedMillis = (System.nanoTime() - start) / 1_000_000;
+      assertThat(taken.content()).isEqualTo("h;i;");
+      assertThat(waitedMillis).isLessThan(ConversationStore.TAKE_LOCK_WAIT_MILLIS);
+      assertThat(storedEpoch(bed, id)).isEqualTo(6);
+      // the paused holder runs again: its transaction was ended, its flush is not stored
+      assertThatThrownBy(paused::commit).isInstanceOf(java.sql.SQLException.class);
+      assertThat(store.message(APP, id).orElseThrow().content()).isEqualTo("h;i;");
     }
   }
 }
