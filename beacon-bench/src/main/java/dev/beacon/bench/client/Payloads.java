@@ -35,6 +35,10 @@ public final class Payloads {
    * field (a {@code new-message}).
    */
   public static long timestamp(ByteBuf frame) {
+    long chunk = chunkStampAtEnd(frame);
+    if (chunk >= 0) {
+      return chunk;
+    }
     int at = indexOf(frame, DATA_FIELD, frame.readerIndex());
     if (at < 0) {
       return -1;
@@ -54,9 +58,41 @@ public final class Payloads {
   }
 
   /**
+   * The stamp of a {@code message-chunk} frame read from its end, where the server puts the
+   * chunk's text (the last field of the data): a frame whose data ends with a {@code text} field
+   * of {@code <digits>;} (the frame's last bytes {@code ;\"}, a closing brace, a quote and a closing
+   * brace) gives the digits, so the ~200 bytes before them are not searched; any other frame gives -1
+   * (and {@link #timestamp} searches it from the start, as before).
+   */
+  static long chunkStampAtEnd(ByteBuf frame) {
+    int start = frame.readerIndex();
+    int end = frame.writerIndex();
+    int i = end - CHUNK_END.length;
+    if (i - 1 - ESCAPED_TEXT_FIELD.length < start || !bytesAt(frame, i, CHUNK_END)) {
+      return -1;
+    }
+    int last = i - 1;
+    int first = last;
+    while (first >= start && isDigit(frame.getByte(first))) {
+      first--;
+    }
+    if (first == last || first < start + ESCAPED_TEXT_FIELD.length - 1
+        || !bytesAt(frame, first - ESCAPED_TEXT_FIELD.length + 1, ESCAPED_TEXT_FIELD)) {
+      return -1;
+    }
+    return parseLong(frame, first + 1);
+  }
+
+  /**
    * The last {@code <digits>;} before the end of the first JSON string value {@code field}
    * (unescaped JSON: a Convex sync Transition): the newest chunk of a streamed text made of
    * {@code <stamp>;} chunks. -1 if the string does not end so.
+   *
+   * <p>The string's end is looked for from the frame's end, as the last {@code ;"} after the
+   * field's name, so the text (tens of KB when a long message is streamed, and every update of
+   * {@code messages:getStreaming} carries all of it) is not read: that is the string's end as long
+   * as no string after it in the frame ends in {@code ;}, which holds for a stored message (the
+   * fields after {@code content} are its status, flags and times) and the Transition around it.
    */
   public static long lastStampInString(ByteBuf frame, byte[] field) {
     int at = indexOf(frame, field, frame.readerIndex());
@@ -64,21 +100,39 @@ public final class Payloads {
       return -1;
     }
     int start = at + field.length;
-    int close = frame.indexOf(start, frame.writerIndex(), (byte) '"');
-    if (close <= start || frame.getByte(close - 1) != ';') {
+    int close = frame.writerIndex() - 1;
+    while (close > start && !(frame.getByte(close) == '"' && frame.getByte(close - 1) == ';')) {
+      close--;
+    }
+    if (close <= start) {
       return -1;
     }
     int i = close - 2;
-    while (i >= start && frame.getByte(i) >= '0' && frame.getByte(i) <= '9') {
+    while (i >= start && isDigit(frame.getByte(i))) {
       i--;
     }
     return i == close - 2 ? -1 : parseLong(frame, i + 1);
+  }
+
+  private static boolean isDigit(byte b) {
+    return b >= '0' && b <= '9';
+  }
+
+  private static boolean bytesAt(ByteBuf buf, int index, byte[] bytes) {
+    for (int j = 0; j < bytes.length; j++) {
+      if (buf.getByte(index + j) != bytes[j]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** {@code "content":"} in plain JSON (a Convex sync Transition's value). */
   public static final byte[] CONTENT_FIELD = "\"content\":\"".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] ESCAPED_CONTENT_FIELD = "\\\"content\\\":\\\"".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] ESCAPED_TEXT_FIELD = "\\\"text\\\":\\\"".getBytes(StandardCharsets.US_ASCII);
+  /** How a {@code message-chunk} frame ends from its text's last character: {@code ;\"} + '}"}'. */
+  private static final byte[] CHUNK_END = ";\\\"}\"}".getBytes(StandardCharsets.US_ASCII);
 
   /**
    * The event name of a Pusher frame, compared without decoding: returns the index just after

@@ -86,7 +86,7 @@ public final class SyncSocket extends SimpleChannelInboundHandler<WebSocketFrame
           @Override
           protected void initChannel(SocketChannel ch) {
             ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(1 << 20),
-                new WebSocketClientProtocolHandler(config), socket);
+                new WebSocketClientProtocolHandler(ClientFrameDecoder.handshaker(config), config), socket);
           }
         });
     b.connect(new InetSocketAddress(endpoint.host(), endpoint.port())).addListener(f -> {

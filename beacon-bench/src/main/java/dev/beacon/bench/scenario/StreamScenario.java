@@ -79,11 +79,13 @@ final class StreamScenario implements Scenario {
         long updates0 = updates.sum();
         long failed0 = writers.failed();
         ctx.sampler().phase("streaming");
+        Cpu cpu0 = Cpu.now(ctx);
         long t0 = System.nanoTime();
         long[] sent = new long[1];
         Runnable finish = stream(conv, writers, c.rate(), c.duration().toNanos(), sent);
         double seconds = (System.nanoTime() - t0) / 1e9;
         Thread.sleep(1000);
+        Cpu cpu1 = Cpu.now(ctx);
         ctx.sampler().flush();
         long got = chunksDelivered.sum() - chunks0;
         long shown = updates.sum() - updates0;
@@ -111,6 +113,7 @@ final class StreamScenario implements Scenario {
         out.addAll(cpu);
         cpu.stream().filter(m -> m.key().equals("server CPU")).findFirst().ifPresent(m -> out.add(
             Metric.cost("server CPU per chunk", m.value() / 100 * 1e6 / Math.max(1, chunkRate), "µs")));
+        out.addAll(cpu1.perChunk(cpu0, sent[0], got + shown));
         finish.run();
         if (writers.failed() > 0) {
           System.err.println("stream: a call failed: " + writers.lastFailure());
@@ -118,6 +121,46 @@ final class StreamScenario implements Scenario {
       }
     }
     return out;
+  }
+
+  /**
+   * CPU times read at the start and the end of the measured phase (from its start until a second
+   * after the last chunk was answered, so the deliveries of the last chunks count): the server's
+   * and its JIT compiler threads', and the load generator's and its compilers'; -1 where unknown.
+   */
+  record Cpu(double serverSeconds, long serverJitTicks, long generatorNanos, long generatorJitTicks) {
+
+    static Cpu now(RunContext ctx) {
+      return new Cpu(ctx.serverCpuSeconds().orElse(-1), ConnectScenario.serverJitTicks(ctx),
+          ConnectScenario.generatorCpuNanos(), ConnectScenario.generatorJitTicks());
+    }
+
+    /**
+     * Per chunk appended since {@code start}: the server's CPU without its JIT compilers (a
+     * server that compiles during the phase, as a fresh one does in the first seconds of a short
+     * warm-up, would otherwise look slower per chunk), its JIT's, and the load generator's without
+     * its JIT, also per frame it received ({@code message-chunk} events and live-query updates).
+     */
+    List<Metric> perChunk(Cpu start, long chunks, long frames) {
+      List<Metric> out = new ArrayList<>();
+      double n = Math.max(1, chunks);
+      if (serverSeconds >= 0 && start.serverSeconds >= 0 && serverJitTicks >= 0
+          && start.serverJitTicks >= 0) {
+        double jit = (serverJitTicks - start.serverJitTicks) / 100.0;
+        out.add(Metric.cost("server CPU per chunk without the JIT",
+            (serverSeconds - start.serverSeconds - jit) * 1e6 / n, "µs"));
+        out.add(Metric.cost("server JIT CPU per chunk", jit * 1e6 / n, "µs"));
+      }
+      if (generatorNanos >= 0 && start.generatorNanos >= 0) {
+        double jit = generatorJitTicks >= 0 && start.generatorJitTicks >= 0
+            ? (generatorJitTicks - start.generatorJitTicks) / 100.0 : 0;
+        double seconds = (generatorNanos - start.generatorNanos) / 1e9 - jit;
+        out.add(Metric.cost("load generator CPU per chunk without the JIT", seconds * 1e6 / n, "µs"));
+        out.add(Metric.cost("load generator CPU per frame received", seconds * 1e6 / Math.max(1, frames),
+            "µs"));
+      }
+      return out;
+    }
   }
 
   /** Streams one message per conversation for {@code nanos} and finishes them. */

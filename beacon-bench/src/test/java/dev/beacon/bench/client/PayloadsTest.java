@@ -70,4 +70,65 @@ class PayloadsTest {
         + "{\"content\":\"" + Payloads.stamped(98L, 20) + "\"}]}}";
     assertThat(Payloads.stampAfter(buf(page), Payloads.CONTENT_FIELD, 0)).isEqualTo(99L);
   }
+
+  /** A message-chunk frame as the server writes it (PusherLiveEvents.chunkFrame). */
+  private static String chunkFrame(String text) {
+    return "{\"event\":\"message-chunk\",\"channel\":\"private-conversation-bc-1a2b3c4d-7\",\"data\":"
+        + "\"{\\\"messageId\\\":\\\"m19\\\",\\\"conversationId\\\":\\\"bc-1a2b3c4d-7\\\","
+        + "\\\"seq\\\":12,\\\"text\\\":\\\"" + text + "\\\"}\"}";
+  }
+
+  @Test
+  void aChunksStampIsReadFromTheFramesEndAndAgreesWithTheSearchFromItsStart() {
+    ByteBuf chunk = buf(chunkFrame("1234567890123;"));
+    assertThat(Payloads.chunkStampAtEnd(chunk)).isEqualTo(1234567890123L);
+    assertThat(Payloads.timestamp(chunk)).isEqualTo(1234567890123L);
+    int data = Payloads.indexOf(chunk, "\"data\":\"".getBytes(StandardCharsets.US_ASCII), 0);
+    assertThat(Payloads.stampAfter(chunk, "\\\"text\\\":\\\"".getBytes(StandardCharsets.US_ASCII), data))
+        .isEqualTo(1234567890123L);
+    // a reader index past 0 (a slice of a larger read) is respected
+    ByteBuf sliced = buf("xxxx" + chunkFrame("42;")).skipBytes(4);
+    assertThat(Payloads.chunkStampAtEnd(sliced)).isEqualTo(42L);
+  }
+
+  @Test
+  void framesNotEndingInAStampedChunkAreSearchedFromTheirStart() {
+    // a text that is not <digits>; is not read from the end
+    assertThat(Payloads.chunkStampAtEnd(buf(chunkFrame("hello;")))).isEqualTo(-1);
+    assertThat(Payloads.chunkStampAtEnd(buf(chunkFrame("77")))).isEqualTo(-1);
+    assertThat(Payloads.chunkStampAtEnd(buf(chunkFrame(";")))).isEqualTo(-1);
+    assertThat(Payloads.timestamp(buf(chunkFrame("77 then more;")))).isEqualTo(77L);
+    // the last field is not the text
+    String other = "{\"event\":\"new-message\",\"channel\":\"c\",\"data\":"
+        + "\"{\\\"content\\\":\\\"88|xx\\\",\\\"note\\\":\\\"5;\\\"}\"}";
+    assertThat(Payloads.chunkStampAtEnd(buf(other))).isEqualTo(-1);
+    assertThat(Payloads.timestamp(buf(other))).isEqualTo(88L);
+    // too short to hold a text field
+    assertThat(Payloads.chunkStampAtEnd(buf("1;\\\"}\"}"))).isEqualTo(-1);
+    assertThat(Payloads.chunkStampAtEnd(buf(""))).isEqualTo(-1);
+    // a bench payload in the data string
+    String plain = "{\"event\":\"bench\",\"channel\":\"x\",\"data\":\"" + Payloads.stamped(31L, 40) + "\"}";
+    assertThat(Payloads.timestamp(buf(plain))).isEqualTo(31L);
+  }
+
+  @Test
+  void theNewestChunkOfALongStreamedTextIsFoundFromTheFramesEnd() {
+    StringBuilder text = new StringBuilder("stream:");
+    for (long t = 1_000_000; t < 1_003_000; t++) {
+      text.append(t).append(';');
+    }
+    String transition = "{\"type\":\"Transition\",\"startVersion\":{\"querySet\":1,\"ts\":\"AAA=\"},"
+        + "\"modifications\":[{\"type\":\"QueryUpdated\",\"queryId\":0,\"value\":[{\"_id\":\"m1\","
+        + "\"conversationId\":\"bc-1-2\",\"seq\":3.0,\"userId\":\"c1-2-10\",\"role\":\"user\","
+        + "\"content\":\"" + text + "\",\"status\":\"streaming\",\"isStreaming\":true,"
+        + "\"createdAt\":1.7E12,\"updatedAt\":1.7E12,\"edited\":false,\"deleted\":false}],"
+        + "\"logLines\":[],\"journal\":null}],\"endVersion\":{\"querySet\":1,\"ts\":\"AAB=\"}}";
+    assertThat(Payloads.lastStampInString(buf(transition), Payloads.CONTENT_FIELD)).isEqualTo(1_002_999L);
+    // the opening alone, and a text with no chunk after a later string: no stamp
+    assertThat(Payloads.lastStampInString(buf(transition.replace(text, "stream:")),
+        Payloads.CONTENT_FIELD)).isEqualTo(-1);
+    // a reader index past 0
+    ByteBuf sliced = buf("\"content\":\"5;\"" + transition).skipBytes(14);
+    assertThat(Payloads.lastStampInString(sliced, Payloads.CONTENT_FIELD)).isEqualTo(1_002_999L);
+  }
 }
