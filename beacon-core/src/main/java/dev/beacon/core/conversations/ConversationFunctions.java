@@ -56,6 +56,8 @@ public final class ConversationFunctions implements FunctionModule {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private final ConversationStore store;
+  /** The store's member sets, kept between calls (on a single node; see {@link MemberCache}). */
+  private final MemberCache members;
   private final RoomRegistry rooms;
   private final RateLimiter limiter;
   private final Changes changes;
@@ -67,14 +69,32 @@ public final class ConversationFunctions implements FunctionModule {
   public ConversationFunctions(ConversationStore store, RoomRegistry rooms, RateLimiter limiter,
       Changes changes, LiveEvents live, Ids ids, OfflinePush offline, ExpiryScheduler expiry,
       DurableWrites writes) {
-    this.store = store;
+    this.members = new MemberCache(store);
+    this.store = members; // every write of members goes through it, and drops what it holds
     this.rooms = rooms;
     this.limiter = limiter;
     this.changes = changes;
     this.live = live;
     this.ids = ids;
     this.offline = offline;
-    this.streams = new MessageStreams(store, expiry, writes, changes, live);
+    this.streams = new MessageStreams(this.store, expiry, writes, changes, live);
+  }
+
+  /**
+   * Whether this node makes every write of conversations and messages (on by default; off in a
+   * cluster, where other nodes add and remove members and take streams over). Only then are
+   * membership checks answered from member sets kept in memory ({@link MemberCache}), and the
+   * text of a streamed message this node holds taken from its memory rather than read back.
+   */
+  public void singleNode(boolean on) {
+    singleNode = on;
+    members.enabled(on);
+  }
+
+  private volatile boolean singleNode = true;
+
+  MemberCache memberCache() {
+    return members;
   }
 
   /** The streams in progress on this node. */
@@ -432,7 +452,7 @@ public final class ConversationFunctions implements FunctionModule {
 
   private JsonNode list(Call call) {
     String id = conversation(call);
-    requireMember(call, id);
+    requireAccess(call, id);
     PageRequest page = PageRequest.of(call.args(), 50, MAX_PAGE);
     // every member's page with the same bounds is the same: read and built once per round
     return call.shared(List.of("messages:list", call.appId(), id, page), () -> {
@@ -447,7 +467,7 @@ public final class ConversationFunctions implements FunctionModule {
 
   private JsonNode listAfter(Call call) {
     String id = conversation(call);
-    requireMember(call, id);
+    requireAccess(call, id);
     double after = call.args().number("afterSeq");
     if (after != Math.rint(after) || after < 0) {
       throw new ArgumentValidationException("afterSeq must be a whole number of at least 0");
@@ -547,12 +567,35 @@ public final class ConversationFunctions implements FunctionModule {
 
   private JsonNode getStreaming(Call call) {
     String id = conversation(call);
-    requireMember(call, id);
+    requireAccess(call, id);
     return call.shared(List.of("messages:getStreaming", call.appId(), id), () -> {
       ArrayNode out = NODES.arrayNode();
-      store.streaming(call.appId(), id).forEach(m -> out.add(m.toJson()));
+      streamingNow(call.appId(), id).forEach(m -> out.add(m.toJson()));
       return out;
     });
+  }
+
+  /**
+   * The conversation's streaming messages as stored. On a single node, when this node holds
+   * every one of them, only their ids are read: each message is the copy its holder keeps of
+   * what it last stored ({@link MessageStreams#storedCopy}), the same row without reading its
+   * text back. Otherwise (a stream not held here: after a restart, or just started or ended)
+   * they are read whole.
+   */
+  private List<Message> streamingNow(String appId, String id) {
+    if (!singleNode) {
+      return store.streaming(appId, id);
+    }
+    List<String> ids = store.streamingIds(appId, id);
+    List<Message> out = new ArrayList<>(ids.size());
+    for (String messageId : ids) {
+      Optional<Message> held = streams.storedCopy(appId, messageId);
+      if (held.isEmpty() || !held.get().conversationId().equals(id)) {
+        return store.streaming(appId, id);
+      }
+      out.add(held.get());
+    }
+    return out;
   }
 
   // ------------------------------------------------------------------ helpers
@@ -591,6 +634,30 @@ public final class ConversationFunctions implements FunctionModule {
           + id + "'");
     }
     return c.get();
+  }
+
+  /**
+   * As {@link #requireMember}, for a function that needs only the right to read the conversation,
+   * not its row: whether it exists and its members come from {@link MemberCache} (on a single
+   * node, from memory after the first read), once per live-query round for all its watchers. The
+   * same refusals as {@link #requireMember}, and the same dependency key.
+   */
+  void requireAccess(Call call, String id) {
+    call.read(CONVERSATION, id);
+    Optional<Set<String>> members = call.shared(List.of("conversation:access", call.appId(), id),
+        () -> this.members.access(call.appId(), id));
+    if (call.caller().trusted()) {
+      if (members.isEmpty()) {
+        throw FunctionException.notFound("conversation '" + id + "'");
+      }
+      return;
+    }
+    String user = call.endUser().orElseThrow(() -> FunctionException.unauthenticated(
+        "conversations need a signed-in user (Authorization: Bearer <JWT>)"));
+    if (members.isEmpty() || !members.get().contains(user)) {
+      throw FunctionException.forbidden("user '" + user + "' is not a member of conversation '"
+          + id + "'");
+    }
   }
 
   /**

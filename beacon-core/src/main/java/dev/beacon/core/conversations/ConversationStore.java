@@ -169,6 +169,14 @@ public interface ConversationStore {
   /** The conversation's messages being streamed now, oldest first. */
   List<Message> streaming(String appId, String conversationId);
 
+  /**
+   * The ids of the conversation's messages being streamed now, oldest first: {@link #streaming}
+   * without reading their text.
+   */
+  default List<String> streamingIds(String appId, String conversationId) {
+    return streaming(appId, conversationId).stream().map(Message::id).toList();
+  }
+
   /** The user's conversations with a message streaming now. */
   List<String> streamingConversations(String appId, String userId);
 

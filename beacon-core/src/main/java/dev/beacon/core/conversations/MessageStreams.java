@@ -12,6 +12,7 @@ import dev.beacon.core.store.DurableWrites;
 import dev.beacon.core.time.ExpiryScheduler;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -92,6 +93,12 @@ public final class MessageStreams {
      */
     boolean dormant;
     ExpiryScheduler.Handle idle;
+    /**
+     * The message as this node last stored it (or read it, or was given it stored): its text as
+     * of the last flush, not the text so far. What the store holds while this node is the only
+     * writer of the stream (a single node), between a flush's commit and this being set after it.
+     */
+    Message stored;
 
     Active(App app, Message m, long lastChunkAt) {
       this.app = app;
@@ -101,6 +108,7 @@ public final class MessageStreams {
       this.text = new StringBuilder(m.content());
       this.bytes = m.content().getBytes(StandardCharsets.UTF_8).length;
       this.lastChunkAt = lastChunkAt;
+      this.stored = m;
     }
 
     String key() {
@@ -156,6 +164,25 @@ public final class MessageStreams {
   Optional<String> authorOf(String appId, String messageId) {
     Active a = held(appId, messageId);
     return a == null ? Optional.empty() : Optional.of(a.authorId);
+  }
+
+  /**
+   * A streaming message held here, as the store has it: the text of its last flush (not the text
+   * so far, which no watcher is shown before it is stored), if this node holds it. Equal to the
+   * stored row only while this node is the stream's only writer (a single node, not a cluster,
+   * where a node that took the stream over writes it too), and but for the moment between a
+   * flush's commit and its being noted here (a reader then gets the text of the flush before,
+   * as it would reading just before the commit; the flush's change comes after). Dormant
+   * streams (not held here) and ended ones are not.
+   */
+  Optional<Message> storedCopy(String appId, String messageId) {
+    Active a = held(appId, messageId);
+    if (a == null) {
+      return Optional.empty();
+    }
+    synchronized (a) {
+      return a.finished ? Optional.empty() : Optional.of(a.stored);
+    }
   }
 
   /** Where chunks for streams another node holds are sent; none on a single node. */
@@ -487,8 +514,14 @@ public final class MessageStreams {
       throw e;
     }
     java.util.Set<DependencyKey> keys = new java.util.LinkedHashSet<>();
-    for (Active a : batch.keySet()) {
+    for (Map.Entry<Active, ConversationStore.StreamText> e : batch.entrySet()) {
+      Active a = e.getKey();
       if (stored.contains(a.app.id() + '\u0000' + a.messageId)) {
+        ConversationStore.StreamText t = e.getValue();
+        synchronized (a) {
+          // as the flush stored it (flushes are made one at a time, in order), before it is told
+          a.stored = a.stored.withContent(t.content(), t.at());
+        }
         keys.add(DependencyKey.of(a.app.id(), ConversationFunctions.CONVERSATION, a.conversationId));
       } else {
         // ended meanwhile, or taken over by a node with a newer epoch (this node was taken for

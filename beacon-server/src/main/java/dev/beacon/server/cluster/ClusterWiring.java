@@ -59,6 +59,8 @@ public final class ClusterWiring {
 
   public static void connect(RedisClusterBus bus, ChannelHub hub, PusherChannels pusher,
       Changes live, BuiltInFunctions builtIns, Apps apps, java.util.concurrent.Executor blocking) {
+    // other nodes add and remove members and take streams over: what they write is read back
+    builtIns.conversations().singleNode(false);
     // a stream's chunks and end through any node are made by the node that holds it
     ClusterStreams streams = new ClusterStreams(bus, bus.nodeId());
     builtIns.conversations().streams().relay(streams);

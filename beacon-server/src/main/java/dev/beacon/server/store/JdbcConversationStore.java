@@ -340,6 +340,18 @@ final class JdbcConversationStore implements ConversationStore {
     return db.list(STREAMING, JdbcConversationStore::message, appId, conversationId);
   }
 
+  /**
+   * Their ids alone: from the partial index and the start of each row (SQLite reads no column
+   * past {@code id}, so not the text, which may span overflow pages).
+   */
+  static final String STREAMING_IDS = "SELECT id FROM messages WHERE app_id = ? "
+      + "AND status = 'streaming' AND conversation_id = ? ORDER BY seq";
+
+  @Override
+  public List<String> streamingIds(String appId, String conversationId) {
+    return db.list(STREAMING_IDS, rs -> rs.getString(1), appId, conversationId);
+  }
+
   @Override
   public List<String> streamingConversations(String appId, String userId) {
     return db.list("SELECT DISTINCT m.conversation_id FROM messages m JOIN conversation_members cm "

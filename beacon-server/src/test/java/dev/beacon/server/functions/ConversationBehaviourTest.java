@@ -8,6 +8,9 @@ import dev.beacon.core.app.App;
 import dev.beacon.core.app.MessageSettings;
 import dev.beacon.core.functions.Caller;
 import dev.beacon.core.functions.DependencyKey;
+import dev.beacon.core.functions.Functions;
+import dev.beacon.core.functions.SharedReads;
+import dev.beacon.protocol.convex.ConvexValues;
 import dev.beacon.protocol.json.Json;
 import dev.beacon.server.store.Database;
 import java.util.ArrayList;
@@ -351,6 +354,102 @@ abstract class ConversationBehaviourTest {
     bed.call(bed.user("ann"), "conversations:create", "{\"conversationId\":\"room-7\"}");
     assertThat(bed.failure(bed.user("bob"), "conversations:create", "{\"conversationId\":\"room-7\"}")
         .code()).isEqualTo("CONFLICT");
+  }
+
+  /** A live-query round's evaluation (reads shared with the round's other evaluations). */
+  Functions.Evaluation round(SharedReads shared, Caller caller, String path, String args) {
+    return bed.functions.evaluate(bed.functions.resolve(path, java.util.Optional.empty()), caller,
+        ConvexValues.fromJson(Json.parse(args)), shared);
+  }
+
+  @Test
+  void aRemovedMemberIsRefusedByTheNextCheckAndAnAddedOneLetIn() {
+    // the member sets kept between checks (MemberCache) are dropped by every write of members
+    String c = create("ann", "bob", "carl");
+    String args = "{\"conversationId\":\"" + c + "\"}";
+    for (int i = 0; i < 3; i++) {
+      assertThat(bed.call(bed.user("carl"), "messages:getStreaming", args)).isEmpty();
+      assertThat(round(SharedReads.round(), bed.user("carl"), "messages:getStreaming", args)
+          .failed()).isFalse();
+    }
+    bed.call(bed.user("ann"), "conversations:removeMember", "{\"conversationId\":\"" + c
+        + "\",\"memberId\":\"carl\"}");
+    // the round the removal's change starts refuses carl, and only carl
+    SharedReads next = SharedReads.round();
+    assertThat(round(next, bed.user("carl"), "messages:getStreaming", args).error().get().code())
+        .isEqualTo("FORBIDDEN");
+    assertThat(round(next, bed.user("bob"), "messages:getStreaming", args).failed()).isFalse();
+    for (String f : List.of("messages:getStreaming", "messages:list")) {
+      assertThat(bed.failure(bed.user("carl"), f, args).code()).isEqualTo("FORBIDDEN");
+    }
+    assertThat(bed.failure(bed.user("carl"), "messages:listAfter", "{\"conversationId\":\"" + c
+        + "\",\"afterSeq\":0}").code()).isEqualTo("FORBIDDEN");
+    bed.call(bed.user("bob"), "conversations:leave", args);
+    assertThat(round(SharedReads.round(), bed.user("bob"), "messages:getStreaming", args).error()
+        .get().code()).isEqualTo("FORBIDDEN");
+    bed.call(bed.user("ann"), "conversations:addMembers", "{\"conversationId\":\"" + c
+        + "\",\"memberIds\":[\"carl\"]}");
+    assertThat(round(SharedReads.round(), bed.user("carl"), "messages:getStreaming", args)
+        .failed()).isFalse();
+    assertThat(bed.call(bed.user("carl"), "messages:list", args).get("page")).isEmpty();
+    assertThat(bed.failure(bed.user("bob"), "messages:list", args).code()).isEqualTo("FORBIDDEN");
+    // a title changed is in the next read of the conversation
+    bed.call(bed.user("ann"), "conversations:update", "{\"conversationId\":\"" + c
+        + "\",\"title\":\"renamed\"}");
+    assertThat(round(SharedReads.round(), bed.user("carl"), "conversations:get", args).value()
+        .get("title").asText()).isEqualTo("renamed");
+    // a conversation that does not exist: not found for the backend, refused for a user
+    String none = "{\"conversationId\":\"nope\"}";
+    assertThat(bed.failure(bed.admin(), "messages:getStreaming", none).code())
+        .isEqualTo("NOT_FOUND");
+    assertThat(bed.failure(bed.user("carl"), "messages:getStreaming", none).code())
+        .isEqualTo("FORBIDDEN");
+    bed.call(bed.user("carl"), "conversations:create", none);
+    assertThat(bed.call(bed.user("carl"), "messages:getStreaming", none)).isEmpty();
+  }
+
+  @Test
+  void aStreamHeldHereIsShownAsTheStoreHoldsIt() {
+    // getStreaming takes a held stream's text from its holder's copy of what it last stored:
+    // the same row as reading it, not the text so far
+    String c = create("ann", "bob");
+    String args = "{\"conversationId\":\"" + c + "\"}";
+    String id = bed.call(bed.admin(), "messages:startStream", "{\"conversationId\":\"" + c
+        + "\",\"content\":\"so \"}").get("_id").asText();
+    send("bob", c, "between");
+    String other = bed.call(bed.user("ann"), "messages:startStream", "{\"conversationId\":\"" + c
+        + "\"}").get("_id").asText();
+    var store = new dev.beacon.server.store.JdbcStores(bed.db).conversations();
+    for (int i = 0; i < 40; i++) {
+      bed.call(bed.admin(), "messages:appendStream", "{\"messageId\":\"" + id
+          + "\",\"text\":\"w" + i + " \"}");
+      if (i % 3 == 0) {
+        bed.call(bed.user("ann"), "messages:appendStream", "{\"messageId\":\"" + other
+            + "\",\"text\":\"x" + i + "\"}");
+      }
+      bed.advance(i % 4 == 0 ? 60 : 7); // some chunks flushed, some not yet
+      List<String> stored = new ArrayList<>();
+      List<String> storedAsCalled = new ArrayList<>();
+      for (var m : store.streaming("app-id", c)) {
+        stored.add(Json.write(m.toJson()));
+        storedAsCalled.add(Json.write(ConvexValues.toJson(m.toJson())));
+      }
+      List<String> shown = new ArrayList<>();
+      bed.call(bed.user("bob"), "messages:getStreaming", args).forEach(m -> shown.add(Json.write(m)));
+      assertThat(shown).isEqualTo(storedAsCalled).hasSize(2);
+      List<String> inRound = new ArrayList<>();
+      round(SharedReads.round(), bed.user("ann"), "messages:getStreaming", args).value()
+          .forEach(m -> inRound.add(Json.write(m)));
+      assertThat(inRound).isEqualTo(stored);
+    }
+    bed.call(bed.admin(), "messages:finishStream", "{\"messageId\":\"" + id + "\"}");
+    JsonNode left = bed.call(bed.user("bob"), "messages:getStreaming", args);
+    assertThat(left).hasSize(1);
+    assertThat(left.get(0).get("_id").asText()).isEqualTo(other);
+    assertThat(Json.write(left.get(0))).isEqualTo(Json.write(ConvexValues.toJson(
+        store.streaming("app-id", c).get(0).toJson())));
+    bed.call(bed.user("ann"), "messages:delete", "{\"messageId\":\"" + other + "\"}");
+    assertThat(bed.call(bed.user("bob"), "messages:getStreaming", args)).isEmpty();
   }
 
   @Test
