@@ -319,6 +319,34 @@ public final class MessageStreams {
   }
 
   /**
+   * Checks each stream held here against its stored fencing epoch, and drops a copy whose stream
+   * another node has taken over: for when this node may have missed that node's word (its bus was
+   * silent or paused, and resubscribed or registered again: what was published meanwhile is not
+   * heard again). Without it, such a holder would take the next chunk sent to it as its own, and
+   * lose it when its flush is refused. Blocking.
+   *
+   * @return how many copies were dropped
+   */
+  public int recheckHeld() {
+    int dropped = 0;
+    for (Active a : List.copyOf(active.values())) {
+      long own;
+      synchronized (a) {
+        if (a.finished || a.dormant) {
+          continue;
+        }
+        own = a.epoch;
+      }
+      Optional<ConversationStore.Watched> stored = store.watchStream(a.app.id(), a.messageId);
+      if (stored.isPresent() && stored.get().epoch() > own) {
+        drop(a, "another node took it over while this one was not listening");
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
+  /**
    * This node's copy of a stream is no longer the stream's (another node took it over with a
    * newer epoch): dropped, so later chunks here are passed on to the holder like on any other
    * node. The chunks it had not stored are lost.

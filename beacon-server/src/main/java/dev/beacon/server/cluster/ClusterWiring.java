@@ -64,6 +64,16 @@ public final class ClusterWiring {
     // a stream's chunks and end through any node are made by the node that holds it
     ClusterStreams streams = new ClusterStreams(bus, bus.nodeId());
     builtIns.conversations().streams().relay(streams);
+    // a holder that was paused or not listening may have missed a takeover's word: it checks
+    // the stored epochs of what it holds once it is registered and subscribed again
+    bus.onRegistered(() -> blocking.execute(() -> {
+      try {
+        builtIns.conversations().streams().recheckHeld();
+      } catch (RuntimeException e) {
+        org.slf4j.LoggerFactory.getLogger(ClusterWiring.class).warn(
+            "cluster: could not check the streams held here against the store", e);
+      }
+    }));
     UserPresence presence = builtIns.userPresence();
     RoomPresence rooms = builtIns.roomPresence();
     TypingIndicators typing = builtIns.typing();

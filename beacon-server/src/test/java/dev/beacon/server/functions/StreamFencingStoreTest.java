@@ -9,6 +9,7 @@ import dev.beacon.core.app.MessageSettings;
 import dev.beacon.core.conversations.ConversationStore;
 import dev.beacon.core.conversations.ConversationStore.StreamText;
 import dev.beacon.core.conversations.Message;
+import dev.beacon.core.conversations.MessageStreams;
 import dev.beacon.core.conversations.StreamRelay;
 import dev.beacon.server.store.Database;
 import dev.beacon.server.store.JdbcStores;
@@ -91,6 +92,48 @@ class StreamFencingStoreTest {
       assertThat(done.status()).isEqualTo("done");
       assertThat(store.takeStream(APP, id, 9)).isEmpty();
       assertThat(flush(store, id, "late", 9)).isFalse();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Database.Kind.class)
+  void aHolderThatMissedATakeoverDropsItsCopyWhenItChecksTheStoredEpochs(Database.Kind kind)
+      throws Exception {
+    try (FunctionsTestBed bed = bed(kind)) {
+      ConversationStore store = new JdbcStores(bed.db).conversations();
+      MessageStreams streams = bed.builtIns.conversations().streams();
+      // a node of a cluster (streams it starts are held with epoch 0), whose peers never answer
+      streams.relay(new StreamRelay() {
+        @Override
+        public Sent send(String appId, com.fasterxml.jackson.databind.JsonNode request) {
+          throw new AssertionError("no stream is asked of another node here: " + request);
+        }
+
+        @Override
+        public long startEpoch() {
+          return 0;
+        }
+      });
+      String taken = stream(bed, "a;");
+      String kept = stream(bed, "k;");
+      assertThat(streams.size()).isEqualTo(2);
+      // nothing changed: both copies stay
+      assertThat(streams.recheckHeld()).isZero();
+      assertThat(streams.size()).isEqualTo(2);
+
+      // another node takes the first over while this one does not hear of it
+      assertThat(store.takeStream(APP, taken, 7)).isPresent();
+      assertThat(streams.recheckHeld()).isEqualTo(1);
+      assertThat(streams.size()).isEqualTo(1);
+      assertThat(streams.recheckHeld()).isZero();
+
+      // the copy kept is still this node's: a chunk is appended here and stored with the end
+      bed.call(bed.admin(), "messages:appendStream", "{\"messageId\":\"" + kept
+          + "\",\"text\":\"more;\"}");
+      bed.call(bed.admin(), "messages:finishStream", "{\"messageId\":\"" + kept
+          + "\",\"status\":\"done\"}");
+      assertThat(store.message(APP, kept).orElseThrow().content()).isEqualTo("k;more;");
+      assertThat(store.message(APP, taken).orElseThrow().streaming()).isTrue();
     }
   }
 
