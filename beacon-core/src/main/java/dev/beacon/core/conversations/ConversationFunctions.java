@@ -624,15 +624,7 @@ public final class ConversationFunctions implements FunctionModule {
     call.read(CONVERSATION, id);
     Optional<Conversation> c = call.shared(List.of("conversation", call.appId(), id),
         () -> store.find(call.appId(), id));
-    if (call.caller().trusted()) {
-      return c.orElseThrow(() -> FunctionException.notFound("conversation '" + id + "'"));
-    }
-    String user = call.endUser().orElseThrow(() -> FunctionException.unauthenticated(
-        "conversations need a signed-in user (Authorization: Bearer <JWT>)"));
-    if (c.isEmpty() || !isMember(call, id, user)) {
-      throw FunctionException.forbidden("user '" + user + "' is not a member of conversation '"
-          + id + "'");
-    }
+    refuseUnlessMember(call, id, c.isPresent(), user -> isMember(call, id, user));
     return c.get();
   }
 
@@ -646,15 +638,27 @@ public final class ConversationFunctions implements FunctionModule {
     call.read(CONVERSATION, id);
     Optional<Set<String>> members = call.shared(List.of("conversation:access", call.appId(), id),
         () -> this.members.access(call.appId(), id));
+    refuseUnlessMember(call, id, members.isPresent(), user -> members.get().contains(user));
+  }
+
+  /**
+   * The refusals of {@link #requireMember} and {@link #requireAccess}: the app's backend is
+   * refused only a conversation that does not exist ({@code NOT_FOUND}); an end user one that
+   * does not exist or that it is not a member of ({@code FORBIDDEN}, the same for both, so a
+   * conversation's existence is not told to outsiders); a call with neither, as unauthenticated.
+   * {@code member} is asked only when the conversation exists.
+   */
+  private static void refuseUnlessMember(Call call, String id, boolean exists,
+      java.util.function.Predicate<String> member) {
     if (call.caller().trusted()) {
-      if (members.isEmpty()) {
+      if (!exists) {
         throw FunctionException.notFound("conversation '" + id + "'");
       }
       return;
     }
     String user = call.endUser().orElseThrow(() -> FunctionException.unauthenticated(
         "conversations need a signed-in user (Authorization: Bearer <JWT>)"));
-    if (members.isEmpty() || !members.get().contains(user)) {
+    if (!exists || !member.test(user)) {
       throw FunctionException.forbidden("user '" + user + "' is not a member of conversation '"
           + id + "'");
     }
