@@ -131,33 +131,36 @@ public final class Database implements AutoCloseable {
   }
 
   static int update(Connection c, String sql, Object... params) throws SQLException {
-    PreparedStatement kept = Statements.kept(c, sql);
-    if (kept == null) {
-      try (PreparedStatement ps = c.prepareStatement(sql)) {
-        bind(ps, params);
-        return ps.executeUpdate();
-      }
-    }
-    try {
-      kept.clearParameters();
-      bind(kept, params);
-      return kept.executeUpdate();
-    } catch (SQLException | RuntimeException e) {
-      Statements.drop(c, sql);
-      throw e;
-    }
+    return prepared(c, sql, ps -> {
+      bind(ps, params);
+      return ps.executeUpdate();
+    });
   }
 
   static <T> List<T> list(Connection c, String sql, Row<T> row, Object... params) throws SQLException {
+    return prepared(c, sql, ps -> rows(ps, row, params));
+  }
+
+  /** What runs on a prepared statement. */
+  private interface StatementUse<T> {
+    T run(PreparedStatement ps) throws SQLException;
+  }
+
+  /**
+   * Runs {@code use} on the connection's kept statement for {@code sql} (SQLite, {@link
+   * Statements}), its parameters cleared first, dropping it if the use fails; or, none kept, on a
+   * statement prepared for this use and closed after it.
+   */
+  private static <T> T prepared(Connection c, String sql, StatementUse<T> use) throws SQLException {
     PreparedStatement kept = Statements.kept(c, sql);
     if (kept == null) {
       try (PreparedStatement ps = c.prepareStatement(sql)) {
-        return rows(ps, row, params);
+        return use.run(ps);
       }
     }
     try {
       kept.clearParameters();
-      return rows(kept, row, params);
+      return use.run(kept);
     } catch (SQLException | RuntimeException e) {
       Statements.drop(c, sql);
       throw e;
