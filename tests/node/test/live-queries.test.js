@@ -260,10 +260,28 @@ describe('large query sets', () => {
  * User mo's ConvexClient, which knows only the relay (its tokens come from whichever server
  * `currentServer()` is), watching its unread count, with one notification ('before') applied.
  */
+/**
+ * A token from whichever server runs now: asked while the server is being killed and started
+ * anew (the client reconnects and fetches a token at once), the request to the old one fails,
+ * and it is asked again of the server started in its place.
+ */
+async function tokenAcrossRestarts(user, currentServer) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await token(user, currentServer());
+    } catch (e) {
+      if (attempt >= 100) {
+        throw e;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
 async function moWithOneNotification(relay, currentServer) {
   const mo = new ConvexClient(relay.url, { logger: false });
   clients.push(mo);
-  mo.setAuth(() => token('mo', currentServer()));
+  mo.setAuth(() => tokenAcrossRestarts('mo', currentServer));
   const unread = watch(mo, api.notifications.getUnreadCount, {});
   await unread.next((v) => v === 0);
   await mo.mutation(api.notifications.pushNotification, { userId: 'mo', type: 't', title: 'before' });
